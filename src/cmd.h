@@ -1,0 +1,15 @@
+/* cmd.h - the subcommands; each lives in its own cmd_NAME.c with its own
+ * usage text and option table, and returns the process exit status:
+ * 0 success / healthy, 1 failed / unhealthy, 2 bad usage or refused input. */
+#ifndef SHARDCTL_CMD_H
+#define SHARDCTL_CMD_H
+
+int cmd_status(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
+int cmd_heal(int argc, char **argv);
+int cmd_local(int argc, char **argv);
+
+#endif

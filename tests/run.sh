@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# run.sh [unit|integration|all] - runs the test layers and prints one closing
+# line "N passed, N failed".  Unit binaries run in both the plain and the
+# ASan/UBSan build; every script under tests/integration, tests/chart and
+# tests/lifecycle runs in its own process with a deadline, against the
+# ASan/UBSan build of shardctl.  A test that cannot run fails; none is skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+passed=0 failed=0
+failures=()
+
+count() { # count NAME OUTPUT_FILE RC
+	local p f
+	p=$(grep -Eo '[0-9]+ passed' "$2" | awk '{s+=$1} END {print s+0}')
+	f=$(grep -Eo '[0-9]+ failed' "$2" | awk '{s+=$1} END {print s+0}')
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # died before reporting: a failure, never a silent pass
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # ran no check at all
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" -eq 0 ] || failures+=("$1")
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if [ "$what" = unit ] || [ "$what" = all ]; then
+	for t in build/tests/test_* build/asan/tests/test_*; do
+		[ -x "$t" ] || continue
+		timeout 60 "$t" >"$log" 2>&1
+		rc=$?
+		count "$t" "$log" $rc
+		tail -n 1 "$log" | sed "s|^|[$(dirname "$(dirname "$t")")] |"
+		[ $rc -eq 0 ] || cat "$log"
+	done
+fi
+
+if [ "$what" = integration ] || [ "$what" = all ]; then
+	export SHARDCTL=${SHARDCTL:-$PWD/build/asan/shardctl}
+	export SHARDCTL_TOOLS=${SHARDCTL_TOOLS:-$PWD/build}
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	for t in tests/integration/*.sh tests/chart/*.sh tests/lifecycle/*.sh; do
+		[ -f "$t" ] || continue
+		start=$(date +%s)
+		timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
+		rc=$?
+		count "$t" "$log" $rc
+		echo "[$t] $(tail -n 1 "$log") ($(( $(date +%s) - start ))s)"
+		if [ $rc -ne 0 ]; then
+			[ $rc -eq 124 ] && echo "  timed out after ${TEST_TIMEOUT:-300}s"
+			sed 's/^/  | /' "$log" | tail -n 60
+		fi
+	done
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
