@@ -18,10 +18,10 @@ T_PIDS=()
 t_cleanup() {
 	local p
 	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	# local clusters started by shardctl itself under T_DIR
-	for p in $(pgrep -f "redis-server .*" 2>/dev/null); do
-		if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$T_DIR"; then kill -9 "$p" 2>/dev/null; fi
-		if [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" != "${T_DIR}" ] && readlink "/proc/$p/cwd" 2>/dev/null | grep -q "^$T_DIR"; then kill -9 "$p" 2>/dev/null; fi
+	# redis-server processes started by shardctl itself (local mode) name
+	# their config file under T_DIR on their command line
+	for p in $(pgrep -x redis-server 2>/dev/null); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$T_DIR" && kill -9 "$p" 2>/dev/null
 	done
 	[ -n "${T_KEEP:-}" ] || rm -rf "$T_DIR"
 }
