@@ -18,11 +18,11 @@ T_PIDS=()
 t_cleanup() {
 	local p
 	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	# redis-server processes started by shardctl itself (local mode) name
-	# their config file under T_DIR on their command line
-	for p in $(pgrep -x redis-server 2>/dev/null); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$T_DIR" && kill -9 "$p" 2>/dev/null
-	done
+	# redis-server processes started by shardctl itself (local mode) leave
+	# a pid file in their folder under T_DIR
+	while IFS= read -r f; do
+		p=$(cat "$f" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+	done < <(find "$T_DIR" -name '*.pid' 2>/dev/null)
 	[ -n "${T_KEEP:-}" ] || rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT
