@@ -4,6 +4,7 @@
 #ifndef SHARDCTL_CMD_H
 #define SHARDCTL_CMD_H
 
+int cmd_create(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

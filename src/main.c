@@ -13,6 +13,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "create", cmd_create, "create a cluster from empty nodes" },
 	{ "status", cmd_status, "show the cluster grouped by shard" },
 	{ "check", cmd_check, "verify cluster health (exit 0 healthy, 1 unhealthy)" },
 	{ "plan", cmd_plan, "print what reconcile would do; changes nothing" },
