@@ -8,6 +8,9 @@
  * - every one of the S masters ends with floor or ceil of 16384/S slots, in
  *   as few contiguous ranges as the moves allow;
  * - same input, same plan.
+ *
+ * Creating a cluster from empty nodes is not planned here: create.h does it
+ * (reconcile calls it when no node of the list belongs to a cluster).
  */
 #ifndef SHARDCTL_PLAN_H
 #define SHARDCTL_PLAN_H
@@ -40,7 +43,6 @@ struct plan_input {
 };
 
 enum step_kind {
-	STEP_ADDSLOTS,   /* creation: `node` gets `ranges`, epoch = peer+1 */
 	STEP_MEET,       /* `node` joins the cluster through `peer` */
 	STEP_WAIT,       /* all nodes agree and report cluster_state:ok */
 	STEP_MOVE,       /* migrate `ranges` from `node` to `peer` (online) */
@@ -58,7 +60,7 @@ struct plan_node {
 struct step {
 	enum step_kind kind;
 	int node, peer;             /* plan.nodes indices; peer -1 if unused */
-	struct slot_range *ranges;  /* ADDSLOTS and MOVE */
+	struct slot_range *ranges;  /* MOVE */
 	int nranges;
 	int nslots;
 };

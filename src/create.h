@@ -1,0 +1,33 @@
+/* create.h - create a cluster from empty nodes.
+ *
+ * Layout: S masters spread across hosts (host = the address's host part),
+ * replicas never on their master's host when another host exists; slots
+ * split evenly and contiguously (floor/ceil of 16384/S); distinct config
+ * epochs; every node met; a wait (with deadline) until every node agrees and
+ * reports cluster_state:ok before replicas are attached.
+ *
+ * Refuses (ERR_REFUSED, before changing anything): fewer than 3 shards, too
+ * few nodes for S*(1+R), unreachable nodes, nodes that are not
+ * cluster-enabled, hold keys or already know other nodes.
+ */
+#ifndef SHARDCTL_CREATE_H
+#define SHARDCTL_CREATE_H
+
+#include <stdio.h>
+
+#include "addr.h"
+#include "conn.h"
+#include "err.h"
+
+struct create_req {
+	const struct addr *nodes; /* the first S*(1+R) are used, in order */
+	int nnodes;
+	int shards, replicas;
+	const struct conn_opts *conn;
+	int wait_ms;              /* deadline of each wait; 0: default 60 s */
+	FILE *log;                /* progress lines; NULL: quiet */
+};
+
+int create_cluster(const struct create_req *r, struct sc_err *e);
+
+#endif
