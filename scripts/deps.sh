@@ -8,16 +8,23 @@
 set -euo pipefail
 stage=${1:-build}
 
+# Each entry is a Debian package, or PACKAGE:COMMAND when having COMMAND on
+# PATH is enough (node and npm may come from another build of Node.js).
 need=(gcc make pkg-config libhiredis-dev redis-server redis-tools)
 case "$stage" in
 build) ;;
-test) need+=(libnss-wrapper python3 python3-yaml nodejs npm unzip) ;;
+test) need+=(libnss-wrapper python3 python3-yaml nodejs:node npm:npm unzip) ;;
 bench) need+=(gnuplot-nox) ;;
 *) echo "deps.sh: unknown stage '$stage' (build, test, bench)" >&2; exit 2 ;;
 esac
 
 missing=()
-for p in "${need[@]}"; do
+for entry in "${need[@]}"; do
+	p=${entry%%:*}
+	cmd=${entry#*:}
+	if [ "$cmd" != "$entry" ] && command -v "$cmd" >/dev/null 2>&1; then
+		continue
+	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
