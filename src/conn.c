@@ -156,6 +156,21 @@ redisReply *conn_read(struct conn *c)
 	return r;
 }
 
+int conn_flush(struct conn *c)
+{
+	int done = 0;
+
+	if (c->broken)
+		return -1;
+	while (!done) {
+		if (redisBufferWrite(c->ctx, &done) != REDIS_OK) {
+			conn_break(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int conn_append_argv(struct conn *c, int argc, const char **argv, const size_t *lens)
 {
 	if (c->broken)

@@ -57,6 +57,9 @@ redisReply *conn_command_argv(struct conn *c, int argc, const char **argv, const
 int conn_append(struct conn *c, const char *fmt, ...);
 int conn_append_argv(struct conn *c, int argc, const char **argv, const size_t *lens);
 redisReply *conn_read(struct conn *c);
+/* Write everything queued without reading: lets several connections work on
+ * their pipelines at once before any reply is read.  0 / -1 (broken). */
+int conn_flush(struct conn *c);
 
 /* Server error classes, decided once from the error's first word. */
 enum reply_class {
