@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# sc-load, the cluster-aware load and verify client, on a 3-master cluster
+# made with redis-cli --cluster create (a fixture independent of shardctl):
+# fill and verify, exact reporting of a missing and a changed key, a run with
+# no errors on a stable cluster, and MOVED / ASK followed while slots are
+# moved by hand (CLUSTER SETSLOT + MIGRATE) under a running load.
+T_PORT_BASE=36000
+source "$(dirname "$0")/../lib.sh"
+LOAD=$SHARDCTL_TOOLS/sc-load
+H=127.0.4.1
+[ -x "$LOAD" ] || { t_not_ok "sc-load not built at $LOAD"; t_done; }
+
+base=$(t_free_ports 3) || exit 1
+for i in 0 1 2; do t_start_node $H $((base + i)) || exit 1; done
+A=$H:$base B=$H:$((base + 1)) C=$H:$((base + 2))
+rc() { redis-cli -h $H -p "$1" "${@:2}"; }
+redis-cli --cluster create $A $B $C --cluster-yes >"$T_DIR/create.log" 2>&1 ||
+	{ t_not_ok "cluster create: $(tail -3 "$T_DIR/create.log")"; t_done; }
+t_wait 20 bash -c "for p in $base $((base + 1)) $((base + 2)); do redis-cli -h $H -p \$p cluster info | grep -q cluster_state:ok || exit 1; done" ||
+	{ t_not_ok "cluster did not become ok"; t_done; }
+
+N=20000
+t_run "$LOAD" fill --seed $A --keys $N --size 100
+t_eq 0 "$T_RC" "fill exits 0"
+t_contains "$T_OUT" "filled $N keys of 100 bytes" "fill reports the count"
+t_eq "$N" "$(( $(rc $base dbsize) + $(rc $((base + 1)) dbsize) + $(rc $((base + 2)) dbsize) ))" "the cluster holds exactly N keys"
+t_contains "$(redis-cli -c -h $H -p $base get k:7)" "7.0." "values carry their index"
+
+t_run "$LOAD" verify --seed $B --keys $N --size 100 --json
+t_eq 0 "$T_RC" "verify exits 0 on intact data"
+t_contains "$T_OUT" "\"ok\":$N,\"missing\":0,\"wrong\":0,\"errors\":0" "verify counts every key ok"
+
+# one key deleted, one changed by a single byte, one with another size
+redis-cli -c -h $H -p $base del k:123 >/dev/null
+v=$(redis-cli -c -h $H -p $base get k:4567)
+redis-cli -c -h $H -p $base set k:4567 "${v:0:50}X${v:51}" >/dev/null
+redis-cli -c -h $H -p $base set k:19999 short >/dev/null
+t_run "$LOAD" verify --seed $A --keys $N --size 100
+t_eq 1 "$T_RC" "verify exits 1 on a mismatch"
+t_contains "$T_OUT" "$((N - 3)) ok, 1 missing, 2 wrong, 0 errors" "verify counts exactly the damage"
+t_eq "missing 'k:123'" "$(grep k:123 <<<"$T_ERR")" "the missing key is named"
+t_contains "$T_ERR" "wrong 'k:4567'" "the changed key is named"
+t_contains "$T_ERR" "wrong 'k:19999'" "the resized key is named"
+t_eq 3 "$(wc -l <<<"$T_ERR")" "no other key is named"
+t_run "$LOAD" verify --seed $A --keys $N --size 100 --data-seed 1
+t_contains "$T_OUT" "0 ok" "another data seed matches nothing"
+"$LOAD" fill --seed $A --keys $N --size 100 >/dev/null
+t_run "$LOAD" verify --seed $A --keys $N
+t_eq 0 "$T_RC" "refill repairs the damage"
+
+t_run "$LOAD" verify --seed $A --keys 10 --frobnicate
+t_eq 2 "$T_RC" "unknown option is a usage error"
+t_run "$LOAD" fill --keys 10
+t_eq 2 "$T_RC" "missing --seed is a usage error"
+t_contains "$T_ERR" "--seed HOST:PORT is required" "and says so"
+
+# a stable cluster: a run sees no error at all
+t_run "$LOAD" run --seed $C --seconds 2 --rate 2000 --keys $N --json
+t_eq 0 "$T_RC" "run exits 0 on a stable cluster"
+t_contains "$T_OUT" '"errors":0,"wrong":0,"lost":0' "run: no errors, nothing wrong or lost"
+ops=$(sed -E 's/.*"ops":([0-9]+).*/\1/' <<<"$T_OUT")
+[ "${ops:-0}" -gt 1000 ] && t_ok "run did work ($ops ops)" || t_not_ok "run did too little: $T_OUT"
+
+# slots moved by hand from A to B under load: IMPORTING/MIGRATING for 300
+# slots at once, keys migrated slot by slot (so the client meets ASK), then
+# the slots given to B (so it meets MOVED).
+idA=$(rc $base cluster myid) idB=$(rc $((base + 1)) cluster myid)
+slots=$(seq 100 399) # A owns 0-5460 after create
+"$LOAD" run --seed $A --seconds 40 --rate 2000 --keys $N --run-keys 2000 --json \
+	>"$T_DIR/run.json" 2>"$T_DIR/run.err" &
+runpid=$!
+sleep 0.5
+for s in $slots; do echo "CLUSTER SETSLOT $s IMPORTING $idA"; done | rc $((base + 1)) >/dev/null
+for s in $slots; do echo "CLUSTER SETSLOT $s MIGRATING $idB"; done | rc $base >/dev/null
+# half-way state: some slots migrated, others not; a verify meets ASK
+for s in $(seq 100 249); do
+	keys=$(rc $base cluster getkeysinslot $s 1000)
+	[ -n "$keys" ] && rc $base migrate $H $((base + 1)) "" 0 5000 keys $keys >/dev/null
+done
+t_run "$LOAD" verify --seed $A --keys $N --json
+t_eq 0 "$T_RC" "verify passes with slots half migrated"
+ask=$(sed -E 's/.*"ask":([0-9]+).*/\1/' <<<"$T_OUT")
+[ "${ask:-0}" -gt 0 ] && t_ok "verify followed ASK ($ask)" || t_not_ok "no ASK seen: $T_OUT"
+sleep 1
+for s in $(seq 250 399); do
+	keys=$(rc $base cluster getkeysinslot $s 1000)
+	[ -n "$keys" ] && rc $base migrate $H $((base + 1)) "" 0 5000 keys $keys >/dev/null
+done
+# finish: target first, then source, then the other master
+for p in $((base + 1)) $base $((base + 2)); do
+	for s in $slots; do echo "CLUSTER SETSLOT $s NODE $idB"; done | rc $p >/dev/null
+done
+sleep 1.5
+kill -TERM $runpid
+wait $runpid
+runrc=$?
+out=$(cat "$T_DIR/run.json")
+t_eq 0 "$runrc" "run under a manual slot move exits 0 ($(cat "$T_DIR/run.err" | head -3))"
+t_contains "$out" '"errors":0,"wrong":0,"lost":0' "run: zero errors during the move"
+moved=$(sed -E 's/.*"moved":([0-9]+).*/\1/' <<<"$out")
+ask=$(sed -E 's/.*"ask":([0-9]+).*/\1/' <<<"$out")
+[ "${moved:-0}" -gt 0 ] && t_ok "run followed MOVED ($moved)" || t_not_ok "run saw no MOVED: $out"
+[ "${ask:-0}" -gt 0 ] && t_ok "run followed ASK ($ask)" || t_not_ok "run saw no ASK: $out"
+t_eq 0 "$(rc $base cluster countkeysinslot 150)" "slot 150 left A"
+t_run "$LOAD" verify --seed $C --keys $N --json
+t_eq 0 "$T_RC" "every key intact after the move"
+t_contains "$T_OUT" '"missing":0,"wrong":0,"errors":0' "verify after the move"
+t_done

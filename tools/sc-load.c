@@ -1,0 +1,1030 @@
+/* sc-load - the cluster-aware load and verify client of the project, used by
+ * tests, `make demo` and bench/.  It talks to a cluster as real cluster
+ * clients do (src/ccli.c: slot map, MOVED, ASK, retries with a deadline).
+ *
+ *   sc-load fill   --seed H:P --keys N [--size B] [--prefix P] [--data-seed S]
+ *   sc-load verify --seed H:P --keys N [--size B] [--prefix P] [--data-seed S]
+ *   sc-load run    --seed H:P --seconds T [--rate R] ...   reads and writes
+ *   sc-load copy   --seed H:P --to H:P --slots RANGES      DUMP/RESTORE floor
+ *
+ * Key i is "P:i"; its value is derived from (data seed, i) (src/dataset.c),
+ * so verify needs no record of what fill wrote.  Exit status: 0 success,
+ * 1 any error / missing / wrong key, 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccli.h"
+#include "cli.h"
+#include "dataset.h"
+#include "keyslot.h"
+#include "latency.h"
+
+static const char usage_text[] =
+	"usage: sc-load fill|verify|run|copy --seed HOST:PORT[,HOST:PORT...] [options]\n"
+	"\n"
+	"  fill     write keys P:0 .. P:N-1 with their deterministic values (pipelined per node)\n"
+	"  verify   read every key back and compare it byte for byte; exit 1 on any mismatch\n"
+	"  run      reads and writes for --seconds T (or until SIGINT/SIGTERM) in the key\n"
+	"           namespace --run-prefix; verifies what it wrote at the end; reports ops,\n"
+	"           errors and latency percentiles\n"
+	"  copy     the floor of a slot move: pipelined DUMP of every key of --slots from their\n"
+	"           owners (one thread per owner) and RESTORE into --to (a plain redis-server)\n"
+	"\n"
+	"options:\n"
+	"      --seed LIST          cluster nodes to start from\n"
+	"      --keys N             data set size (fill, verify; run reads it too when given)\n"
+	"      --size B             value size in bytes (default 100)\n"
+	"      --prefix P           key prefix of the data set (default 'k')\n"
+	"      --data-seed S        seed of the value derivation (default 0)\n"
+	"      --batch N            keys per pipelined round (default 10000)\n"
+	"      --show N             bad keys listed by verify (default 10)\n"
+	"      --seconds T          run: duration (default 10)\n"
+	"      --rate R             run: operations per second, 0 unlimited (default 1000)\n"
+	"      --run-keys N         run: keys in its namespace (default 1000)\n"
+	"      --run-prefix P       run: namespace (default 'run.PID')\n"
+	"      --write-pct N        run: percentage of writes (default 50)\n"
+	"      --to HOST:PORT       copy: target\n"
+	"      --slots RANGES       copy: slots, e.g. 0-819,4096-4915\n"
+	"      --pipeline N         copy: keys per DUMP/RESTORE round (default 1000)\n"
+	"      --json               one JSON object on stdout\n" CLI_COMMON_HELP;
+
+enum {
+	OPT_SEED = OPT_OWN, OPT_KEYS, OPT_SIZE, OPT_PREFIX, OPT_DATA_SEED, OPT_BATCH, OPT_SHOW,
+	OPT_SECONDS, OPT_RATE, OPT_RUN_KEYS, OPT_RUN_PREFIX, OPT_WRITE_PCT, OPT_TO, OPT_SLOTS,
+	OPT_PIPELINE,
+};
+
+struct opts {
+	const char *cmd;
+	struct cli_common common;
+	struct addr_list seeds;
+	long long keys;
+	int size, batch, show, rate, run_keys, write_pct, pipeline, seconds;
+	const char *prefix, *run_prefix, *slots;
+	char run_prefix_buf[64];
+	uint64_t data_seed;
+	struct addr to;
+	int have_to;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int fail(const char *cmd, const struct sc_err *e)
+{
+	fprintf(stderr, "sc-load %s: error: %s\n", cmd, e->msg[0] ? e->msg : "unknown error");
+	return err_exit_status(e);
+}
+
+/* Print s as a JSON string (quotes included). */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* ---- fill and verify: pipelined rounds, one pipeline per node ---------- */
+
+struct tally {
+	long long ok, missing, wrong, errors, shown;
+	struct sc_err first;
+};
+
+struct round {
+	long long **idx; /* per node: key indexes sent, in order */
+	int *n, *cap;
+	int nodes;
+	long long *slow; /* keys done one by one through ccli_command_argv */
+	int nslow, capslow;
+};
+
+static void round_release(struct round *r)
+{
+	for (int i = 0; i < r->nodes; i++)
+		free(r->idx[i]);
+	free(r->idx);
+	free(r->n);
+	free(r->cap);
+	free(r->slow);
+	memset(r, 0, sizeof(*r));
+}
+
+static int push(long long **v, int *n, int *cap, long long x)
+{
+	if (*n == *cap) {
+		int nc = *cap ? *cap * 2 : 256;
+		long long *tmp = realloc(*v, sizeof(*tmp) * (size_t)nc);
+		if (!tmp)
+			return -1;
+		*v = tmp;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* Make room for node indexes up to c->nnodes-1. */
+static int round_grow(struct round *r, int nodes)
+{
+	long long **ti;
+	int *tn, *tc;
+
+	if (nodes <= r->nodes)
+		return 0;
+	ti = realloc(r->idx, sizeof(*ti) * (size_t)nodes);
+	if (!ti)
+		return -1;
+	r->idx = ti;
+	tn = realloc(r->n, sizeof(*tn) * (size_t)nodes);
+	if (!tn)
+		return -1;
+	r->n = tn;
+	tc = realloc(r->cap, sizeof(*tc) * (size_t)nodes);
+	if (!tc)
+		return -1;
+	r->cap = tc;
+	for (int i = r->nodes; i < nodes; i++) {
+		r->idx[i] = NULL;
+		r->n[i] = r->cap[i] = 0;
+	}
+	r->nodes = nodes;
+	return 0;
+}
+
+static void note_bad(const struct opts *o, struct tally *t, const char *what, const char *key,
+		     const redisReply *r)
+{
+	char d[300];
+
+	if (t->shown++ >= o->show)
+		return;
+	if (r)
+		fprintf(stderr, "%s '%s': %s\n", what, key, reply_describe(r, d, sizeof(d)));
+	else
+		fprintf(stderr, "%s '%s'\n", what, key);
+}
+
+/* Judge one reply for key i (fill: +OK; verify: the exact value). */
+static void judge(const struct opts *o, int verify, long long i, const redisReply *r,
+		  struct tally *t)
+{
+	char key[DATASET_KEY_MAX];
+
+	if (!verify) {
+		if (reply_is_status(r, "OK"))
+			t->ok++;
+		else {
+			t->errors++;
+			dataset_key(key, sizeof(key), o->prefix, i);
+			note_bad(o, t, "cannot write", key, r);
+		}
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING &&
+	    dataset_value_equal(r->str, r->len, (size_t)o->size, o->data_seed, i, 0)) {
+		t->ok++;
+		return;
+	}
+	dataset_key(key, sizeof(key), o->prefix, i);
+	if (r->type == REDIS_REPLY_NIL) {
+		t->missing++;
+		note_bad(o, t, "missing", key, NULL);
+	} else {
+		t->wrong++;
+		note_bad(o, t, "wrong", key, r);
+	}
+}
+
+/* Build the command for key i into argv (key and value buffers given). */
+static int key_command(const struct opts *o, int verify, long long i, char *key, char *val,
+		       const char **argv, size_t *lens)
+{
+	int kl = dataset_key(key, DATASET_KEY_MAX, o->prefix, i);
+
+	argv[0] = verify ? "GET" : "SET";
+	lens[0] = 3;
+	argv[1] = key;
+	lens[1] = (size_t)kl;
+	if (verify)
+		return 2;
+	dataset_value(val, (size_t)o->size, o->data_seed, i, 0);
+	argv[2] = val;
+	lens[2] = (size_t)o->size;
+	return 3;
+}
+
+static int do_round(struct ccli *c, const struct opts *o, int verify, long long from,
+		    long long to, struct round *rd, char *val, struct tally *t, struct sc_err *e)
+{
+	char key[DATASET_KEY_MAX];
+	struct sc_err scratch = { 0 }; /* failures here only send keys the slow way */
+	const char *argv[3];
+	size_t lens[3];
+	int argc;
+
+	for (int i = 0; i < rd->nodes; i++)
+		rd->n[i] = 0;
+	rd->nslow = 0;
+	for (long long i = from; i < to; i++) {
+		struct conn *conn;
+		int node;
+
+		argc = key_command(o, verify, i, key, val, argv, lens);
+		node = c->owner[keyslot_of(key, lens[1])];
+		conn = node >= 0 ? ccli_conn(c, node, &scratch) : NULL;
+		if (round_grow(rd, c->nnodes) < 0)
+			return err_set(e, ERR_FAIL, "out of memory");
+		if (!conn || conn_append_argv(conn, argc, argv, lens) < 0) {
+			if (push(&rd->slow, &rd->nslow, &rd->capslow, i) < 0)
+				return err_set(e, ERR_FAIL, "out of memory");
+			continue;
+		}
+		if (push(&rd->idx[node], &rd->n[node], &rd->cap[node], i) < 0)
+			return err_set(e, ERR_FAIL, "out of memory");
+	}
+	/* every node works on its pipeline at once */
+	for (int n = 0; n < rd->nodes; n++)
+		if (rd->n[n] && c->node[n].conn)
+			ccli_flush(c->node[n].conn);
+	for (int n = 0; n < rd->nodes; n++) {
+		for (int j = 0; j < rd->n[n]; j++) {
+			redisReply *r = c->node[n].conn ? conn_read(c->node[n].conn) : NULL;
+			enum reply_class rc;
+
+			if (!r) {
+				/* the rest of this pipeline is lost: redo one by one */
+				ccli_drop(c, n);
+				c->stale = 1;
+				for (; j < rd->n[n]; j++)
+					if (push(&rd->slow, &rd->nslow, &rd->capslow, rd->idx[n][j]) < 0)
+						return err_set(e, ERR_FAIL, "out of memory");
+				break;
+			}
+			rc = reply_class(r);
+			if (rc == RC_MOVED || rc == RC_ASK || reply_class_retryable(rc)) {
+				if (rc == RC_MOVED)
+					c->stale = 1;
+				if (push(&rd->slow, &rd->nslow, &rd->capslow, rd->idx[n][j]) < 0) {
+					freeReplyObject(r);
+					return err_set(e, ERR_FAIL, "out of memory");
+				}
+			} else {
+				judge(o, verify, rd->idx[n][j], r, t);
+			}
+			freeReplyObject(r);
+		}
+	}
+	if (rd->nslow && c->stale)
+		ccli_refresh(c, &scratch); /* best effort; ccli_command_argv retries anyway */
+	for (int j = 0; j < rd->nslow; j++) {
+		struct sc_err ce = { 0 };
+		redisReply *r;
+
+		argc = key_command(o, verify, rd->slow[j], key, val, argv, lens);
+		r = ccli_command_argv(c, keyslot_of(key, lens[1]), argc, argv, lens, &ce);
+		if (!r) {
+			t->errors++;
+			if (!t->first.msg[0])
+				t->first = ce;
+			if (t->shown++ < o->show)
+				fprintf(stderr, "cannot access '%s': %s\n", key, ce.msg);
+			continue;
+		}
+		judge(o, verify, rd->slow[j], r, t);
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+static int cmd_fill_verify(struct ccli *c, const struct opts *o, int verify)
+{
+	struct round rd = { 0 };
+	struct tally t = { 0 };
+	struct sc_err e = { 0 };
+	uint64_t start = ccli_now_us();
+	double secs;
+	char *val = malloc((size_t)o->size + 1);
+	int rc = 1;
+
+	if (!val) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (long long from = 0; from < o->keys; from += o->batch) {
+		long long to = from + o->batch < o->keys ? from + o->batch : o->keys;
+		if (do_round(c, o, verify, from, to, &rd, val, &t, &e) < 0)
+			goto out;
+	}
+	secs = (double)(ccli_now_us() - start) / 1e6;
+	if (o->common.json) {
+		printf("{\"command\":\"%s\",\"keys\":%lld,\"ok\":%lld,\"missing\":%lld,\"wrong\":%lld,"
+		       "\"errors\":%lld,\"seconds\":%.3f,\"moved\":%lld,\"ask\":%lld}\n",
+		       o->cmd, o->keys, t.ok, t.missing, t.wrong, t.errors, secs, c->stats.moved,
+		       c->stats.ask);
+	} else if (verify) {
+		printf("verified %lld keys in %.2f s: %lld ok, %lld missing, %lld wrong, %lld errors\n",
+		       o->keys, secs, t.ok, t.missing, t.wrong, t.errors);
+	} else {
+		printf("filled %lld keys of %d bytes in %.2f s (%.0f keys/s), %lld errors\n", o->keys,
+		       o->size, secs, secs > 0 ? (double)o->keys / secs : 0.0, t.errors);
+	}
+	rc = t.ok == o->keys ? 0 : 1;
+out:
+	if (e.msg[0])
+		rc = fail(o->cmd, &e);
+	round_release(&rd);
+	free(val);
+	return rc;
+}
+
+/* ---- run: reads and writes during an operation ---------------------------- */
+
+struct run_state {
+	int64_t *ver; /* per run key: version written, 0 never, -1 unknown (a write failed) */
+	long long ops, reads, writes, errors, wrong, lost, checked;
+	struct latency lat;
+	struct sc_err first;
+	uint64_t rng;
+};
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static void run_error(struct run_state *st, uint64_t t0, const char *what, const char *key,
+		      const struct sc_err *e)
+{
+	st->errors++;
+	if (!st->first.msg[0])
+		err_set(&st->first, ERR_FAIL, "%s '%s': %s", what, key, e->msg);
+	if (st->errors <= 5)
+		fprintf(stderr, "sc-load run: at %.3f s: %s '%s': %s\n",
+			(double)(ccli_now_us() - t0) / 1e6, what, key, e->msg);
+}
+
+/* Check a GET reply against the expected version (0: must not exist). */
+static int value_ok(const struct opts *o, const redisReply *r, long long i, int64_t ver)
+{
+	if (ver == 0)
+		return r->type == REDIS_REPLY_NIL;
+	return r->type == REDIS_REPLY_STRING &&
+	       dataset_value_equal(r->str, r->len, (size_t)o->size, o->data_seed ^ 0x5255u, i,
+				   (uint64_t)ver);
+}
+
+static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, char *val,
+		    uint64_t t0)
+{
+	char key[DATASET_KEY_MAX];
+	const char *argv[3];
+	size_t lens[3];
+	struct sc_err e = { 0 };
+	uint64_t pick = rng_next(&st->rng), start;
+	int write = (int)(pick % 100) < o->write_pct, from_data;
+	long long i;
+	redisReply *r;
+
+	from_data = !write && o->keys > 0 && (pick >> 8) % 2;
+	i = (long long)((pick >> 16) % (uint64_t)(from_data ? o->keys : o->run_keys));
+	dataset_key(key, sizeof(key), from_data ? o->prefix : o->run_prefix, i);
+	argv[0] = write ? "SET" : "GET";
+	lens[0] = 3;
+	argv[1] = key;
+	lens[1] = strlen(key);
+	if (write) {
+		int64_t next = (st->ver[i] > 0 ? st->ver[i] : 0) + 1;
+		dataset_value(val, (size_t)o->size, o->data_seed ^ 0x5255u, i, (uint64_t)next);
+		argv[2] = val;
+		lens[2] = (size_t)o->size;
+		start = ccli_now_us();
+		r = ccli_command_argv(c, keyslot_of(key, lens[1]), 3, argv, lens, &e);
+		latency_record(&st->lat, ccli_now_us() - start);
+		st->ops++;
+		st->writes++;
+		if (!r || !reply_is_status(r, "OK")) {
+			if (r)
+				err_set(&e, ERR_FAIL, "unexpected reply");
+			st->ver[i] = -1; /* it may or may not have been applied */
+			run_error(st, t0, "cannot write", key, &e);
+		} else {
+			st->ver[i] = next;
+		}
+		if (r)
+			freeReplyObject(r);
+		return;
+	}
+	start = ccli_now_us();
+	r = ccli_command_argv(c, keyslot_of(key, lens[1]), 2, argv, lens, &e);
+	latency_record(&st->lat, ccli_now_us() - start);
+	st->ops++;
+	st->reads++;
+	if (!r) {
+		run_error(st, t0, "cannot read", key, &e);
+		return;
+	}
+	if (from_data ? !(r->type == REDIS_REPLY_STRING &&
+			  dataset_value_equal(r->str, r->len, (size_t)o->size, o->data_seed, i, 0))
+		      : (st->ver[i] >= 0 && !value_ok(o, r, i, st->ver[i]))) {
+		st->wrong++;
+		if (st->wrong <= 5)
+			fprintf(stderr, "sc-load run: at %.3f s: wrong value for '%s'\n",
+				(double)(ccli_now_us() - t0) / 1e6, key);
+	}
+	freeReplyObject(r);
+}
+
+/* After the run: every key written must hold its last version. */
+static void run_check(struct ccli *c, const struct opts *o, struct run_state *st, uint64_t t0)
+{
+	char key[DATASET_KEY_MAX];
+	const char *argv[2] = { "GET", key };
+	size_t lens[2] = { 3, 0 };
+
+	for (long long i = 0; i < o->run_keys; i++) {
+		struct sc_err e = { 0 };
+		redisReply *r;
+
+		if (st->ver[i] <= 0)
+			continue;
+		lens[1] = (size_t)dataset_key(key, sizeof(key), o->run_prefix, i);
+		r = ccli_command_argv(c, keyslot_of(key, lens[1]), 2, argv, lens, &e);
+		st->checked++;
+		if (!r) {
+			run_error(st, t0, "cannot read back", key, &e);
+			continue;
+		}
+		if (!value_ok(o, r, i, st->ver[i])) {
+			st->lost++;
+			if (st->lost <= 5)
+				fprintf(stderr, "sc-load run: '%s' lost its last write\n", key);
+		}
+		freeReplyObject(r);
+	}
+}
+
+static int cmd_run(struct ccli *c, const struct opts *o)
+{
+	struct run_state st;
+	struct sigaction sa;
+	uint64_t t0 = ccli_now_us(), end = t0 + (uint64_t)o->seconds * 1000000u;
+	double secs;
+	char *val = malloc((size_t)o->size + 1);
+	int rc = 1;
+
+	memset(&st, 0, sizeof(st));
+	latency_init(&st.lat);
+	st.rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
+	st.ver = calloc((size_t)o->run_keys, sizeof(*st.ver));
+	if (!val || !st.ver) {
+		fprintf(stderr, "sc-load run: error: out of memory\n");
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* bounded: by the deadline, or earlier by a signal */
+	while (!stop_requested) {
+		uint64_t now = ccli_now_us();
+		if (now >= end)
+			break;
+		if (o->rate > 0) {
+			uint64_t due = t0 + (uint64_t)((double)st.ops * 1e6 / o->rate);
+			if (due > now) {
+				uint64_t nap = due - now < 10000 ? due - now : 10000;
+				struct timespec ts = { 0, (long)nap * 1000 };
+				nanosleep(&ts, NULL);
+				continue;
+			}
+		}
+		run_one(c, o, &st, val, t0);
+	}
+	secs = (double)(ccli_now_us() - t0) / 1e6;
+	run_check(c, o, &st, t0);
+	if (o->common.json) {
+		printf("{\"ops\":%lld,\"reads\":%lld,\"writes\":%lld,\"errors\":%lld,\"wrong\":%lld,"
+		       "\"lost\":%lld,\"checked\":%lld,\"seconds\":%.3f,\"p50_us\":%" PRIu64
+		       ",\"p99_us\":%" PRIu64 ",\"p999_us\":%" PRIu64 ",\"max_us\":%" PRIu64
+		       ",\"moved\":%lld,\"ask\":%lld,\"tryagain\":%lld,\"clusterdown\":%lld,"
+		       "\"loading\":%lld,\"io\":%lld,\"first_error\":",
+		       st.ops, st.reads, st.writes, st.errors, st.wrong, st.lost, st.checked, secs,
+		       latency_percentile(&st.lat, 50), latency_percentile(&st.lat, 99),
+		       latency_percentile(&st.lat, 99.9), st.lat.max, c->stats.moved, c->stats.ask,
+		       c->stats.tryagain, c->stats.clusterdown, c->stats.loading, c->stats.io);
+		json_string(stdout, st.first.msg);
+		printf("}\n");
+	} else {
+		printf("run: %lld ops in %.1f s (%lld reads, %lld writes): %lld errors, %lld wrong, "
+		       "%lld lost of %lld written keys; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+		       "redirects %lld moved, %lld ask; retries %lld tryagain, %lld clusterdown, %lld "
+		       "connection\n",
+		       st.ops, secs, st.reads, st.writes, st.errors, st.wrong, st.lost, st.checked,
+		       (double)latency_percentile(&st.lat, 50) / 1000,
+		       (double)latency_percentile(&st.lat, 99) / 1000, (double)st.lat.max / 1000,
+		       c->stats.moved, c->stats.ask, c->stats.tryagain, c->stats.clusterdown,
+		       c->stats.io);
+	}
+	rc = st.errors || st.wrong || st.lost ? 1 : 0;
+out:
+	free(st.ver);
+	free(val);
+	return rc;
+}
+
+/* ---- copy: the floor of a slot move -------------------------------------- */
+
+struct copy_job {
+	struct addr src, dst;
+	const struct conn_opts *opts;
+	int *slots, nslots, pipeline;
+	long long keys, bytes;
+	struct sc_err err;
+	int failed;
+};
+
+struct keyvec {
+	char **k;
+	size_t *len;
+	long long n, cap;
+};
+
+static void keyvec_release(struct keyvec *v)
+{
+	for (long long i = 0; i < v->n; i++)
+		free(v->k[i]);
+	free(v->k);
+	free(v->len);
+}
+
+static int keyvec_push(struct keyvec *v, const char *k, size_t len)
+{
+	if (v->n == v->cap) {
+		long long cap = v->cap ? v->cap * 2 : 1024;
+		char **tk = realloc(v->k, sizeof(*tk) * (size_t)cap);
+		size_t *tl;
+		if (!tk)
+			return -1;
+		v->k = tk;
+		tl = realloc(v->len, sizeof(*tl) * (size_t)cap);
+		if (!tl)
+			return -1;
+		v->len = tl;
+		v->cap = cap;
+	}
+	v->k[v->n] = malloc(len ? len : 1);
+	if (!v->k[v->n])
+		return -1;
+	memcpy(v->k[v->n], k, len);
+	v->len[v->n++] = len;
+	return 0;
+}
+
+/* The keys of the job's slots, 64 GETKEYSINSLOT in flight at a time. */
+static int copy_list_keys(struct conn *src, struct copy_job *j, struct keyvec *kv)
+{
+	char d[300];
+
+	for (int s = 0; s < j->nslots; s += 64) {
+		int m = j->nslots - s < 64 ? j->nslots - s : 64;
+		for (int x = 0; x < m; x++)
+			conn_append(src, "CLUSTER GETKEYSINSLOT %d %d", j->slots[s + x], 100000000);
+		for (int x = 0; x < m; x++) {
+			redisReply *r = conn_read(src);
+			if (!r) {
+				j->err = src->err;
+				return -1;
+			}
+			if (r->type != REDIS_REPLY_ARRAY) {
+				err_set(&j->err, ERR_FAIL, "'CLUSTER GETKEYSINSLOT' on '%s' failed: %s",
+					src->name, reply_describe(r, d, sizeof(d)));
+				freeReplyObject(r);
+				return -1;
+			}
+			for (size_t k = 0; k < r->elements; k++)
+				if (r->element[k]->type == REDIS_REPLY_STRING &&
+				    keyvec_push(kv, r->element[k]->str, r->element[k]->len) < 0) {
+					freeReplyObject(r);
+					return err_set(&j->err, ERR_FAIL, "out of memory");
+				}
+			freeReplyObject(r);
+		}
+	}
+	return 0;
+}
+
+static void copy_send_dumps(struct conn *src, const struct keyvec *kv, long long from, long long to)
+{
+	for (long long i = from; i < to; i++) {
+		const char *argv[2] = { "DUMP", kv->k[i] };
+		size_t lens[2] = { 4, kv->len[i] };
+		conn_append_argv(src, 2, argv, lens);
+	}
+	ccli_flush(src);
+}
+
+/* Thread body: DUMP group g+1 is in flight on the source while group g is
+ * restored on the target. */
+static void *copy_thread(void *arg)
+{
+	struct copy_job *j = arg;
+	struct keyvec kv = { 0 };
+	struct conn *src = NULL, *dst = NULL;
+	redisReply **dumps = NULL;
+	char d[300];
+
+	src = conn_open(&j->src, j->opts, &j->err);
+	if (!src)
+		goto out;
+	dst = conn_open(&j->dst, j->opts, &j->err);
+	if (!dst)
+		goto out;
+	if (copy_list_keys(src, j, &kv) < 0)
+		goto out;
+	dumps = calloc((size_t)j->pipeline, sizeof(*dumps));
+	if (!dumps) {
+		err_set(&j->err, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (kv.n)
+		copy_send_dumps(src, &kv, 0, kv.n < j->pipeline ? kv.n : j->pipeline);
+	for (long long g = 0; g < kv.n; g += j->pipeline) {
+		long long m = kv.n - g < j->pipeline ? kv.n - g : j->pipeline, next = g + m;
+		for (long long x = 0; x < m; x++) {
+			dumps[x] = conn_read(src);
+			if (!dumps[x]) {
+				j->err = src->err;
+				goto out;
+			}
+			if (dumps[x]->type != REDIS_REPLY_STRING) {
+				err_set(&j->err, ERR_FAIL, "'DUMP' on '%s' failed: %s", src->name,
+					reply_describe(dumps[x], d, sizeof(d)));
+				goto out;
+			}
+		}
+		if (next < kv.n)
+			copy_send_dumps(src, &kv, next, next + j->pipeline < kv.n ? next + j->pipeline : kv.n);
+		for (long long x = 0; x < m; x++) {
+			const char *argv[4] = { "RESTORE", kv.k[g + x], "0", dumps[x]->str };
+			size_t lens[4] = { 7, kv.len[g + x], 1, dumps[x]->len };
+			conn_append_argv(dst, 4, argv, lens);
+			j->bytes += (long long)dumps[x]->len;
+		}
+		ccli_flush(dst);
+		for (long long x = 0; x < m; x++) {
+			redisReply *r = conn_read(dst);
+			freeReplyObject(dumps[x]);
+			dumps[x] = NULL;
+			if (!r) {
+				j->err = dst->err;
+				goto out;
+			}
+			if (!reply_is_status(r, "OK")) {
+				err_set(&j->err, ERR_FAIL, "'RESTORE' on '%s' failed: %s", dst->name,
+					reply_describe(r, d, sizeof(d)));
+				freeReplyObject(r);
+				goto out;
+			}
+			freeReplyObject(r);
+			j->keys++;
+		}
+	}
+out:
+	j->failed = j->err.msg[0] != 0;
+	if (dumps)
+		for (int x = 0; x < j->pipeline; x++)
+			if (dumps[x])
+				freeReplyObject(dumps[x]);
+	free(dumps);
+	keyvec_release(&kv);
+	conn_free(src);
+	conn_free(dst);
+	return NULL;
+}
+
+/* "0-819,4096-4915 9000" -> mark[] */
+static int parse_slots(const char *text, char *mark, struct sc_err *e)
+{
+	const char *p = text;
+
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (*p == ',' || *p == ' ') {
+			p++;
+			continue;
+		}
+		a = strtol(p, &end, 10);
+		if (end == p)
+			return err_set(e, ERR_REFUSED, "bad slot list '%s'", text);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p)
+				return err_set(e, ERR_REFUSED, "bad slot list '%s'", text);
+		}
+		if (a < 0 || b >= CLUSTER_SLOTS || a > b)
+			return err_set(e, ERR_REFUSED, "bad slot range %ld-%ld", a, b);
+		for (long s = a; s <= b; s++)
+			mark[s] = 1;
+		p = end;
+	}
+	return 0;
+}
+
+static int cmd_copy(struct ccli *c, const struct opts *o)
+{
+	struct copy_job *jobs = NULL;
+	pthread_t *th = NULL;
+	struct sc_err e = { 0 };
+	char *mark = calloc(CLUSTER_SLOTS, 1);
+	long long keys = 0, bytes = 0;
+	uint64_t start;
+	double secs;
+	int rc = 1, nj = 0, started = 0;
+
+	jobs = calloc((size_t)c->nnodes, sizeof(*jobs));
+	th = calloc((size_t)c->nnodes, sizeof(*th));
+	if (!mark || !jobs || !th) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (parse_slots(o->slots, mark, &e) < 0)
+		goto out;
+	/* one job per owner of some marked slot */
+	for (int n = 0; n < c->nnodes; n++) {
+		struct copy_job *j = &jobs[nj];
+		for (int s = 0; s < CLUSTER_SLOTS; s++) {
+			if (!mark[s] || c->owner[s] != n)
+				continue;
+			if (!j->slots && !(j->slots = malloc(sizeof(int) * CLUSTER_SLOTS))) {
+				err_set(&e, ERR_FAIL, "out of memory");
+				goto out;
+			}
+			j->slots[j->nslots++] = s;
+		}
+		if (!j->nslots)
+			continue;
+		j->src = c->node[n].addr;
+		j->dst = o->to;
+		j->opts = &c->opts;
+		j->pipeline = o->pipeline;
+		nj++;
+	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		if (mark[s] && c->owner[s] < 0) {
+			err_set(&e, ERR_FAIL, "slot %d is not served by any node", s);
+			goto out;
+		}
+	start = ccli_now_us();
+	for (; started < nj; started++)
+		if (pthread_create(&th[started], NULL, copy_thread, &jobs[started]) != 0) {
+			err_set(&e, ERR_FAIL, "cannot start a thread");
+			break;
+		}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	secs = (double)(ccli_now_us() - start) / 1e6;
+	if (e.msg[0])
+		goto out;
+	for (int i = 0; i < nj; i++) {
+		keys += jobs[i].keys;
+		bytes += jobs[i].bytes;
+		if (jobs[i].failed && !e.msg[0])
+			e = jobs[i].err;
+	}
+	if (e.msg[0])
+		goto out;
+	if (o->common.json)
+		printf("{\"keys\":%lld,\"bytes\":%lld,\"sources\":%d,\"seconds\":%.3f}\n", keys, bytes,
+		       nj, secs);
+	else
+		printf("copied %lld keys (%lld bytes of DUMP payload) from %d nodes in %.2f s "
+		       "(%.0f keys/s)\n", keys, bytes, nj, secs, secs > 0 ? (double)keys / secs : 0.0);
+	rc = 0;
+out:
+	if (e.msg[0])
+		rc = fail(o->cmd, &e);
+	if (jobs)
+		for (int i = 0; i < c->nnodes; i++)
+			free(jobs[i].slots);
+	free(jobs);
+	free(th);
+	free(mark);
+	return rc;
+}
+
+/* ---- options and dispatch ------------------------------------------------- */
+
+static int parse_ll(const char *arg, long long min, long long max, const char *what,
+		    long long *out, struct sc_err *e)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (!*arg || *end || errno)
+		return err_set(e, ERR_REFUSED, "%s must be a whole number, not '%s'", what, arg);
+	if (v < min || v > max)
+		return err_set(e, ERR_REFUSED, "%s must be between %lld and %lld, not %lld", what,
+			       min, max, v);
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "data-seed", required_argument, NULL, OPT_DATA_SEED },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "show", required_argument, NULL, OPT_SHOW },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "run-keys", required_argument, NULL, OPT_RUN_KEYS },
+		{ "run-prefix", required_argument, NULL, OPT_RUN_PREFIX },
+		{ "write-pct", required_argument, NULL, OPT_WRITE_PCT },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "slots", required_argument, NULL, OPT_SLOTS },
+		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long ll;
+	int opt, have_seed = 0;
+
+	o->size = 100;
+	o->batch = 10000;
+	o->show = 10;
+	o->seconds = 10;
+	o->rate = 1000;
+	o->run_keys = 1000;
+	o->write_pct = 50;
+	o->pipeline = 1000;
+	o->prefix = "k";
+	snprintf(o->run_prefix_buf, sizeof(o->run_prefix_buf), "run.%d.%ld", (int)getpid(),
+		 (long)time(NULL));
+	o->run_prefix = o->run_prefix_buf;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int r = cli_common_option(&o->common, opt, optarg, e);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case OPT_SEED:
+			if (addr_list_parse(&o->seeds, optarg, e) < 0)
+				return -1;
+			have_seed = 1;
+			break;
+		case OPT_KEYS:
+			if (parse_ll(optarg, 0, 1000000000LL, "--keys", &o->keys, e) < 0)
+				return -1;
+			break;
+		case OPT_SIZE:
+			if (cli_parse_int(optarg, 1, 64 << 20, "--size", &o->size, e) < 0)
+				return -1;
+			break;
+		case OPT_PREFIX:
+			o->prefix = optarg;
+			break;
+		case OPT_DATA_SEED:
+			if (parse_ll(optarg, 0, 1LL << 62, "--data-seed", &ll, e) < 0)
+				return -1;
+			o->data_seed = (uint64_t)ll;
+			break;
+		case OPT_BATCH:
+			if (cli_parse_int(optarg, 1, 1000000, "--batch", &o->batch, e) < 0)
+				return -1;
+			break;
+		case OPT_SHOW:
+			if (cli_parse_int(optarg, 0, 1000000, "--show", &o->show, e) < 0)
+				return -1;
+			break;
+		case OPT_SECONDS:
+			if (cli_parse_int(optarg, 1, 86400, "--seconds", &o->seconds, e) < 0)
+				return -1;
+			break;
+		case OPT_RATE:
+			if (cli_parse_int(optarg, 0, 10000000, "--rate", &o->rate, e) < 0)
+				return -1;
+			break;
+		case OPT_RUN_KEYS:
+			if (cli_parse_int(optarg, 1, 100000000, "--run-keys", &o->run_keys, e) < 0)
+				return -1;
+			break;
+		case OPT_RUN_PREFIX:
+			o->run_prefix = optarg;
+			break;
+		case OPT_WRITE_PCT:
+			if (cli_parse_int(optarg, 0, 100, "--write-pct", &o->write_pct, e) < 0)
+				return -1;
+			break;
+		case OPT_TO:
+			if (addr_parse(&o->to, optarg, e) < 0)
+				return -1;
+			o->have_to = 1;
+			break;
+		case OPT_SLOTS:
+			o->slots = optarg;
+			break;
+		case OPT_PIPELINE:
+			if (cli_parse_int(optarg, 1, 1000000, "--pipeline", &o->pipeline, e) < 0)
+				return -1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			return err_set(e, ERR_REFUSED, "unknown option; see 'sc-load --help'");
+		}
+	}
+	if (optind < argc)
+		return err_set(e, ERR_REFUSED, "unexpected argument '%s'", argv[optind]);
+	if (!have_seed)
+		return err_set(e, ERR_REFUSED, "--seed HOST:PORT is required");
+	if ((!strcmp(o->cmd, "fill") || !strcmp(o->cmd, "verify")) && o->keys == 0)
+		return err_set(e, ERR_REFUSED, "--keys N is required");
+	if (!strcmp(o->cmd, "copy") && (!o->have_to || !o->slots))
+		return err_set(e, ERR_REFUSED, "copy needs --to HOST:PORT and --slots RANGES");
+	return cli_common_finish(&o->common, e);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct ccli c;
+	struct sc_err e = { 0 };
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	o.cmd = argv[1];
+	if (strcmp(o.cmd, "fill") && strcmp(o.cmd, "verify") && strcmp(o.cmd, "run") &&
+	    strcmp(o.cmd, "copy")) {
+		fprintf(stderr, "sc-load: error: unknown command '%s'\n%s", o.cmd, usage_text);
+		return 2;
+	}
+	cli_common_init(&o.common);
+	if (parse_opts(&o, argc - 1, argv + 1, &e) < 0) {
+		rc = fail(o.cmd, &e);
+		goto out;
+	}
+	if (ccli_init(&c, &o.seeds, &o.common.conn, &e) < 0) {
+		rc = fail(o.cmd, &e);
+		goto out;
+	}
+	if (!strcmp(o.cmd, "fill"))
+		rc = cmd_fill_verify(&c, &o, 0);
+	else if (!strcmp(o.cmd, "verify"))
+		rc = cmd_fill_verify(&c, &o, 1);
+	else if (!strcmp(o.cmd, "run"))
+		rc = cmd_run(&c, &o);
+	else
+		rc = cmd_copy(&c, &o);
+out:
+	ccli_release(&c);
+	addr_list_release(&o.seeds);
+	cli_common_release(&o.common);
+	return rc;
+}
