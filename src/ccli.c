@@ -67,18 +67,6 @@ void ccli_drop(struct ccli *c, int i)
 	c->node[i].conn = NULL;
 }
 
-int ccli_flush(struct conn *conn)
-{
-	int done = 0;
-
-	if (conn->broken)
-		return -1;
-	while (!done)
-		if (redisBufferWrite(conn->ctx, &done) != REDIS_OK)
-			return -1;
-	return 0;
-}
-
 /* Parse a CLUSTER SLOTS reply from node `from` into owner[] (node indexes,
  * -1 for slots nobody serves).  Returns the number of slots covered, or -1
  * when the reply has the wrong shape. */

@@ -55,10 +55,6 @@ int ccli_node_index(struct ccli *c, const struct addr *a);
 struct conn *ccli_conn(struct ccli *c, int i, struct sc_err *e);
 /* Close node i's connection (after it broke); the next use reconnects. */
 void ccli_drop(struct ccli *c, int i);
-/* Send everything appended to conn so far without reading (so several
- * nodes work on their pipelines at once).  0 / -1; after -1 the next read
- * fails and breaks the connection. */
-int ccli_flush(struct conn *conn);
 
 /* Run one command on the key slot `slot`, following redirects and retrying
  * as described above.  Returns a reply that is not an error (caller frees),

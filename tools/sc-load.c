@@ -268,7 +268,7 @@ static int do_round(struct ccli *c, const struct opts *o, int verify, long long 
 	/* every node works on its pipeline at once */
 	for (int n = 0; n < rd->nodes; n++)
 		if (rd->n[n] && c->node[n].conn)
-			ccli_flush(c->node[n].conn);
+			conn_flush(c->node[n].conn);
 	for (int n = 0; n < rd->nodes; n++) {
 		for (int j = 0; j < rd->n[n]; j++) {
 			redisReply *r = c->node[n].conn ? conn_read(c->node[n].conn) : NULL;
@@ -648,7 +648,7 @@ static void copy_send_dumps(struct conn *src, const struct keyvec *kv, long long
 		size_t lens[2] = { 4, kv->len[i] };
 		conn_append_argv(src, 2, argv, lens);
 	}
-	ccli_flush(src);
+	conn_flush(src);
 }
 
 /* Thread body: DUMP group g+1 is in flight on the source while group g is
@@ -698,7 +698,7 @@ static void *copy_thread(void *arg)
 			conn_append_argv(dst, 4, argv, lens);
 			j->bytes += (long long)dumps[x]->len;
 		}
-		ccli_flush(dst);
+		conn_flush(dst);
 		for (long long x = 0; x < m; x++) {
 			redisReply *r = conn_read(dst);
 			freeReplyObject(dumps[x]);
