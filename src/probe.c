@@ -1,0 +1,179 @@
+/* probe.c - see probe.h */
+#include "probe.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* The IP a name resolves to now (the failure domain); the host itself when
+ * it does not resolve. */
+static void resolve(const char *host, char *out, int len)
+{
+	struct addrinfo hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(out, (size_t)len, "%s", host);
+	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res) {
+		getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
+		freeaddrinfo(res);
+	}
+}
+
+/* Ids a node knows (first word of each CLUSTER NODES line), "id id ...". */
+struct known {
+	char *ids;
+	int n;
+};
+
+static int knows(const struct known *k, const char *id)
+{
+	for (int i = 0; i < k->n; i++)
+		if (memcmp(k->ids + (size_t)i * (NODE_ID_LEN + 1), id, NODE_ID_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+static int read_known(struct conn *c, struct known *k, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CLUSTER NODES");
+	const char *p;
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_STRING) {
+		err_set(e, ERR_REFUSED, "'%s' is not cluster-enabled (set cluster-enabled yes)", c->name);
+		goto out;
+	}
+	for (p = r->str; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strcspn(p, " \n") != NODE_ID_LEN)
+			continue;
+		char *tmp = realloc(k->ids, (size_t)(k->n + 1) * (NODE_ID_LEN + 1));
+		if (!tmp) {
+			err_set(e, ERR_FAIL, "out of memory");
+			goto out;
+		}
+		k->ids = tmp;
+		memcpy(k->ids + (size_t)k->n * (NODE_ID_LEN + 1), p, NODE_ID_LEN);
+		k->ids[(size_t)k->n * (NODE_ID_LEN + 1) + NODE_ID_LEN] = '\0';
+		k->n++;
+	}
+	rc = 0;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+static int probe_one(const struct addr *a, const struct conn_opts *o, struct want_node *w,
+		     struct known *k, struct sc_err *e)
+{
+	struct sc_err ce;
+	struct conn *c = conn_open(a, o, &ce);
+	redisReply *r = NULL;
+	long long keys = -1;
+	char val[32];
+	int rc = -1, assigned = -1, known = -1;
+
+	if (!c)
+		return 0; /* unreachable: reported by the planner when it matters */
+	if (!(r = conn_command(c, "CLUSTER MYID")))
+		goto io;
+	if (r->type != REDIS_REPLY_STRING || r->len != NODE_ID_LEN) {
+		err_set(e, ERR_REFUSED, "'%s' is not cluster-enabled (set cluster-enabled yes)", c->name);
+		goto out;
+	}
+	memcpy(w->id, r->str, NODE_ID_LEN);
+	w->id[NODE_ID_LEN] = '\0';
+	freeReplyObject(r);
+	if (!(r = conn_command(c, "DBSIZE")))
+		goto io;
+	if (r->type == REDIS_REPLY_INTEGER)
+		keys = r->integer;
+	freeReplyObject(r);
+	if (!(r = conn_command(c, "CLUSTER INFO")))
+		goto io;
+	if (r->type == REDIS_REPLY_STRING) {
+		if (info_field(r->str, "cluster_slots_assigned", val, sizeof(val)) == 0)
+			assigned = atoi(val);
+		if (info_field(r->str, "cluster_known_nodes", val, sizeof(val)) == 0)
+			known = atoi(val);
+	}
+	if (read_known(c, k, e) < 0)
+		goto out;
+	w->reachable = 1;
+	w->empty = keys == 0 && assigned == 0 && known == 1;
+	rc = 0;
+	goto out;
+io:
+	/* it answered the connection and then broke: treat as unreachable */
+	rc = 0;
+out:
+	if (r)
+		freeReplyObject(r);
+	conn_free(c);
+	return rc;
+}
+
+int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct want_node *want,
+		struct sc_err *e)
+{
+	struct known *k = calloc((size_t)l->n + 1, sizeof(*k));
+	int *group = calloc((size_t)l->n + 1, sizeof(*group));
+	int rc = -1;
+
+	if (!k || !group) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < l->n; i++) {
+		struct want_node *w = &want[i];
+		memset(w, 0, sizeof(*w));
+		w->addr = l->v[i];
+		w->member = -1;
+		resolve(l->v[i].host, w->hostkey, sizeof(w->hostkey));
+		if (probe_one(&l->v[i], o, w, &k[i], e) < 0)
+			goto out;
+	}
+	/* group the non-empty nodes by "knows": union of i and j when either
+	 * knows the other's id */
+	for (int i = 0; i < l->n; i++)
+		group[i] = i;
+	for (int i = 0; i < l->n; i++) {
+		if (!want[i].reachable || want[i].empty)
+			continue;
+		for (int j = 0; j < l->n; j++) {
+			if (j == i || !want[j].reachable || want[j].empty)
+				continue;
+			if (knows(&k[i], want[j].id) || knows(&k[j], want[i].id)) {
+				int gi = group[i], gj = group[j];
+				for (int x = 0; x < l->n; x++)
+					if (group[x] == gj)
+						group[x] = gi;
+			}
+		}
+	}
+	for (int i = 0; i < l->n; i++) {
+		for (int j = i + 1; j < l->n; j++) {
+			char a[300], b[300];
+			if (!want[i].reachable || want[i].empty || !want[j].reachable || want[j].empty ||
+			    group[i] == group[j])
+				continue;
+			err_set(e, ERR_REFUSED, "'%s' and '%s' belong to different clusters; list the nodes "
+				"of one cluster (and empty nodes to add)", addr_format(&l->v[i], a, sizeof(a)),
+				addr_format(&l->v[j], b, sizeof(b)));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (int i = 0; k && i < l->n; i++)
+		free(k[i].ids);
+	free(k);
+	free(group);
+	return rc;
+}
