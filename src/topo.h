@@ -76,6 +76,7 @@ struct member {
 	long long used_memory;
 	int state_ok;        /* cluster_state:ok reported by this node; -1 unknown */
 	int known_nodes;     /* cluster_known_nodes it reports; -1 unknown */
+	char error[160];     /* survey: why it could not be read, "" if unknown */
 };
 
 struct topo {
