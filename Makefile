@@ -61,5 +61,17 @@ demo:
 	$(MAKE) all
 	scripts/demo.sh
 
+# The chart as a Helm repository that any static web server can serve:
+# build/chart-repo/redis-cluster-VERSION.tgz and index.yaml.  CHART_URL, when
+# set, is written into index.yaml as the charts' base URL (default: relative
+# URLs, resolved against wherever the folder is served).
+HELM = build/tools/helm/helm
+chart:
+	@scripts/get-helm.sh >/dev/null
+	@mkdir -p build/chart-repo
+	$(HELM) lint --strict charts/redis-cluster
+	$(HELM) package charts/redis-cluster -d build/chart-repo
+	$(HELM) repo index build/chart-repo $(if $(CHART_URL),--url $(CHART_URL))
+
 clean:
 	rm -rf build
