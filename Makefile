@@ -73,5 +73,11 @@ chart:
 	$(HELM) package charts/redis-cluster -d build/chart-repo
 	$(HELM) repo index build/chart-repo $(if $(CHART_URL),--url $(CHART_URL))
 
+# Benchmarks run by hand (minutes, several GB of RAM); results in bench/results/.
+bench:
+	@scripts/deps.sh bench
+	$(MAKE) all
+	bench/resize.sh
+
 clean:
 	rm -rf build

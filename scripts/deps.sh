@@ -2,7 +2,7 @@
 # deps.sh STAGE - make sure what STAGE needs is installed.
 #   build: compiler, make, pkg-config, hiredis, redis-server/redis-cli
 #   test:  build + what the test layers use
-#   bench: build + gnuplot
+#   bench: build + gnuplot and GNU time (peak RSS)
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact command to run is printed and the script fails.
 set -euo pipefail
@@ -14,7 +14,7 @@ need=(gcc make pkg-config libhiredis-dev redis-server redis-tools)
 case "$stage" in
 build) ;;
 test) need+=(libnss-wrapper python3 python3-yaml nodejs:node npm:npm unzip) ;;
-bench) need+=(gnuplot-nox) ;;
+bench) need+=(gnuplot-nox time) ;;
 *) echo "deps.sh: unknown stage '$stage' (build, test, bench)" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# report.sh [DIR] - the table and plot of bench/resize.sh from its raw
+# results (DIR/resize.csv, DIR/scale.csv, DIR/env.txt): prints the table and
+# writes DIR/resize.txt and DIR/scale.png (gnuplot).
+set -uo pipefail
+dir=${1:-$(cd "$(dirname "$0")" && pwd)/results}
+csv=$dir/resize.csv
+[ -f "$csv" ] || { echo "report: no $csv" >&2; exit 1; }
+
+{
+	[ -f "$dir/env.txt" ] && cat "$dir/env.txt"
+	echo
+	awk -F, '
+	NR == 1 { next }
+	{
+		k = $2 SUBSEP $3
+		if (!($2 in seen)) { seen[$2] = 1; moves[++nm] = $2 }
+		o = $3 == "shardctl" ? 1 : $3 == "redis-cli" ? 2 : $3 == "redis-cli-p100" ? 3 : 4
+		row[$2, o] = $0
+		if (o > n[$2]) n[$2] = o
+		if ($3 == "shardctl") base[$2] = $4
+		keys = $1
+	}
+	function ms(us) { return us == "" ? "-" : sprintf("%.2f ms", us / 1000) }
+	function rss(kb) { return kb == "-" || kb == "" || kb == 0 ? "-" : sprintf("%.1f MB", kb / 1024) }
+	END {
+		printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s  %s\n", "move", "tool", "time", "ratio", \
+			"client errors", "p50", "p99", "max", "lost", "peak RSS", "note"
+		for (m = 1; m <= nm; m++) {
+			mv = moves[m]
+			for (i = 1; i <= n[mv]; i++) {
+				if (!((mv, i) in row)) continue
+				split(row[mv, i], f, ",")
+				t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
+				r = (f[4] == "failed" || base[mv] == "" || base[mv] == "failed" || base[mv] == 0) ? "-" : \
+					sprintf("%.1fx", f[4] / base[mv])
+				printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s  %s\n", mv, f[3], t, r, f[5], \
+					ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11]
+			}
+		}
+		print ""
+		print "ratio: time of the tool / time of shardctl for the same move (higher: shardctl faster)"
+		print "client errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
+		print "lost: keys missing or changed when every key was verified after the move"
+		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only)"
+		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node; note: rebalance alone)"
+		print "peak RSS: /usr/bin/time -v, largest process of the tool (redis-cli: largest of its invocations)"
+	}' "$csv"
+} | tee "$dir/resize.txt"
+
+scale=$dir/scale.csv
+if [ -f "$scale" ] && [ "$(wc -l <"$scale")" -gt 1 ] && command -v gnuplot >/dev/null; then
+	for t in shardctl redis-cli redis-cli-p100; do
+		awk -F, -v t="$t" 'NR > 1 && $2 == t && $3 != "failed" { print $1, $3 }' "$scale" | sort -n >"$dir/.scale-$t.dat"
+	done
+	gnuplot <<GP
+set terminal pngcairo size 900,600 font "sans,11" noenhanced
+set output "$dir/scale.png"
+set title "4 -> 5 shards (x1 replica), 100-byte keys: time of the move"
+set xlabel "keys in the cluster"
+set ylabel "seconds (log)"
+set logscale xy
+set format x "%.0s%c"
+set grid
+set key top left
+set xrange [70000:4000000]
+plot "$dir/.scale-redis-cli.dat" using 1:2 with linespoints lw 2 pt 7 title "redis-cli --cluster rebalance (defaults)", \
+     "$dir/.scale-redis-cli-p100.dat" using 1:2 with linespoints lw 2 pt 5 title "redis-cli --cluster rebalance --cluster-pipeline 100", \
+     "$dir/.scale-shardctl.dat" using 1:2 with linespoints lw 2 pt 9 title "shardctl reconcile"
+GP
+	rm -f "$dir"/.scale-*.dat
+	echo "plot: $dir/scale.png"
+fi

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# resize.sh - shardctl against redis-cli --cluster on the same resize, in the
+# same run, on fresh identical clusters (`make bench`; by hand, not a test).
+#
+# Scenario: 4 shards x 1 replica made by `redis-cli --cluster create`, KEYS
+# keys of SIZE bytes loaded with sc-load, then scaled to 5 shards x 1
+# replica and back to 4, by each tool on its own fresh cluster:
+#   shardctl      shardctl reconcile --nodes ... --shards 5|4 --replicas 1
+#   redis-cli     add-node (master, then its replica), wait for agreement,
+#                 rebalance --cluster-use-empty-masters; 5 -> 4: rebalance
+#                 --cluster-weight <id>=0, then del-node replica and master
+#   redis-cli-p100  the same with --cluster-pipeline 100
+#   floor         sc-load copy: pipelined DUMP of the keys of the same slots
+#                 from their owners, RESTORE into a plain redis-server
+# During every move `sc-load run` reads and writes (errors, p50/p99); after
+# every move every key is verified byte for byte.  Peak RSS via
+# /usr/bin/time -v.  Then the 4 -> 5 move alone at other key counts for the
+# plot of move time against key count.
+#
+# Output: a table on screen and in bench/results/resize.txt, raw rows in
+# bench/results/resize.csv and scale.csv, the plot bench/results/scale.png.
+# Environment: BENCH_KEYS (1000000), BENCH_SIZE (100), BENCH_SCALE_KEYS
+# ("100000 1000000 3000000"; empty: no plot), BENCH_RATE (client ops/s,
+# 1000), BENCH_OUT (bench/results).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+SHARDCTL=${SHARDCTL:-$root/build/shardctl}
+SC_LOAD=${SC_LOAD:-$root/build/sc-load}
+KEYS=${BENCH_KEYS:-1000000}
+SIZE=${BENCH_SIZE:-100}
+SCALE_KEYS=${BENCH_SCALE_KEYS-100000 1000000 3000000}
+RATE=${BENCH_RATE:-1000}
+OUT=${BENCH_OUT:-$root/bench/results}
+PORT=${BENCH_PORT:-36100}
+NODES=10 # nodes 0-7: the 4x1 cluster; 8, 9: the fifth shard
+WORK=$(mktemp -d /tmp/shardctl-bench.XXXXXX)
+PIDS=()
+runpid=
+host_no=20 # every cluster on its own loopback address 127.0.4.N
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+cleanup() {
+	local p
+	[ -n "$runpid" ] && kill "$runpid" 2>/dev/null
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for bin in "$SHARDCTL" "$SC_LOAD" /usr/bin/time redis-server redis-cli; do
+	command -v "$bin" >/dev/null || die "'$bin' not found (make; scripts/deps.sh bench)"
+done
+mkdir -p "$OUT/logs"
+
+# ---- clusters -------------------------------------------------------------
+
+# start_cluster: 10 fresh nodes on a new loopback address, nodes 0-7 made a
+# 4x1 cluster by redis-cli; sets H (host) and the node addresses N[0..9]
+start_cluster() {
+	local i d
+	host_no=$((host_no + 1))
+	H=127.0.4.$host_no
+	N=()
+	for ((i = 0; i < NODES; i++)); do
+		N[i]=$H:$((PORT + i))
+		d=$WORK/$H-$i
+		mkdir -p "$d"
+		redis-server --bind "$H" --port $((PORT + i)) --cluster-enabled yes \
+			--cluster-config-file "$d/nodes.conf" --dir "$d" --save "" --appendonly no \
+			--cluster-announce-ip "$H" --logfile "$d/redis.log" --daemonize no &
+		PIDS+=($!)
+	done
+	for ((i = 0; i < NODES; i++)); do wait_for 10 redis-cli -h "$H" -p $((PORT + i)) ping || die "node $i did not start"; done
+	redis-cli --cluster create "${N[@]:0:8}" --cluster-replicas 1 --cluster-yes >"$WORK/create.log" 2>&1 ||
+		die "cluster create failed: $(tail -5 "$WORK/create.log")"
+	wait_for 30 cluster_ok "${N[@]:0:8}" || die "cluster did not converge"
+}
+
+stop_cluster() {
+	local p
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+	rm -rf "$WORK"/127.0.4.*
+}
+
+wait_for() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# every node given reports cluster_state:ok and redis-cli finds the cluster
+# consistent (all agree on the slot map, no open slot)
+cluster_ok() {
+	local a
+	for a in "$@"; do
+		redis-cli -h "${a%:*}" -p "${a#*:}" cluster info | grep -q cluster_state:ok || return 1
+	done
+	redis-cli --cluster check "$1" | grep -q 'All nodes agree' || return 1
+	! redis-cli --cluster check "$1" | grep -qE '^\[(ERR|WARNING)\]'
+}
+
+node_id() { redis-cli -h "${1%:*}" -p "${1#*:}" cluster myid; }
+# the master among nodes 8 and 9 that owns slots; its slot ranges
+fifth_master() {
+	local a
+	for a in "${N[8]}" "${N[9]}"; do
+		redis-cli -h "${a%:*}" -p "${a#*:}" role | head -1 | grep -q master &&
+			[ "$(slots_of "$a")" != "" ] && { echo "$a"; return 0; }
+	done
+	return 1
+}
+slots_of() {
+	redis-cli -h "${1%:*}" -p "${1#*:}" cluster nodes | awk '$3 ~ /myself/ {
+		s = ""; for (i = 9; i <= NF; i++) if ($i !~ /^\[/) s = s (s ? "," : "") $i; print s }'
+}
+join() { local IFS=,; echo "$*"; }
+
+# ---- one timed move ---------------------------------------------------------
+
+# timed NAME CMD...: runs CMD (a shell function or program) under
+# /usr/bin/time -v with sc-load run going; sets T_SECS, T_RSS_KB, T_RUN
+# (run's JSON) and T_RC
+timed() {
+	local name=$1 t0
+	shift
+	"$SC_LOAD" run --seed "${N[0]}" --seconds 7200 --rate "$RATE" --keys "$KEYS_NOW" \
+		--size "$SIZE" --run-prefix "run-$name" --json >"$WORK/run.json" 2>"$WORK/run.err" &
+	runpid=$!
+	sleep 0.5
+	t0=$(now)
+	rm -f "$WORK/detail"
+	"$@" >"$WORK/$name.log" 2>&1
+	T_RC=$?
+	T_SECS=$(elapsed "$t0")
+	sleep 0.5
+	kill -TERM "$runpid"
+	wait "$runpid"
+	runpid=
+	T_RUN=$(cat "$WORK/run.json")
+	T_DETAIL=$(cat "$WORK/detail" 2>/dev/null)
+	cp "$WORK/$name.log" "$OUT/logs/$KEYS_NOW-$name.log" 2>/dev/null
+	T_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { m = $2 > m ? $2 : m } END { print m + 0 }' \
+		"$WORK"/rss.* 2>/dev/null)
+	rm -f "$WORK"/rss.*
+	[ "$T_RC" -eq 0 ] || { log "$name failed (exit $T_RC):"; tail -20 "$WORK/$name.log" >&2; }
+}
+
+# measured CMD...: a program run under /usr/bin/time -v, its report kept
+rss_no=0
+measured() {
+	rss_no=$((rss_no + 1))
+	/usr/bin/time -v -o "$WORK/rss.$rss_no" "$@"
+}
+
+shardctl_to5() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 --replicas 1; }
+shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" --shards 4 --replicas 1; }
+
+# redis-cli's way to 5 shards x 1 replica; $1: extra rebalance options
+rcli_to5() {
+	local id t
+	measured redis-cli --cluster add-node "${N[8]}" "${N[0]}" || return 1
+	wait_for 60 cluster_ok "${N[@]:0:9}" || return 1
+	id=$(node_id "${N[8]}")
+	measured redis-cli --cluster add-node "${N[9]}" "${N[0]}" --cluster-slave --cluster-master-id "$id" || return 1
+	wait_for 60 cluster_ok "${N[@]}" || return 1
+	t=$(now)
+	# shellcheck disable=SC2086
+	measured redis-cli --cluster rebalance "${N[0]}" --cluster-use-empty-masters $1 || return 1
+	echo "rebalance alone $(elapsed "$t") s" >"$WORK/detail"
+}
+# redis-cli's way to empty a node and remove it with its replica
+rcli_to4() {
+	local m r t
+	m=$(fifth_master) || return 1
+	[ "$m" = "${N[8]}" ] && r=${N[9]} || r=${N[8]}
+	t=$(now)
+	# shellcheck disable=SC2086
+	measured redis-cli --cluster rebalance "${N[0]}" --cluster-weight "$(node_id "$m")=0" $1 || return 1
+	echo "rebalance alone $(elapsed "$t") s" >"$WORK/detail"
+	measured redis-cli --cluster del-node "${N[0]}" "$(node_id "$r")" || return 1
+	measured redis-cli --cluster del-node "${N[0]}" "$(node_id "$m")" || return 1
+}
+
+floor_copy() { # floor_copy SLOTS
+	redis-cli -h "$H" -p "$FLOOR_PORT" flushall >/dev/null
+	"$SC_LOAD" copy --seed "${N[0]}" --to "$H:$FLOOR_PORT" --slots "$1" --json
+}
+
+start_floor_target() {
+	local d=$WORK/$H-floor
+	FLOOR_PORT=$((PORT + NODES))
+	mkdir -p "$d"
+	redis-server --bind "$H" --port "$FLOOR_PORT" --save "" --appendonly no --dir "$d" \
+		--logfile "$d/redis.log" --daemonize no &
+	PIDS+=($!)
+	wait_for 10 redis-cli -h "$H" -p "$FLOOR_PORT" ping || die "floor target did not start"
+}
+
+verify_all() { # prints "lost" count (missing + wrong + unreadable)
+	local out
+	out=$("$SC_LOAD" verify --seed "${N[0]}" --keys "$KEYS_NOW" --size "$SIZE" --json --show 5 2>"$WORK/verify.err")
+	sed -E 's/.*"missing":([0-9]+),"wrong":([0-9]+),"errors":([0-9]+).*/\1 \2 \3/' <<<"$out" |
+		awk '{ print $1 + $2 + $3 }'
+}
+
+fill() {
+	local out
+	out=$("$SC_LOAD" fill --seed "${N[0]}" --keys "$KEYS_NOW" --size "$SIZE") || die "fill failed: $out"
+	log "$out"
+}
+
+jnum() { sed -E "s/.*\"$1\":([0-9]+).*/\\1/" <<<"$2"; }
+
+# record MOVE TOOL LOST: appends a row to the results
+record() {
+	local errs p50 p99 max
+	errs=$(($(jnum errors "$T_RUN") + $(jnum wrong "$T_RUN") + $(jnum lost "$T_RUN")))
+	p50=$(jnum p50_us "$T_RUN")
+	p99=$(jnum p99_us "$T_RUN")
+	max=$(jnum max_us "$T_RUN")
+	[ "$T_RC" -eq 0 ] || T_SECS=failed
+	echo "$KEYS_NOW,$1,$2,$T_SECS,$errs,$p50,$p99,$max,$3,$T_RSS_KB,$T_DETAIL" >>"$CSV"
+	log "$1 $2: ${T_SECS} s${T_DETAIL:+ ($T_DETAIL)}, client errors $errs, p50 ${p50} us, p99 ${p99} us, max ${max} us, lost $3, peak RSS ${T_RSS_KB} kB"
+}
+
+# ---- the scenario -------------------------------------------------------------
+
+CSV=$OUT/resize.csv
+echo "keys,move,tool,seconds,client_errors,p50_us,p99_us,max_us,lost,peak_rss_kb,detail" >"$CSV"
+SCALE_CSV=$OUT/scale.csv
+echo "keys,tool,seconds" >"$SCALE_CSV"
+
+# scenario KEYS FULL: 4->5 (and 5->4 when FULL) by every tool.  The floor
+# runs once per move, on the first fresh cluster in the right layout: for
+# 4 -> 5 the slots the fifth shard got from the first tool that succeeded,
+# copied from their owners in the initial layout; for 5 -> 4 the slots of the
+# fifth shard before it is emptied.
+scenario() {
+	local full=$2 tool lost m moved_slots="" floor5=0 floor4=0
+	KEYS_NOW=$1
+	for tool in shardctl redis-cli redis-cli-p100; do
+		log "== $tool, $KEYS_NOW keys: fresh cluster"
+		start_cluster
+		fill
+		if [ "$full" = 1 ] && [ $floor5 = 0 ] && [ -n "$moved_slots" ]; then
+			start_floor_target
+			timed floor-to5 floor_copy "$moved_slots"
+			T_RSS_KB=-
+			record "4->5" floor "-"
+			floor5=1
+		fi
+		case $tool in
+		shardctl) timed "$tool-to5" shardctl_to5 ;;
+		redis-cli) timed "$tool-to5" rcli_to5 "" ;;
+		redis-cli-p100) timed "$tool-to5" rcli_to5 "--cluster-pipeline 100" ;;
+		esac
+		lost=$(verify_all)
+		record "4->5" "$tool" "$lost"
+		echo "$KEYS_NOW,$tool,$T_SECS" >>"$SCALE_CSV"
+		[ "$full" = 1 ] && [ "$T_RC" -eq 0 ] || { stop_cluster; continue; }
+		if [ -z "$moved_slots" ] && m=$(fifth_master); then
+			moved_slots=$(slots_of "$m")
+			log "$tool gave the fifth shard ($m): $moved_slots"
+		fi
+		if [ $floor4 = 0 ] && m=$(fifth_master); then
+			start_floor_target
+			timed floor-to4 floor_copy "$(slots_of "$m")"
+			T_RSS_KB=-
+			record "5->4" floor "-"
+			floor4=1
+		fi
+		case $tool in
+		shardctl) timed "$tool-to4" shardctl_to4 ;;
+		redis-cli) timed "$tool-to4" rcli_to4 "" ;;
+		redis-cli-p100) timed "$tool-to4" rcli_to4 "--cluster-pipeline 100" ;;
+		esac
+		lost=$(verify_all)
+		record "5->4" "$tool" "$lost"
+		stop_cluster
+	done
+}
+
+log "bench: 4x1 -> 5x1 -> 4x1, $KEYS keys of $SIZE bytes, client at $RATE ops/s; $(nproc) cores"
+scenario "$KEYS" 1
+for k in $SCALE_KEYS; do
+	[ "$k" = "$KEYS" ] && continue
+	scenario "$k" 0
+done
+
+{
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), shardctl $(git -C "$root" rev-parse --short HEAD 2>/dev/null)"
+	echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Redis $(redis-server --version | sed -E 's/.*v=([0-9.]+).*/\1/')"
+	echo "scenario: 4 shards x 1 replica -> 5 x 1 -> 4 x 1, $KEYS keys of $SIZE bytes, sc-load run at $RATE ops/s during each move"
+} >"$OUT/env.txt"
+"$root/bench/report.sh" "$OUT"
