@@ -10,7 +10,86 @@
  * - same input, same plan.
  *
  * Creating a cluster from empty nodes is not planned here: create.h does it
- * (reconcile calls it when no node of the list belongs to a cluster).
+ * (reconcile calls it when no node of the list belongs to a cluster).  Given
+ * t->n == 0, plan_build returns 0 with an empty plan and plan.no_cluster = 1.
+ *
+ * Words used below.  A "member" is a node of the topo; a "listed" node is one
+ * of `want`; a "departing" node is a member that is not listed; a "new" node
+ * is listed and not a member.  "Owns" means per topo.owner[].
+ *
+ * CHOOSING THE S MASTERS (normal mode).  Candidates, each with a value = the
+ * slots it keeps without any move:
+ *   1. listed masters (value: the slots they own; empty masters count 0);
+ *   2. a listed replica of a departing, reachable master that owns slots,
+ *      at most one per such master (value: its master's slots; it is
+ *      promoted by STEP_FAILOVER: zero bytes move);
+ *   3. new nodes (value 0; joined by STEP_MEET, then STEP_WAIT);
+ *   4. listed replicas of other masters (value 0), only when 1-3 are too few:
+ *      such a replica is turned into an empty master by STEP_FORGET (on its
+ *      old id) and STEP_MEET (as plan node with id "", same address).
+ * The S candidates are picked one at a time, best first: highest value (so
+ * the fewest slots move; in practice listed masters first), then the lower
+ * candidate class above, then the hostkey holding the fewest chosen masters
+ * so far (spread across failure domains), then (class 4) the replica whose
+ * master has the most listed replicas, then node id, then list order.
+ *
+ * SLOTS.  Quotas: floor(16384/S) each; the 16384 % S ceil quotas go to the
+ * chosen masters keeping the most slots (ties by node id, then list order).
+ * Donors: chosen masters above quota give only their surplus; every other
+ * owner (departing masters not failed over, listed masters not chosen) gives
+ * everything, straight to the final owners.  moved_slots is therefore the
+ * minimum for an even result.  Slots are taken from the donor's range ends,
+ * first the end adjacent to the receiver's own slots, then whole ranges,
+ * so receivers grow contiguous ranges.  One STEP_MOVE per donor/receiver
+ * pair, its ranges sorted and merged.  MOVE steps come in rounds: within a
+ * round no node appears twice, so consecutive MOVE steps of one round can
+ * run in parallel; bigger moves come first in each round.  A MOVE's `node`
+ * is the owner at the time it runs (after the FAILOVER steps).
+ *
+ * REPLICAS.  Every chosen master ends with exactly R replicas when the list
+ * holds exactly S*(1+R) nodes; extra listed nodes become extra replicas,
+ * spread so that counts differ by at most one.  Listed replicas stay with
+ * their master when it stays a master (after a FAILOVER, the old master's
+ * other replicas follow the promoted one: Redis moves them itself); when a
+ * master has too many, those on its own hostkey are released first.  Every
+ * other listed node that is not a master gets STEP_REPLICATE (after the
+ * MOVE steps, so emptied masters are empty by then), preferring a master on
+ * another hostkey (avoided whenever possible) and the master lacking most.
+ *
+ * STEP ORDER (normal mode), each group possibly empty:
+ *   FORGET (class-4 replicas being reset), MEET..., WAIT (if any MEET),
+ *   FAILOVER..., WAIT (if any FAILOVER), MOVE..., REPLICATE...,
+ *   WAIT (if any REPLICATE, or before the final FORGETs when any step came
+ *   before them), FORGET... (departing nodes: replicas first, then masters,
+ *   by id; a departing master owns nothing by then).
+ * A converged cluster yields zero steps.
+ *
+ * EVACUATE_ONLY (the pre-upgrade half).  New nodes are ignored (they may not
+ * exist yet): no MEET, no FORGET, no REPLICATE of listed masters, no
+ * conversion, and the node-count refusal does not apply.  The masters are
+ * chosen as above among existing nodes only (classes 1-2).  Only the slots
+ * of departing masters move: by FAILOVER when a listed replica can take
+ * over, otherwise to the chosen masters, first up to their final quota,
+ * then evenly (the later reconcile moves the excess to the new nodes).
+ * Listed replicas of departing masters that are not failed over get
+ * STEP_REPLICATE to a chosen master (fewest replicas, other hostkey first).
+ * Everything else is untouched.  Order: FAILOVER, WAIT, MOVE, REPLICATE.
+ *
+ * REFUSALS (ERR_REFUSED, nothing planned), the message says what to do:
+ * shards < 3 or > 16384; replicas < 0; a list sharing no member with the live
+ * cluster; the same member listed twice; two members claiming one slot, an
+ * uncovered slot or an open (migrating/importing) slot (run `shardctl fix`);
+ * a master owning slots that is unreachable; a listed, reachable node that
+ * is not a member and not empty (keys or another cluster).  Normal mode
+ * only: a listed node that is unreachable; fewer than S*(1+R) listed nodes.
+ * Evacuate mode only: departing slots with no listed master to take them.
+ * The planner does not look at t->agree: the caller waits for agreement.
+ *
+ * EXECUTOR NOTES.  STEP_FORGET: every other member forgets `node`, then the
+ * node itself is reset when reachable (CLUSTER RESET HARD, so a later MEET
+ * of the same address brings a new id past the forget ban).  STEP_MEET
+ * `peer` is a listed master (or another reachable member).  STEP_FAILOVER
+ * is a manual failover run on `node` (the master is reachable).
  */
 #ifndef SHARDCTL_PLAN_H
 #define SHARDCTL_PLAN_H
@@ -54,15 +133,20 @@ enum step_kind {
 /* Nodes are referred to by index into plan.nodes. */
 struct plan_node {
 	char id[NODE_ID_LEN + 1];   /* "" for a node not yet known by id */
-	struct addr addr;           /* where to connect */
+	struct addr addr;           /* where to connect: the LIST address for
+				       listed nodes, else the topo's ip (or
+				       announced hostname) and port */
 };
 
 struct step {
 	enum step_kind kind;
 	int node, peer;             /* plan.nodes indices; peer -1 if unused */
-	struct slot_range *ranges;  /* MOVE */
+	struct slot_range *ranges;  /* MOVE: sorted, merged, non-empty */
 	int nranges;
-	int nslots;
+	int nslots;                 /* MOVE: slots in ranges; else 0 */
+	int round;                  /* MOVE: parallel round (0, 1, ...); MOVE
+				       steps are sorted by round, and no node
+				       appears twice in one round; else -1 */
 };
 
 struct plan {
@@ -71,15 +155,21 @@ struct plan {
 	struct step *steps;
 	int nsteps;
 	int moved_slots;            /* sum of nslots over MOVE steps */
+	int no_cluster;             /* t->n == 0: nothing planned, create */
+	int shards, replicas;       /* as asked, for printing */
 };
 
 /* Build the plan, or refuse (ERR_REFUSED, nothing changed) plainly wrong
- * input: fewer than 3 shards, a list sharing no member with a live cluster,
- * a non-empty new node, too few nodes for S*(1+R), unreachable masters. */
+ * input (see REFUSALS above).  Out of memory: ERR_FAIL.  On success the
+ * caller owns the plan (plan_release); on failure it is empty. */
 int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e);
 void plan_release(struct plan *p);
 
-/* Human (one line per step, then a summary) or JSON output. */
+/* Human (one line per step with addresses and condensed slot ranges, then a
+ * summary: slots to move, nodes joining and leaving) or JSON (one object:
+ * {"no_cluster","moved_slots","steps":[{"kind","node","node_id","peer",
+ * "peer_id","slots","ranges":[[first,last],...],"round"}],"joining":[...],
+ * "leaving":[...]}; absent peers are null). */
 void plan_print(const struct plan *p, FILE *f, int json);
 
 #endif
