@@ -87,6 +87,7 @@ t_start_node() {
 		--cluster-config-file "$d/nodes.conf" --dir "$d" --save "" --appendonly no \
 		--cluster-announce-ip "$host" --logfile "$d/redis.log" --daemonize no "$@" &
 	T_PIDS+=($!)
+	disown $! 2>/dev/null # teardown kills it; no "Killed" job notice
 	t_wait 10 redis-cli -h "$host" -p "$port" ping || { echo "node $host:$port did not start" >&2; return 1; }
 }
 
