@@ -62,16 +62,23 @@ t_port_free() {
 }
 
 # t_free_ports N: prints a base port B such that B..B+N-1 and their bus
-# ports are all free.  Starts from a per-process pseudo-random point.
+# ports are all free.  Ports stay within 12000..22767 so that the bus ports
+# (+10000) stay below Linux's ephemeral range (32768-60999), where outgoing
+# client connections would otherwise take them.  Scripts running at the same
+# time are spread by T_PORT_BASE (its thousands digit picks a band) and a
+# per-process pseudo-random offset.
 t_free_ports() {
-	local n=$1 base=$((${T_PORT_BASE:-20000} + (RANDOM % 400) * 20)) i ok
-	while [ "$base" -lt 55000 ]; do
+	local n=$1 band=$(( (${T_PORT_BASE:-20000} / 1000) % 10 )) tries=0 i ok base
+	base=$((12000 + band * 1000 + (RANDOM % 40) * 20))
+	while [ $tries -lt 600 ]; do
+		[ $((base + n)) -gt 22767 ] && base=12000
 		ok=1
 		for ((i = 0; i < n; i++)); do
 			t_port_free $((base + i)) || { ok=0; break; }
 		done
 		[ $ok -eq 1 ] && { echo "$base"; return 0; }
 		base=$((base + n + 1))
+		tries=$((tries + 1))
 	done
 	echo "no free ports" >&2
 	return 1
