@@ -88,7 +88,7 @@ struct target {
 /* What one reachable node told us beyond its view. */
 struct stats {
 	long long keys, used_memory;
-	int state_ok, known_nodes;
+	int state_ok, known_nodes, repl_link_up;
 };
 
 struct survey {
@@ -163,6 +163,10 @@ static void parse_stats(struct stats *st, redisReply **r)
 		st->state_ok = !strcmp(buf, "ok");
 	if (info && info_field(info, "cluster_known_nodes", buf, sizeof(buf)) == 0)
 		st->known_nodes = atoi(buf);
+	info = reply_text(r[3]);
+	if (info && info_field(info, "role", buf, sizeof(buf)) == 0 && !strcmp(buf, "slave") &&
+	    info_field(info, "master_link_status", buf, sizeof(buf)) == 0)
+		st->repl_link_up = !strcmp(buf, "up");
 }
 
 /* Read one node.  Returns 0 (a view added, or `miss` says why the node
@@ -172,10 +176,10 @@ static int visit(struct survey *s, const struct target *tg, const struct conn_op
 {
 	struct sc_err ce = { 0 };
 	struct conn *c = conn_open(&tg->a, o, &ce);
-	redisReply *r[4] = { NULL, NULL, NULL, NULL };
-	int nr = stats ? 4 : 1, rc = -1;
+	redisReply *r[5] = { NULL, NULL, NULL, NULL, NULL };
+	int nr = stats ? 5 : 1, rc = -1;
 	struct view v = { NULL, 0, -1 };
-	struct stats st = { -1, -1, -1, -1 };
+	struct stats st = { -1, -1, -1, -1, -1 };
 	const char *text;
 	char desc[160], why[160];
 
@@ -190,7 +194,7 @@ static int visit(struct survey *s, const struct target *tg, const struct conn_op
 	}
 	if (conn_append(c, "CLUSTER NODES") < 0 ||
 	    (stats && (conn_append(c, "DBSIZE") < 0 || conn_append(c, "INFO memory") < 0 ||
-		       conn_append(c, "CLUSTER INFO") < 0)))
+		       conn_append(c, "CLUSTER INFO") < 0 || conn_append(c, "INFO replication") < 0)))
 		goto lost;
 	for (int i = 0; i < nr; i++)
 		if (!(r[i] = conn_read(c)))
@@ -258,7 +262,7 @@ lost:
 	snprintf(miss, misslen, "%s", c->err.msg);
 	rc = 0;
 out:
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (r[i])
 			freeReplyObject(r[i]);
 	view_release(&v);
@@ -315,6 +319,7 @@ int survey_read(struct topo *t, const struct addr *seeds, int nseeds, const stru
 		t->m[i].used_memory = s.stats[v].used_memory;
 		t->m[i].state_ok = s.stats[v].state_ok;
 		t->m[i].known_nodes = s.stats[v].known_nodes;
+		t->m[i].repl_link_up = s.stats[v].repl_link_up;
 	}
 	/* why each unreachable member was: the visit of the id it was named
 	 * by, else of its address (it may have been a seed) */

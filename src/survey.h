@@ -3,7 +3,9 @@
  * Starts from the seeds, reads CLUSTER NODES from each, then from every node
  * those views name (by ip:port), until no new node appears.  Unreachable
  * nodes stay in the model with reachable = 0.  With `stats`, each reachable
- * member's keys (DBSIZE), used_memory and cluster_state are read too.
+ * member's keys (DBSIZE), used_memory, cluster_state, cluster_known_nodes and
+ * (replicas) master_link_status are read too, pipelined on the same
+ * connection.  Handshake and noaddr entries are not followed.
  */
 #ifndef SHARDCTL_SURVEY_H
 #define SHARDCTL_SURVEY_H

@@ -629,6 +629,59 @@ int topo_count_masters(const struct topo *t)
 	return count;
 }
 
+static int first_slot(const struct topo *t, int i)
+{
+	const struct node_entry *n = &t->m[i].n;
+	int best = CLUSTER_SLOTS;
+
+	for (int r = 0; r < n->nranges; r++)
+		for (int s = n->ranges[r].first; s <= n->ranges[r].last && s < best; s++)
+			if (t->owner[s] == i)
+				best = s;
+	return best;
+}
+
+struct mkey {
+	int idx, first;
+	const struct node_entry *n;
+};
+
+static int cmp_mkey(const void *a, const void *b)
+{
+	const struct mkey *x = a, *y = b;
+	const struct node_entry *nx = x->n, *ny = y->n;
+	int c;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	c = strcmp(nx->ip, ny->ip);
+	if (c)
+		return c;
+	if (nx->port != ny->port)
+		return nx->port < ny->port ? -1 : 1;
+	return memcmp(nx->id, ny->id, NODE_ID_LEN);
+}
+
+int topo_masters(const struct topo *t, int *out, int max)
+{
+	struct mkey *k = malloc(((size_t)t->n + 1) * sizeof(*k));
+	int n = 0;
+
+	if (!k)
+		return 0;
+	for (int i = 0; i < t->n; i++) {
+		if (t->m[i].nslots > 0)
+			k[n++] = (struct mkey){ i, first_slot(t, i), &t->m[i].n };
+		else if (t->m[i].n.flags & NF_MASTER)
+			k[n++] = (struct mkey){ i, CLUSTER_SLOTS, &t->m[i].n };
+	}
+	qsort(k, (size_t)n, sizeof(*k), cmp_mkey);
+	for (int i = 0; i < n && i < max; i++)
+		out[i] = k[i].idx;
+	free(k);
+	return n;
+}
+
 /* "'host:port'" of a member for messages (the id prefix when no address). */
 static const char *member_name(const struct member *m, char *buf, size_t size)
 {
@@ -787,6 +840,7 @@ int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_e
 		m->used_memory = -1;
 		m->state_ok = -1;
 		m->known_nodes = -1;
+		m->repl_link_up = -1;
 	}
 	for (int i = 0; i < t->n; i++)
 		if (t->m[i].n.master[0])
@@ -798,6 +852,17 @@ int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_e
 	map.ctx = t->m;
 	for (int i = 0; i < t->n; i++)
 		idmap_get(&map, t->m[i].n.id, i);
+
+	for (int v = 0; v < nviews; v++)
+		for (int k = 0; k < views[v].n; k++) {
+			const struct node_entry *n = &views[v].e[k];
+			int i = idmap_get(&map, n->id, -1);
+			if (k == views[v].self || i < 0)
+				continue;
+			t->m[i].peer_flags |= n->flags & (NF_PFAIL | NF_FAIL | NF_HANDSHAKE | NF_NOADDR);
+			if (!n->connected)
+				t->m[i].peers_disconnected++;
+		}
 
 	/* slot owners: each reachable owner's own word; the slots nobody
 	 * reachable claims go to unreachable nodes as their peers describe them */

@@ -77,6 +77,13 @@ struct member {
 	int state_ok;        /* cluster_state:ok reported by this node; -1 unknown */
 	int known_nodes;     /* cluster_known_nodes it reports; -1 unknown */
 	char error[160];     /* survey: why it could not be read, "" if unknown */
+	int repl_link_up;    /* survey stats, replicas: master_link_status up 1,
+				down 0; -1 unknown or not a replica */
+	/* what the OTHER reachable views say of it (a node never sees itself
+	 * failing): the union of their NF_PFAIL, NF_FAIL, NF_HANDSHAKE and
+	 * NF_NOADDR flags, and how many of them have their link to it down */
+	unsigned peer_flags;
+	int peers_disconnected;
 };
 
 struct topo {
@@ -102,5 +109,9 @@ int topo_find_addr(const struct topo *t, const char *host, int port);
 int topo_member_ranges(const struct topo *t, int i, struct slot_range *out, int max);
 /* Number of masters that own at least one slot. */
 int topo_count_masters(const struct topo *t);
+/* The shards' masters in display order: members owning slots, by their
+ * first slot, then members flagged master that own none, by address.  Fills
+ * at most max entries of out with member indexes; returns the count. */
+int topo_masters(const struct topo *t, int *out, int max);
 
 #endif

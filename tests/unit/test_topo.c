@@ -235,6 +235,13 @@ static void test_flags(void)
 	if (n) {
 		CHECK_INT(n->flags, NF_FAIL | NF_REPLICA);
 		CHECK_INT(n->connected, 0);
+		CHECK_INT(topo_build(&t, &v, 1, &e), 0);
+		for (int i = 0; i < t.n; i++) {
+			int bad = !strcmp(t.m[i].n.id, n->id);
+			CHECK_INT(t.m[i].peer_flags, bad ? NF_FAIL : 0);
+			CHECK_INT(t.m[i].peers_disconnected, bad ? 1 : 0);
+		}
+		topo_release(&t);
 	}
 	view_release(&v);
 
