@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "dataset.h"
+#include "dumpcopy.h"
+#include "keyslot.h"
 #include "latency.h"
 #include "unit.h"
 
@@ -179,8 +181,38 @@ static void test_percentiles(void)
 	free(v);
 }
 
+static int marked(const char *mark)
+{
+	int n = 0;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		n += mark[s] != 0;
+	return n;
+}
+
+static void test_slot_lists(void)
+{
+	static const char *bad[] = { "x", "1-", "-5", "5-1", "16384", "0-16384", "1,,a" };
+	char mark[CLUSTER_SLOTS];
+	struct sc_err e = { 0 };
+
+	memset(mark, 0, sizeof(mark));
+	CHECK_INT(dumpcopy_parse_slots("0-819,4096-4915 8192-9011,12288-13107", mark, &e), 0);
+	CHECK_INT(marked(mark), 4 * 820);
+	CHECK(mark[0] && mark[819] && !mark[820] && mark[13107] && !mark[13108]);
+	memset(mark, 0, sizeof(mark));
+	CHECK_INT(dumpcopy_parse_slots("16383,7,7", mark, &e), 0);
+	CHECK_INT(marked(mark), 2);
+	CHECK_INT(dumpcopy_parse_slots("", mark, &e), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(dumpcopy_parse_slots(bad[i], mark, &e), -1);
+		CHECK_INT(e.kind, ERR_REFUSED);
+	}
+}
+
 int main(void)
 {
+	test_slot_lists();
 	test_keys();
 	test_values();
 	test_buckets();
