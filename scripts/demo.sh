@@ -7,7 +7,8 @@
 # happens, the processes it started are stopped at the end.
 #
 # Environment: DEMO_KEYS (default 200000), DEMO_PORT (first port; default:
-# the first free block from 30001), SHARDCTL, SC_LOAD (binaries to use).
+# the first free block from 19001, so that the cluster bus ports (+10000)
+# stay below the ephemeral port range), SHARDCTL, SC_LOAD (binaries to use).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 SHARDCTL=${SHARDCTL:-$root/build/shardctl}
@@ -41,7 +42,7 @@ find_ports() {
 	done
 	return 1
 }
-PORT=${DEMO_PORT:-$(find_ports 30001)} || die "no $NODES_MAX free ports (and bus ports) found"
+PORT=${DEMO_PORT:-$(find_ports 19001)} || die "no $NODES_MAX free ports (and bus ports) found"
 SEED=$HOST:$PORT
 DIR=$(mktemp -d /tmp/shardctl-demo.XXXXXX)
 runpid=
