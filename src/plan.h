@@ -61,7 +61,8 @@
  *   FAILOVER..., WAIT (if any FAILOVER), MOVE..., REPLICATE...,
  *   WAIT (if any REPLICATE, or before the final FORGETs when any step came
  *   before them), FORGET... (departing nodes: replicas first, then masters,
- *   by id; a departing master owns nothing by then).
+ *   by id; a departing master owns nothing by then; members still in
+ *   handshake are skipped: their id is made up and they time out).
  * A converged cluster yields zero steps.
  *
  * EVACUATE_ONLY (the pre-upgrade half).  New nodes are ignored (they may not

@@ -395,6 +395,30 @@ static int min_moves(const struct world *w, const int *listed, int S)
 	return CLUSTER_SLOTS - kept;
 }
 
+/* What the generated cases exercised, and how fragmented the results are. */
+static struct {
+	int plans, steps[STEP_FORGET + 1], resets, max_ranges, moved, slots_ranges;
+} stats;
+
+static int w_ranges(const struct world *w, int node)
+{
+	int n = 0;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		n += w->owner[s] == node && (s == 0 || w->owner[s - 1] != node);
+	return n;
+}
+
+static void count_stats(const struct world *w, const struct plan *p, const int *listed)
+{
+	stats.plans++;
+	for (int k = 0; k < p->nsteps; k++) {
+		stats.steps[p->steps[k].kind]++;
+		if (p->steps[k].kind == STEP_FORGET && listed[w_of_node(w, p, p->steps[k].node)])
+			stats.resets++;
+	}
+	stats.moved += p->moved_slots;
+}
+
 static int same_plan(const struct plan *a, const struct plan *b)
 {
 	if (a->nsteps != b->nsteps || a->nnodes != b->nnodes || a->moved_slots != b->moved_slots)
@@ -456,8 +480,15 @@ static int run_case(struct world *w, const int *list, int nlist, int S, int R, i
 		snprintf(why, sizeof(why), "moved %d slots, minimum %d", p.moved_slots, minimum);
 		goto out;
 	}
+	count_stats(w, &p, listed);
 	if (apply(w, &p, listed) < 0)
 		goto out;
+	for (int i = 0; i < w->nn; i++)
+		if (w->n[i].member && w->n[i].master) {
+			int r = w_ranges(w, i);
+			if (r > stats.max_ranges)
+				stats.max_ranges = r;
+		}
 	if (!evac && check_final(w, listed, S, R, nlist) < 0)
 		goto out;
 	if (!evac) {
@@ -950,6 +981,7 @@ static void gen_world(struct world *w, int *list, int *nlist, int *S, int *R, in
 
 static void test_generated(int cases)
 {
+	memset(&stats, 0, sizeof(stats));
 	int list[MAXW], n, S, R, evac, bad = 0, evacs = 0;
 
 	for (int c = 0; c < cases; c++) {
@@ -972,6 +1004,11 @@ static void test_generated(int cases)
 		}
 	}
 	printf("generated: %d cases (%d with an evacuation first), %d bad\n", cases, evacs, bad);
+	printf("  %d plans: %d meet, %d wait, %d move, %d failover, %d replicate, %d forget "
+	       "(%d resets of replicas into masters); %d slots moved; at most %d ranges per master\n",
+	       stats.plans, stats.steps[STEP_MEET], stats.steps[STEP_WAIT], stats.steps[STEP_MOVE],
+	       stats.steps[STEP_FAILOVER], stats.steps[STEP_REPLICATE], stats.steps[STEP_FORGET],
+	       stats.resets, stats.moved, stats.max_ranges);
 	CHECK_INT(bad, 0);
 }
 
