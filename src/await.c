@@ -1,0 +1,169 @@
+/* await.c - see await.h */
+#include "await.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "survey.h"
+
+#define AWAIT_POLL_MS 100
+#define AWAIT_LOG_MS 2000
+
+long long await_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static const char *member_name(const struct member *m, char *buf, int len)
+{
+	if (m->n.ip[0])
+		snprintf(buf, (size_t)len, "%s:%d", m->n.ip, m->n.port);
+	else
+		snprintf(buf, (size_t)len, "node %.8s", m->n.id);
+	return buf;
+}
+
+/* The membership, slot and state conditions; 1 when all hold, else 0 with
+ * the first missing one described in why. */
+static int settled(const struct await_req *r, const struct topo *t, char *why, int len)
+{
+	char name[300];
+
+	for (int i = 0; i < r->nids; i++)
+		if (topo_find_id(t, r->ids[i]) < 0) {
+			snprintf(why, (size_t)len, "node %.8s is not known yet", r->ids[i]);
+			return 0;
+		}
+	for (int i = 0; i < t->n; i++) {
+		const struct member *m = &t->m[i];
+		member_name(m, name, sizeof(name));
+		if (!m->reachable) {
+			snprintf(why, (size_t)len, "'%s' does not answer", name);
+			return 0;
+		}
+		if (m->n.flags & (NF_HANDSHAKE | NF_NOADDR | NF_PFAIL | NF_FAIL)) {
+			snprintf(why, (size_t)len, "'%s' is in %s state", name,
+				 m->n.flags & NF_HANDSHAKE ? "handshake" :
+				 m->n.flags & NF_NOADDR ? "noaddr" :
+				 m->n.flags & NF_FAIL ? "fail" : "pfail");
+			return 0;
+		}
+	}
+	if (!t->agree || t->nconflicts) {
+		snprintf(why, (size_t)len, "nodes disagree: %s",
+			 t->disagreement[0] ? t->disagreement : "slot claimed twice");
+		return 0;
+	}
+	for (int i = 0; i < t->n; i++) {
+		const struct member *m = &t->m[i];
+		member_name(m, name, sizeof(name));
+		if (m->known_nodes != t->n) {
+			snprintf(why, (size_t)len, "'%s' knows %d of %d nodes", name, m->known_nodes, t->n);
+			return 0;
+		}
+		if (m->state_ok != 1) {
+			snprintf(why, (size_t)len, "'%s' does not report cluster_state:ok yet", name);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Every member's own view shows the expected roles. */
+static int roles_settled(const struct await_req *r, const struct topo *t, char *why, int len)
+{
+	char name[300];
+	int ok = 1;
+
+	for (int i = 0; i < t->n && ok; i++) {
+		struct addr a;
+		struct conn *c;
+		struct view v = { 0 };
+		redisReply *rep = NULL;
+		struct sc_err e;
+
+		member_name(&t->m[i], name, sizeof(name));
+		snprintf(a.host, sizeof(a.host), "%s", t->m[i].n.ip);
+		a.port = t->m[i].n.port;
+		c = conn_open(&a, r->conn, &e);
+		rep = c ? conn_command(c, "CLUSTER NODES") : NULL;
+		if (!rep || rep->type != REDIS_REPLY_STRING || view_parse(&v, rep->str, &e) < 0) {
+			snprintf(why, (size_t)len, "cannot read the view of '%s'", name);
+			ok = 0;
+		}
+		for (int k = 0; ok && k < r->nids; k++) {
+			const struct node_entry *ne = NULL;
+			for (int j = 0; j < v.n; j++)
+				if (!strcmp(v.e[j].id, r->ids[k]))
+					ne = &v.e[j];
+			if (!ne || strcmp(ne->master, r->masters[k]) != 0 ||
+			    (r->masters[k][0] && !(ne->flags & NF_REPLICA))) {
+				snprintf(why, (size_t)len, "'%s' does not see node %.8s as %s%.8s yet", name,
+					 r->ids[k], r->masters[k][0] ? "a replica of " : "a master",
+					 r->masters[k]);
+				ok = 0;
+			}
+		}
+		view_release(&v);
+		if (rep)
+			freeReplyObject(rep);
+		conn_free(c);
+	}
+	return ok;
+}
+
+int await_agreement(const struct await_req *r, struct sc_err *e)
+{
+	long long start = await_now_ms(), next_log = start + AWAIT_LOG_MS;
+	long long deadline = start + (r->wait_ms > 0 ? r->wait_ms : 60000);
+	const char *what = r->what ? r->what : "the cluster";
+	char why[400] = "nothing read yet";
+	int rc = -1, read_once = 0;
+	struct sc_err last = { 0 };
+
+	for (;;) {
+		struct topo t = { 0 };
+		long long now;
+		int done = 0;
+
+		if (survey_read(&t, r->seeds, r->nseeds, r->conn, 1, &last) == 0) {
+			read_once = 1;
+			done = settled(r, &t, why, sizeof(why)) &&
+			       (!r->masters || roles_settled(r, &t, why, sizeof(why)));
+		} else {
+			snprintf(why, sizeof(why), "%s", last.msg);
+		}
+		topo_release(&t);
+		if (done) {
+			rc = 0;
+			break;
+		}
+		now = await_now_ms();
+		if (now >= deadline) {
+			if (!read_once && last.kind == ERR_IO)
+				err_set(e, ERR_IO, "waiting for %s: %s", what, last.msg);
+			else
+				err_set(e, ERR_FAIL, "%s did not settle within %lld ms: %s", what,
+					deadline - start, why);
+			break;
+		}
+		if (r->log && now >= next_log) {
+			fprintf(r->log, "waiting for %s: %s\n", what, why);
+			fflush(r->log);
+			next_log = now + AWAIT_LOG_MS;
+		}
+		sleep_ms(AWAIT_POLL_MS);
+	}
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* await.h - wait, with a deadline, until a cluster has settled.
+ *
+ * "Settled" means, read afresh from every node at each poll (survey.h):
+ *  - every member the views name was reached and answered;
+ *  - every node id in `ids` is a member;
+ *  - no member is in handshake, noaddr, pfail or fail state;
+ *  - all views agree on the member set and the slot -> owner map, and no
+ *    slot is claimed by two masters (topo.h `agree`, `nconflicts`);
+ *  - every member reports cluster_state:ok and knows exactly all members
+ *    (cluster_known_nodes == number of members);
+ *  - when `masters` is given: every member's own CLUSTER NODES shows ids[i]
+ *    as a replica of masters[i] (or as a master when masters[i] is "").
+ *
+ * Why: migrating to a node right after it joined fails with CLUSTERDOWN, and
+ * CLUSTER REPLICATE right after a MEET fails with "Unknown node" until gossip
+ * has spread; callers wait for this state before the next step instead of
+ * sleeping.  Polls every 100 ms; reads nothing but CLUSTER NODES / INFO and
+ * changes nothing.
+ */
+#ifndef SHARDCTL_AWAIT_H
+#define SHARDCTL_AWAIT_H
+
+#include <stdio.h>
+
+#include "addr.h"
+#include "conn.h"
+#include "err.h"
+#include "topo.h"
+
+struct await_req {
+	const struct addr *seeds;           /* where the survey starts */
+	int nseeds;
+	const char (*ids)[NODE_ID_LEN + 1]; /* must be members; may be NULL */
+	int nids;
+	const char (*masters)[NODE_ID_LEN + 1]; /* [nids] expected master of
+						   ids[i], "" for a master;
+						   NULL: roles not checked */
+	const struct conn_opts *conn;
+	int wait_ms;                        /* deadline; 0: 60 s */
+	FILE *log;                          /* a line every ~2 s; NULL: quiet */
+	const char *what;                   /* "nodes to meet", for messages */
+};
+
+/* Returns 0 once settled; -1 with ERR_FAIL when the deadline passed (the
+ * message says what was still missing), ERR_IO when no seed could be read. */
+int await_agreement(const struct await_req *r, struct sc_err *e);
+
+/* Milliseconds on a monotonic clock (for the deadlines of callers too). */
+long long await_now_ms(void);
+
+#endif

@@ -1,0 +1,345 @@
+/* create.c - see create.h.  The placement is layout.c's (pure); this file
+ * probes the nodes, refuses before touching anything, then assigns slots,
+ * epochs, meets the nodes, waits (await.h) and attaches the replicas. */
+#include "create.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "await.h"
+#include "layout.h"
+#include "topo.h"
+
+/* What the probe learned about one node. */
+struct probed {
+	struct conn *c;
+	char id[NODE_ID_LEN + 1];
+	char ip[64];  /* the address we reached it at, for CLUSTER MEET */
+	int cport;    /* its cluster bus port */
+};
+
+static void logf_(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(FILE *log, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(log, fmt, ap);
+	va_end(ap);
+	fputc('\n', log);
+	fflush(log);
+}
+
+/* The IP the connection reached (CLUSTER MEET wants an address, and a DNS
+ * name must not be resolved a second time to something else). */
+static int peer_ip(struct conn *c, char *out, int len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getpeername(c->ctx->fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out,
+				 (socklen_t)len) ? 0 : -1;
+	if (ss.ss_family == AF_INET6)
+		return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out,
+				 (socklen_t)len) ? 0 : -1;
+	return -1;
+}
+
+/* The bus port from the "myself" line of CLUSTER NODES ("ip:port@cport"). */
+static int bus_port(const char *nodes, int port)
+{
+	const char *line = strstr(nodes, "myself"), *at;
+
+	while (line && line > nodes && line[-1] != '\n')
+		line--;
+	at = line ? strchr(line, '@') : NULL;
+	if (at && at < strstr(line, "myself")) {
+		long v = strtol(at + 1, NULL, 10);
+		if (v > 0 && v < 65536)
+			return (int)v;
+	}
+	return port + 10000;
+}
+
+/* Read everything about one node and refuse what cannot be part of a new
+ * cluster.  Changes nothing. */
+static int probe_node(const struct addr *a, struct probed *p, const struct conn_opts *o,
+		      struct sc_err *e)
+{
+	char name[ADDR_HOST_MAX + 16], val[64], desc[300];
+	redisReply *rep[4] = { 0 };
+	int rc = -1;
+
+	addr_format(a, name, sizeof(name));
+	p->c = conn_open(a, o, e);
+	if (!p->c) {
+		if (e->kind == ERR_IO)
+			e->kind = ERR_REFUSED;
+		snprintf(desc, sizeof(desc), "%s", e->msg);
+		return err_set(e, e->kind, "%s (start the node or leave it out of --nodes)", desc);
+	}
+	rep[0] = conn_command(p->c, "INFO cluster");
+	if (!rep[0]) {
+		*e = p->c->err;
+		goto out;
+	}
+	if (rep[0]->type != REDIS_REPLY_STRING ||
+	    info_field(rep[0]->str, "cluster_enabled", val, sizeof(val)) < 0) {
+		err_set(e, ERR_FAIL, "unexpected INFO reply from '%s': %s", name,
+			reply_describe(rep[0], desc, sizeof(desc)));
+		goto out;
+	}
+	if (strcmp(val, "1") != 0) {
+		err_set(e, ERR_REFUSED,
+			"'%s' is not cluster-enabled (start it with 'cluster-enabled yes')", name);
+		goto out;
+	}
+	if (conn_append(p->c, "CLUSTER INFO") < 0 || conn_append(p->c, "CLUSTER MYID") < 0 ||
+	    conn_append(p->c, "DBSIZE") < 0 || conn_append(p->c, "CLUSTER NODES") < 0)
+		goto io;
+	for (int i = 0; i < 4; i++) {
+		if (rep[i])
+			freeReplyObject(rep[i]);
+		if (!(rep[i] = conn_read(p->c)))
+			goto io;
+	}
+	if (rep[0]->type != REDIS_REPLY_STRING || rep[1]->type != REDIS_REPLY_STRING ||
+	    rep[1]->len != NODE_ID_LEN || rep[2]->type != REDIS_REPLY_INTEGER ||
+	    rep[3]->type != REDIS_REPLY_STRING) {
+		err_set(e, ERR_FAIL, "unexpected reply from '%s' while probing it", name);
+		goto out;
+	}
+	memcpy(p->id, rep[1]->str, NODE_ID_LEN);
+	p->id[NODE_ID_LEN] = '\0';
+	if (rep[2]->integer > 0) {
+		err_set(e, ERR_REFUSED,
+			"'%s' holds %lld key%s (a new cluster needs empty nodes: flush it or use another node)",
+			name, rep[2]->integer, rep[2]->integer == 1 ? "" : "s");
+		goto out;
+	}
+	if (info_field(rep[0]->str, "cluster_known_nodes", val, sizeof(val)) < 0 || atoi(val) < 1) {
+		err_set(e, ERR_FAIL, "unexpected CLUSTER INFO reply from '%s'", name);
+		goto out;
+	}
+	if (atoi(val) > 1) {
+		err_set(e, ERR_REFUSED,
+			"'%s' already knows %d other node%s (it belongs to a cluster: use 'shardctl reconcile' "
+			"for that cluster, or CLUSTER RESET the node)",
+			name, atoi(val) - 1, atoi(val) == 2 ? "" : "s");
+		goto out;
+	}
+	if (info_field(rep[0]->str, "cluster_slots_assigned", val, sizeof(val)) == 0 && atoi(val) > 0) {
+		err_set(e, ERR_REFUSED,
+			"'%s' already owns %d slot%s (it belongs to a cluster: use 'shardctl reconcile' "
+			"for that cluster, or CLUSTER RESET the node)",
+			name, atoi(val), atoi(val) == 1 ? "" : "s");
+		goto out;
+	}
+	if (peer_ip(p->c, p->ip, sizeof(p->ip)) < 0) {
+		err_set(e, ERR_FAIL, "cannot tell the address of '%s'", name);
+		goto out;
+	}
+	p->cport = bus_port(rep[3]->str, a->port);
+	rc = 0;
+	goto out;
+io:
+	*e = p->c->err;
+out:
+	for (int i = 0; i < 4; i++)
+		if (rep[i])
+			freeReplyObject(rep[i]);
+	return rc;
+}
+
+/* Read `count` pipelined replies from c, each must be +OK. */
+static int read_oks(struct conn *c, int count, const char *what, struct sc_err *e)
+{
+	char desc[300];
+	int rc = 0;
+
+	for (int i = 0; i < count; i++) {
+		redisReply *rep = conn_read(c);
+		if (!rep) {
+			*e = c->err;
+			return -1;
+		}
+		if (!reply_is_status(rep, "OK") && rc == 0)
+			rc = err_set(e, ERR_FAIL, "'%s' on '%s' failed: %s", what, c->name,
+				     reply_describe(rep, desc, sizeof(desc)));
+		freeReplyObject(rep);
+	}
+	return rc;
+}
+
+/* Pipelined on every node at once: masters take their slots; every node
+ * gets a distinct config epoch (no collision to resolve after the meet). */
+static int assign_slots_and_epochs(const struct layout *l, struct probed *p, struct sc_err *e)
+{
+	for (int i = 0; i < l->n; i++) {
+		const struct slot_range *s = &l->slots[l->shard[i]];
+		if ((l->master[i] < 0 &&
+		     conn_append(p[i].c, "CLUSTER ADDSLOTSRANGE %d %d", s->first, s->last) < 0) ||
+		    conn_append(p[i].c, "CLUSTER SET-CONFIG-EPOCH %d", i + 1) < 0) {
+			*e = p[i].c->err;
+			return -1;
+		}
+	}
+	for (int i = 0; i < l->n; i++) {
+		if (l->master[i] < 0 && read_oks(p[i].c, 1, "CLUSTER ADDSLOTSRANGE", e) < 0)
+			return -1;
+		if (read_oks(p[i].c, 1, "CLUSTER SET-CONFIG-EPOCH", e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Small clusters: every node meets every other (pipelined, one round trip
+ * per node), so nobody waits for gossip to introduce its peers, which takes
+ * seconds.  Large ones: every node meets the first, and gossip does the rest
+ * (n*n handshakes would cost more than they save). */
+#define MESH_MAX 32
+
+static int meet_all(const struct layout *l, struct probed *p, FILE *log, struct sc_err *e)
+{
+	int mesh = l->n <= MESH_MAX;
+
+	for (int i = 0; i < l->n; i++)
+		for (int j = mesh ? 0 : 1; j < l->n; j++) {
+			int from = mesh ? i : 0;
+			if (j == from || (!mesh && i > 0))
+				continue;
+			if (conn_append(p[from].c, "CLUSTER MEET %s %d %d", p[j].ip, p[j].c->addr.port,
+					p[j].cport) < 0) {
+				*e = p[from].c->err;
+				return -1;
+			}
+		}
+	for (int i = 0; i < (mesh ? l->n : 1); i++)
+		if (read_oks(p[i].c, l->n - 1, "CLUSTER MEET", e) < 0)
+			return -1;
+	logf_(log, "%s: %d nodes", mesh ? "every node met every other" : "every node met the first", l->n);
+	return 0;
+}
+
+static int attach_replicas(const struct layout *l, struct probed *p, struct sc_err *e)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->master[i] >= 0 && conn_append(p[i].c, "CLUSTER REPLICATE %s", p[l->master[i]].id) < 0) {
+			*e = p[i].c->err;
+			return -1;
+		}
+	for (int i = 0; i < l->n; i++)
+		if (l->master[i] >= 0 && read_oks(p[i].c, 1, "CLUSTER REPLICATE", e) < 0)
+			return -1;
+	return 0;
+}
+
+static void log_layout(const struct create_req *r, const struct layout *l)
+{
+	char a[ADDR_HOST_MAX + 16], b[ADDR_HOST_MAX + 16];
+
+	if (!r->log)
+		return;
+	logf_(r->log, "creating a cluster of %d shards with %d replica%s each on %d nodes", l->shards,
+	      l->replicas, l->replicas == 1 ? "" : "s", l->n);
+	for (int s = 0; s < l->shards; s++) {
+		int m = l->shard_master[s];
+		logf_(r->log, "shard %d: master %s, slots %d-%d (%d)", s,
+		      addr_format(&r->nodes[m], a, sizeof(a)), l->slots[s].first, l->slots[s].last,
+		      l->slots[s].last - l->slots[s].first + 1);
+		for (int i = 0; i < l->n; i++)
+			if (l->master[i] == m)
+				logf_(r->log, "shard %d: replica %s", s, addr_format(&r->nodes[i], b, sizeof(b)));
+	}
+}
+
+int create_cluster(const struct create_req *r, struct sc_err *e)
+{
+	struct layout l = { 0 };
+	struct probed *p = NULL;
+	char (*ids)[NODE_ID_LEN + 1] = NULL, (*masters)[NODE_ID_LEN + 1] = NULL;
+	char a[ADDR_HOST_MAX + 16], b[ADDR_HOST_MAX + 16];
+	struct await_req w;
+	long long t0 = await_now_ms();
+	int rc = -1;
+
+	if (layout_build(&l, r->nodes, r->nnodes, r->shards, r->replicas, e) < 0)
+		return -1;
+	p = calloc((size_t)l.n, sizeof(*p));
+	ids = calloc((size_t)l.n, sizeof(*ids));
+	masters = calloc((size_t)l.n, sizeof(*masters));
+	if (!p || !ids || !masters) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	/* 1. probe every node; refuse before changing anything */
+	for (int i = 0; i < l.n; i++) {
+		if (probe_node(&r->nodes[i], &p[i], r->conn, e) < 0)
+			goto out;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(p[i].id, p[j].id)) {
+				err_set(e, ERR_REFUSED, "'%s' and '%s' are the same node (id %.8s)",
+					addr_format(&r->nodes[j], a, sizeof(a)),
+					addr_format(&r->nodes[i], b, sizeof(b)), p[i].id);
+				goto out;
+			}
+		memcpy(ids[i], p[i].id, sizeof(ids[i]));
+	}
+	log_layout(r, &l);
+	/* 2. slots and distinct epochs, before the meet */
+	if (assign_slots_and_epochs(&l, p, e) < 0)
+		goto out;
+	logf_(r->log, "slots and config epochs assigned");
+	if (meet_all(&l, p, r->log, e) < 0)
+		goto out;
+	/* 3. wait until every node knows all others and agrees: REPLICATE
+	 * right after a meet fails with "Unknown node" */
+	memset(&w, 0, sizeof(w));
+	w.seeds = r->nodes;
+	w.nseeds = l.n;
+	w.ids = (const char (*)[NODE_ID_LEN + 1])ids;
+	w.nids = l.n;
+	w.conn = r->conn;
+	w.wait_ms = r->wait_ms;
+	w.log = r->log;
+	w.what = "the nodes to meet";
+	if (await_agreement(&w, e) < 0)
+		goto out;
+	logf_(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
+	      (await_now_ms() - t0) / 1000.0);
+	if (l.replicas == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* 4. replicas, then wait until every node sees them */
+	if (attach_replicas(&l, p, e) < 0)
+		goto out;
+	for (int i = 0; i < l.n; i++)
+		if (l.master[i] >= 0)
+			memcpy(masters[i], p[l.master[i]].id, sizeof(masters[i]));
+	w.masters = (const char (*)[NODE_ID_LEN + 1])masters;
+	w.what = "the replicas to be known";
+	if (await_agreement(&w, e) < 0)
+		goto out;
+	logf_(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
+	      (await_now_ms() - t0) / 1000.0);
+	rc = 0;
+out:
+	if (p)
+		for (int i = 0; i < l.n; i++)
+			conn_free(p[i].c);
+	free(p);
+	free(ids);
+	free(masters);
+	layout_release(&l);
+	return rc;
+}
