@@ -67,10 +67,7 @@ void ccli_drop(struct ccli *c, int i)
 	c->node[i].conn = NULL;
 }
 
-/* Parse a CLUSTER SLOTS reply from node `from` into owner[] (node indexes,
- * -1 for slots nobody serves).  Returns the number of slots covered, or -1
- * when the reply has the wrong shape. */
-static int parse_slots(struct ccli *c, int from, const redisReply *r, int16_t *owner)
+int ccli_parse_slots(struct ccli *c, int from, const redisReply *r, int16_t *owner)
 {
 	int covered = 0;
 
@@ -150,7 +147,7 @@ int ccli_refresh(struct ccli *c, struct sc_err *e)
 				ccli_drop(c, i);
 				continue;
 			}
-			covered = parse_slots(c, i, r, owner);
+			covered = ccli_parse_slots(c, i, r, owner);
 			if (covered < 0)
 				err_set(&last, ERR_FAIL, "unexpected CLUSTER SLOTS reply from '%s'",
 					c->node[i].name);

@@ -49,6 +49,13 @@ void ccli_release(struct ccli *c); /* accepts NULL and a zeroed struct */
  * all 16384 slots. */
 int ccli_refresh(struct ccli *c, struct sc_err *e);
 
+/* Parse a CLUSTER SLOTS reply received from node `from` into owner[16384]
+ * (node indexes, added to the table as met; -1 for slots nobody serves).  An
+ * empty endpoint means node `from`'s own address; "?" (unknown endpoint) is
+ * skipped.  Returns the number of slots covered, or -1 when the reply has
+ * the wrong shape.  No I/O. */
+int ccli_parse_slots(struct ccli *c, int from, const redisReply *r, int16_t *owner);
+
 /* Index of the node at `a`, adding it to the table if new; -1 out of memory. */
 int ccli_node_index(struct ccli *c, const struct addr *a);
 /* The open connection to node i (connecting now if needed), or NULL. */

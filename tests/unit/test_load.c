@@ -3,6 +3,7 @@
  * samples). */
 #include <stdlib.h>
 
+#include "ccli.h"
 #include "dataset.h"
 #include "dumpcopy.h"
 #include "keyslot.h"
@@ -210,8 +211,114 @@ static void test_slot_lists(void)
 	}
 }
 
+/* hand-built replies, as hiredis would hand them over */
+static redisReply *mk_int(long long v)
+{
+	redisReply *r = calloc(1, sizeof(*r));
+	r->type = REDIS_REPLY_INTEGER;
+	r->integer = v;
+	return r;
+}
+
+static redisReply *mk_str(const char *s)
+{
+	redisReply *r = calloc(1, sizeof(*r));
+	r->type = REDIS_REPLY_STRING;
+	r->str = strdup(s);
+	r->len = strlen(s);
+	return r;
+}
+
+static redisReply *mk_arr(size_t n, redisReply **v)
+{
+	redisReply *r = calloc(1, sizeof(*r));
+	r->type = REDIS_REPLY_ARRAY;
+	r->elements = n;
+	r->element = calloc(n ? n : 1, sizeof(*r->element));
+	for (size_t i = 0; i < n; i++)
+		r->element[i] = v[i];
+	return r;
+}
+
+static redisReply *range(long long a, long long b, const char *ip, long long port)
+{
+	redisReply *ep[] = { mk_str(ip), mk_int(port), mk_str("0123456789012345678901234567890123456789") };
+	redisReply *v[] = { mk_int(a), mk_int(b), mk_arr(3, ep) };
+	return mk_arr(3, v);
+}
+
+static void test_cluster_slots(void)
+{
+	struct ccli c;
+	struct addr seed = { "127.0.0.9", 7000 };
+	int16_t owner[CLUSTER_SLOTS];
+	redisReply *r;
+
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(ccli_node_index(&c, &seed), 0);
+	{
+		redisReply *v[] = { range(0, 5460, "127.0.0.1", 7001), range(5461, 10922, "", 7000),
+				    range(10923, 16383, "127.0.0.1", 7003) };
+		r = mk_arr(3, v);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), CLUSTER_SLOTS);
+	CHECK_INT(c.nnodes, 3);
+	CHECK_INT(owner[0], 1);
+	CHECK_INT(owner[5461], 0); /* empty endpoint: the node asked */
+	CHECK_INT(owner[16383], 2);
+	CHECK_STR(c.node[2].name, "127.0.0.1:7003");
+	freeReplyObject(r);
+	{
+		redisReply *v[] = { range(0, 99, "?", 7001), range(100, 199, "127.0.0.1", 7001) };
+		r = mk_arr(2, v);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), 100); /* unknown endpoint skipped */
+	CHECK_INT(owner[0], -1);
+	CHECK_INT(owner[150], 1);
+	freeReplyObject(r);
+	/* wrong shapes are errors, not crashes */
+	r = mk_int(3);
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), -1);
+	freeReplyObject(r);
+	{
+		redisReply *v[] = { range(10, 5, "127.0.0.1", 7001) };
+		r = mk_arr(1, v);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), -1);
+	freeReplyObject(r);
+	{
+		redisReply *v[] = { range(0, 16384, "127.0.0.1", 7001) };
+		r = mk_arr(1, v);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), -1);
+	freeReplyObject(r);
+	{
+		redisReply *v[] = { range(0, 10, "127.0.0.1", 70000) };
+		r = mk_arr(1, v);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), -1);
+	freeReplyObject(r);
+	{
+		redisReply *v[] = { mk_int(0), mk_int(10) };
+		redisReply *w[] = { mk_arr(2, v) };
+		r = mk_arr(1, w);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), -1);
+	freeReplyObject(r);
+	{
+		redisReply *ep[] = { mk_int(1), mk_int(7001) };
+		redisReply *v[] = { mk_int(0), mk_int(10), mk_arr(2, ep) };
+		redisReply *w[] = { mk_arr(3, v) };
+		r = mk_arr(1, w);
+	}
+	CHECK_INT(ccli_parse_slots(&c, 0, r, owner), -1);
+	freeReplyObject(r);
+	ccli_release(&c);
+}
+
 int main(void)
 {
+	test_cluster_slots();
 	test_slot_lists();
 	test_keys();
 	test_values();
