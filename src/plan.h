@@ -136,7 +136,9 @@ struct plan_node {
 	char id[NODE_ID_LEN + 1];   /* "" for a node not yet known by id */
 	struct addr addr;           /* where to connect: the LIST address for
 				       listed nodes, else the topo's ip (or
-				       announced hostname) and port */
+				       announced hostname) and port; host ""
+				       for a departing node without address
+				       (then only FORGET names it, by id) */
 };
 
 struct step {

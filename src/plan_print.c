@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "json.h"
+
 static const char *kind_name(enum step_kind k)
 {
 	switch (k) {
@@ -120,21 +122,6 @@ static void print_human(const struct plan *p, FILE *f)
 	fputc('\n', f);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_node(FILE *f, const struct plan *p, const char *key, int i)
 {
 	char a[300];
@@ -144,10 +131,10 @@ static void json_node(FILE *f, const struct plan *p, const char *key, int i)
 		fprintf(f, "null,\"%s_id\":null", key);
 		return;
 	}
-	json_string(f, node_name(p, i, a, sizeof(a)));
+	json_str(f, node_name(p, i, a, sizeof(a)));
 	fprintf(f, ",\"%s_id\":", key);
 	if (p->nodes[i].id[0])
-		json_string(f, p->nodes[i].id);
+		json_str(f, p->nodes[i].id);
 	else
 		fputs("null", f);
 }
@@ -164,7 +151,7 @@ static void json_names(FILE *f, const struct plan *p, enum step_kind kind)
 			continue;
 		if (!first)
 			fputc(',', f);
-		json_string(f, node_name(p, s->node, a, sizeof(a)));
+		json_str(f, node_name(p, s->node, a, sizeof(a)));
 		first = 0;
 	}
 	fputc(']', f);

@@ -437,16 +437,83 @@ static int same_plan(const struct plan *a, const struct plan *b)
 	return 1;
 }
 
-static void print_both(const struct plan *p)
+/* A JSON syntax check, enough to tell that plan_print's output parses. */
+static const char *js_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *js_string(const char *s)
+{
+	if (!s || *s != '"')
+		return NULL;
+	for (s++; *s && *s != '"'; s++) {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\' && !*++s)
+			return NULL;
+	}
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *js_value(const char *s)
+{
+	char open;
+
+	s = js_ws(s);
+	if (*s == '"')
+		return js_string(s);
+	if (*s == '-' || (*s >= '0' && *s <= '9')) {
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+		return s;
+	}
+	if (!strncmp(s, "true", 4) || !strncmp(s, "null", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	if (*s != '{' && *s != '[')
+		return NULL;
+	open = *s;
+	s = js_ws(s + 1);
+	if (*s == (open == '{' ? '}' : ']'))
+		return s + 1;
+	for (;;) {
+		if (open == '{') {
+			s = js_string(js_ws(s));
+			if (!s || *(s = js_ws(s)) != ':')
+				return NULL;
+			s++;
+		}
+		if (!(s = js_value(s)))
+			return NULL;
+		s = js_ws(s);
+		if (*s != ',')
+			return *s == (open == '{' ? '}' : ']') ? s + 1 : NULL;
+		s++;
+	}
+}
+
+/* Both outputs; returns whether the JSON one parses. */
+static int print_both(const struct plan *p)
 {
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, human;
+	const char *end;
 	FILE *f = open_memstream(&buf, &len);
+	int ok;
 
 	plan_print(p, f, 0);
+	fflush(f);
+	human = len;
 	plan_print(p, f, 1);
 	fclose(f);
+	end = js_value(buf + human);
+	ok = end && *js_ws(end) == '\0';
 	free(buf);
+	return ok;
 }
 
 /* Plan, check every invariant, carry out, check the end state, plan again
@@ -472,7 +539,10 @@ static int run_case(struct world *w, const int *list, int nlist, int S, int R, i
 		snprintf(why, sizeof(why), "second build differs");
 		goto out;
 	}
-	print_both(&p);
+	if (!print_both(&p)) {
+		snprintf(why, sizeof(why), "plan_print's JSON does not parse");
+		goto out;
+	}
 	minimum = min_moves(w, listed, S);
 	if (check_order(w, &p, listed, evac) < 0)
 		goto out;
@@ -587,9 +657,42 @@ static void test_scale_out_4_to_5(void)
 		CHECK(nn >= 8);
 	}
 	CHECK(w_count(&W, nn) == 3276 || w_count(&W, nn) == 3277);
-	for (int k = 0; k < 4; k++)
+	/* contiguous: the new master's ranges touch pairwise (one donor's
+	 * high end, the next one's low end) */
+	CHECK_INT(w_ranges(&W, nn), 2);
+	for (int k = 0; k < 4; k++) {
 		CHECK(w_count(&W, masters[k]) == 3276 || w_count(&W, masters[k]) == 3277);
+		CHECK_INT(w_ranges(&W, masters[k]), 1);
+	}
 	plan_release(&p);
+	/* and back to 4: every slot returns where it was, one range each */
+	RUN_OK(&W, list, 8, 4, 1, 0, &p);
+	CHECK_INT(p.moved_slots, 3276);
+	for (int k = 0; k < 4; k++) {
+		CHECK_INT(w_count(&W, masters[k]), 4096);
+		CHECK_INT(w_ranges(&W, masters[k]), 1);
+	}
+	plan_release(&p);
+}
+
+/* 10 -> 13 -> 10 shards without replicas: new masters in at most 2 ranges,
+ * the way back restores one range each. */
+static void test_ranges_10_13(void)
+{
+	int masters[16], list[MAXW], n;
+
+	w_cluster(&W, 10, 0, masters);
+	n = list_members(&W, list);
+	for (int k = 0; k < 3; k++)
+		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
+	RUN_OK(&W, list, n, 13, 0, 0, NULL);
+	for (int k = 10; k < 13; k++)
+		CHECK(w_ranges(&W, list[k]) <= 2);
+	for (int k = 0; k < 10; k++)
+		CHECK_INT(w_ranges(&W, masters[k]), 1);
+	RUN_OK(&W, list, 10, 10, 0, 0, NULL);
+	for (int k = 0; k < 10; k++)
+		CHECK_INT(w_ranges(&W, masters[k]), 1);
 }
 
 static void test_scale_in_5_to_4(void)
@@ -731,6 +834,43 @@ static void test_evacuate(void)
 	W.n[ghost1].reachable = W.n[ghost2].reachable = 1;
 	RUN_OK(&W, list, n, 5, 1, 0, &p);
 	CHECK_INT(count_kind(&p, STEP_FORGET), 2);
+	plan_release(&p);
+}
+
+/* Evacuation leaves unreachable listed nodes alone: the replica of the
+ * departing master is down, so it is neither failed over nor moved. */
+static void test_evacuate_unreachable(void)
+{
+	int masters[16], list[MAXW], n = 0, gone, down = -1;
+	struct plan p;
+
+	w_cluster(&W, 4, 1, masters);
+	gone = masters[3];
+	for (int i = 0; i < W.nn; i++) {
+		if (i == gone)
+			continue;
+		list[n++] = i;
+		if (W.n[i].of == gone)
+			down = i;
+	}
+	W.n[down].reachable = 0;
+	memset(&p, 0, sizeof(p));
+	RUN_OK(&W, list, n, 3, 1, 1, &p);
+	CHECK_INT(p.moved_slots, 4096);
+	CHECK_INT(count_kind(&p, STEP_FAILOVER) + count_kind(&p, STEP_REPLICATE), 0);
+	plan_release(&p);
+	/* the reconcile proper refuses until the node is back */
+	{
+		struct input in;
+		struct sc_err e;
+		input_build(&in, &W, list, n);
+		CHECK_INT(build(&p, &in, 3, 1, 0, &e), -1);
+		CHECK(strstr(e.msg, "cannot reach listed node") != NULL);
+		input_release(&in);
+	}
+	W.n[down].reachable = 1;
+	RUN_OK(&W, list, n, 3, 1, 0, &p);
+	CHECK_INT(p.moved_slots, 0);
 	plan_release(&p);
 }
 
@@ -1062,6 +1202,8 @@ int main(int argc, char **argv)
 	test_failover();
 	test_reshape();
 	test_evacuate();
+	test_evacuate_unreachable();
+	test_ranges_10_13();
 	test_converged_and_empty();
 	test_refusals();
 	test_refusals_fix();
