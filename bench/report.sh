@@ -24,8 +24,8 @@ csv=$dir/resize.csv
 	function ms(us) { return us == "" ? "-" : sprintf("%.2f ms", us / 1000) }
 	function rss(kb) { return kb == "-" || kb == "" || kb == 0 ? "-" : sprintf("%.1f MB", kb / 1024) }
 	END {
-		printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s  %s\n", "move", "tool", "time", "ratio", \
-			"client errors", "p50", "p99", "max", "lost", "peak RSS", "note"
+		printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s %5s  %s\n", "move", "tool", "time", "ratio", \
+			"client errors", "p50", "p99", "max", "lost", "peak RSS", "load", "note"
 		for (m = 1; m <= nm; m++) {
 			mv = moves[m]
 			for (i = 1; i <= n[mv]; i++) {
@@ -34,8 +34,13 @@ csv=$dir/resize.csv
 				t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
 				r = (f[4] == "failed" || base[mv] == "" || base[mv] == "failed" || base[mv] == 0) ? "-" : \
 					sprintf("%.1fx", f[4] / base[mv])
-				printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s  %s\n", mv, f[3], t, r, f[5], \
-					ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11]
+				note = f[12]
+				if (match(note, /rebalance alone [0-9.]+/) && base[mv] > 0) {
+					split(substr(note, RSTART, RLENGTH), w, " ")
+					note = sprintf("rebalance alone %.2f s (%.1fx)", w[3], w[3] / base[mv])
+				}
+				printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s %5s  %s\n", mv, f[3], t, r, f[5], \
+					ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11], note
 			}
 		}
 		print ""
@@ -44,6 +49,7 @@ csv=$dir/resize.csv
 		print "lost: keys missing or changed when every key was verified after the move"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only)"
 		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node; note: rebalance alone)"
+		print "load: 1-minute load average of the machine when the move ended (2 cores; other work skews times)"
 		print "peak RSS: /usr/bin/time -v, largest process of the tool (redis-cli: largest of its invocations)"
 	}' "$csv"
 } | tee "$dir/resize.txt"

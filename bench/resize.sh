@@ -142,6 +142,7 @@ timed() {
 	"$@" >"$WORK/$name.log" 2>&1
 	T_RC=$?
 	T_SECS=$(elapsed "$t0")
+	T_LOAD=$(cut -d' ' -f1 /proc/loadavg) # other work on the machine skews times
 	sleep 0.5
 	kill -TERM "$runpid"
 	wait "$runpid"
@@ -229,14 +230,14 @@ record() {
 	p99=$(jnum p99_us "$T_RUN")
 	max=$(jnum max_us "$T_RUN")
 	[ "$T_RC" -eq 0 ] || T_SECS=failed
-	echo "$KEYS_NOW,$1,$2,$T_SECS,$errs,$p50,$p99,$max,$3,$T_RSS_KB,$T_DETAIL" >>"$CSV"
-	log "$1 $2: ${T_SECS} s${T_DETAIL:+ ($T_DETAIL)}, client errors $errs, p50 ${p50} us, p99 ${p99} us, max ${max} us, lost $3, peak RSS ${T_RSS_KB} kB"
+	echo "$KEYS_NOW,$1,$2,$T_SECS,$errs,$p50,$p99,$max,$3,$T_RSS_KB,$T_LOAD,$T_DETAIL" >>"$CSV"
+	log "$1 $2: ${T_SECS} s${T_DETAIL:+ ($T_DETAIL)}, client errors $errs, p50 ${p50} us, p99 ${p99} us, max ${max} us, lost $3, peak RSS ${T_RSS_KB} kB, load $T_LOAD"
 }
 
 # ---- the scenario -------------------------------------------------------------
 
 CSV=$OUT/resize.csv
-echo "keys,move,tool,seconds,client_errors,p50_us,p99_us,max_us,lost,peak_rss_kb,detail" >"$CSV"
+echo "keys,move,tool,seconds,client_errors,p50_us,p99_us,max_us,lost,peak_rss_kb,loadavg,detail" >"$CSV"
 SCALE_CSV=$OUT/scale.csv
 echo "keys,tool,seconds" >"$SCALE_CSV"
 
