@@ -35,7 +35,7 @@ csv=$dir/resize.csv
 				r = (f[4] == "failed" || base[mv] == "" || base[mv] == "failed" || base[mv] == 0) ? "-" : \
 					sprintf("%.1fx", f[4] / base[mv])
 				note = f[12]
-				if (match(note, /rebalance alone [0-9.]+/) && base[mv] > 0) {
+				if (match(note, /rebalance alone [0-9.]+/) && base[mv] != "failed" && base[mv] + 0 > 0) {
 					split(substr(note, RSTART, RLENGTH), w, " ")
 					note = sprintf("rebalance alone %.2f s (%.1fx)", w[3], w[3] / base[mv])
 				}
@@ -56,7 +56,7 @@ csv=$dir/resize.csv
 
 scale=$dir/scale.csv
 if [ -f "$scale" ] && [ "$(wc -l <"$scale")" -gt 1 ] && command -v gnuplot >/dev/null; then
-	for t in shardctl redis-cli redis-cli-p100; do
+	for t in shardctl redis-cli redis-cli-p100 floor; do
 		awk -F, -v t="$t" 'NR > 1 && $2 == t && $3 != "failed" { print $1, $3 }' "$scale" | sort -n >"$dir/.scale-$t.dat"
 	done
 	gnuplot <<GP
@@ -72,7 +72,8 @@ set key top left
 set xrange [70000:4000000]
 plot "$dir/.scale-redis-cli.dat" using 1:2 with linespoints lw 2 pt 7 title "redis-cli --cluster rebalance (defaults)", \
      "$dir/.scale-redis-cli-p100.dat" using 1:2 with linespoints lw 2 pt 5 title "redis-cli --cluster rebalance --cluster-pipeline 100", \
-     "$dir/.scale-shardctl.dat" using 1:2 with linespoints lw 2 pt 9 title "shardctl reconcile"
+     "$dir/.scale-shardctl.dat" using 1:2 with linespoints lw 2 pt 9 title "shardctl reconcile", \
+     "$dir/.scale-floor.dat" using 1:2 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy of the moved keys"
 GP
 	rm -f "$dir"/.scale-*.dat
 	echo "plot: $dir/scale.png"

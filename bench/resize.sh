@@ -253,11 +253,12 @@ scenario() {
 		log "== $tool, $KEYS_NOW keys: fresh cluster"
 		start_cluster
 		fill
-		if [ "$full" = 1 ] && [ $floor5 = 0 ] && [ -n "$moved_slots" ]; then
+		if [ $floor5 = 0 ] && [ -n "$moved_slots" ]; then
 			start_floor_target
 			timed floor-to5 floor_copy "$moved_slots"
 			T_RSS_KB=-
 			record "4->5" floor "-"
+			echo "$KEYS_NOW,floor,$T_SECS" >>"$SCALE_CSV"
 			floor5=1
 		fi
 		case $tool in
@@ -268,11 +269,11 @@ scenario() {
 		lost=$(verify_all)
 		record "4->5" "$tool" "$lost"
 		echo "$KEYS_NOW,$tool,$T_SECS" >>"$SCALE_CSV"
-		[ "$full" = 1 ] && [ "$T_RC" -eq 0 ] || { stop_cluster; continue; }
-		if [ -z "$moved_slots" ] && m=$(fifth_master); then
+		if [ "$T_RC" -eq 0 ] && [ -z "$moved_slots" ] && m=$(fifth_master); then
 			moved_slots=$(slots_of "$m")
 			log "$tool gave the fifth shard ($m): $moved_slots"
 		fi
+		[ "$full" = 1 ] && [ "$T_RC" -eq 0 ] || { stop_cluster; continue; }
 		if [ $floor4 = 0 ] && m=$(fifth_master); then
 			start_floor_target
 			timed floor-to4 floor_copy "$(slots_of "$m")"
