@@ -404,9 +404,9 @@ int cmd_status(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	cli_common_init(&common);
-	optind = 1;
+	optind = 0; /* GNU: full reset, options may follow HOST:PORT */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		int handled;
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
