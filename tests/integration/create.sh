@@ -62,8 +62,12 @@ all_know() {
 	t_eq 0 "$bad" "all $n nodes know each other and report cluster_state:ok"
 }
 
+# one range for the whole script: t_free_ports probes 127.0.0.1 only, so it
+# cannot see the nodes this script already runs on 127.0.2.x
+all=$(t_free_ports 26)
+
 # --- 3 shards, no replicas, one host
-base=$(t_free_ports 3)
+base=$all
 nodes=()
 for i in 0 1 2; do
 	t_start_node 127.0.2.1 $((base + i)) --cluster-node-timeout 5000
@@ -79,7 +83,7 @@ t_eq "5461 5461 5462" "$(shape "${nodes[0]}" | awk '{print $2}' | tr '\n' ' ' | 
 t_eq 1 "$(redis-cli -h 127.0.2.1 -p "$base" cluster nodes | grep -cE '^[0-9a-f]{40} [^ ]+ myself,master - 0 [0-9]+ 1 connected 0-5460$')" "3x0: first node owns 0-5460 with config epoch 1"
 
 # --- 4 shards x 1 replica over three hosts (3 + 3 + 2 nodes)
-base=$(t_free_ports 8)
+base=$((all + 3))
 nodes=()
 hosts=(127.0.2.1 127.0.2.1 127.0.2.1 127.0.2.2 127.0.2.2 127.0.2.2 127.0.2.3 127.0.2.3)
 for i in "${!hosts[@]}"; do
@@ -99,7 +103,7 @@ for h in 127.0.2.1 127.0.2.2 127.0.2.3; do
 done
 
 # --- 5 shards x 2 replicas over three hosts (5 nodes each, listed host by host)
-base=$(t_free_ports 15)
+base=$((all + 11))
 nodes=()
 for i in $(seq 0 14); do
 	h=127.0.2.$((i / 5 + 1))
