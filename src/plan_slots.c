@@ -236,37 +236,85 @@ static int move_round_cmp(const void *a, const void *b)
 	return move_size_cmp(a, b);
 }
 
-/* Rounds: earliest round in which neither node is busy (greedy edge
- * colouring), biggest moves first. */
+/* Rounds: a proper edge colouring of the donor/receiver graph, so that no
+ * node appears twice in a round.  The graph is bipartite (a unit either
+ * gives or receives), so Delta colours suffice (Koenig): for a move u->v
+ * take colour a free at u and b free at v; if a is taken at v, swap a and
+ * b along the alternating path from v (it cannot reach u), freeing a at v.
+ * The rounds are then ordered by their biggest move, biggest first. */
 static int schedule_moves(struct plan_ctx *c)
 {
-	unsigned char *busy = NULL;
-	int nrounds = 0;
+	int *deg = NULL, *at = NULL, *path = NULL, *order = NULL, delta = 0, rc = -1;
+	struct plan_key *keys = NULL;
 
 	if (c->nmv == 0)
 		return 0;
 	qsort(c->mv, (size_t)c->nmv, sizeof(*c->mv), move_size_cmp);
+	deg = calloc((size_t)c->nu, sizeof(int));
+	path = malloc((size_t)c->nmv * sizeof(int));
+	if (!deg || !path)
+		goto nomem;
 	for (int k = 0; k < c->nmv; k++) {
-		struct move *m = &c->mv[k];
-		int r = 0;
-		while (r < nrounds && (busy[(size_t)r * c->nu + m->from] || busy[(size_t)r * c->nu + m->to]))
-			r++;
-		if (r == nrounds) {
-			unsigned char *tmp = realloc(busy, (size_t)(nrounds + 1) * c->nu);
-			if (!tmp) {
-				free(busy);
-				return plan_oom(c->e);
-			}
-			busy = tmp;
-			memset(busy + (size_t)nrounds * c->nu, 0, (size_t)c->nu);
-			nrounds++;
-		}
-		busy[(size_t)r * c->nu + m->from] = busy[(size_t)r * c->nu + m->to] = 1;
-		m->round = r;
+		int a = ++deg[c->mv[k].from], b = ++deg[c->mv[k].to];
+		delta = a > delta ? a : delta;
+		delta = b > delta ? b : delta;
 	}
-	free(busy);
+	/* at[node * delta + colour]: the move of that colour at node, -1 */
+	at = malloc((size_t)c->nu * (size_t)delta * sizeof(int));
+	order = malloc((size_t)delta * sizeof(int));
+	keys = malloc((size_t)delta * sizeof(*keys));
+	if (!at || !order || !keys)
+		goto nomem;
+	memset(at, 0xff, (size_t)c->nu * (size_t)delta * sizeof(int));
+#define AT(node, col) at[(size_t)(node) * (size_t)delta + (size_t)(col)]
+	for (int k = 0; k < c->nmv; k++) {
+		int u = c->mv[k].from, v = c->mv[k].to, a = 0, b = 0, x, col, n = 0;
+		while (AT(u, a) >= 0)
+			a++;
+		while (AT(v, b) >= 0)
+			b++;
+		if (AT(v, a) >= 0) {
+			for (x = v, col = a; AT(x, col) >= 0; col = col == a ? b : a) {
+				struct move *e = &c->mv[AT(x, col)];
+				path[n++] = AT(x, col);
+				x = e->from == x ? e->to : e->from;
+			}
+			for (int i = 0; i < n; i++) {
+				struct move *e = &c->mv[path[i]];
+				AT(e->from, e->round) = AT(e->to, e->round) = -1;
+			}
+			for (int i = 0; i < n; i++) {
+				struct move *e = &c->mv[path[i]];
+				e->round = e->round == a ? b : a;
+				AT(e->from, e->round) = AT(e->to, e->round) = path[i];
+			}
+		}
+		c->mv[k].round = a;
+		AT(u, a) = AT(v, a) = k;
+	}
+#undef AT
+	for (int r = 0; r < delta; r++)
+		keys[r] = (struct plan_key){ 0, r, "", r };
+	for (int k = 0; k < c->nmv; k++)
+		if (-c->mv[k].n < keys[c->mv[k].round].a)
+			keys[c->mv[k].round].a = -c->mv[k].n;
+	qsort(keys, (size_t)delta, sizeof(*keys), plan_key_cmp);
+	for (int r = 0; r < delta; r++)
+		order[keys[r].unit] = r;
+	for (int k = 0; k < c->nmv; k++)
+		c->mv[k].round = order[c->mv[k].round];
 	qsort(c->mv, (size_t)c->nmv, sizeof(*c->mv), move_round_cmp);
-	return 0;
+	rc = 0;
+	goto out;
+nomem:
+	plan_oom(c->e);
+out:
+	free(deg);
+	free(at);
+	free(path);
+	free(order);
+	free(keys);
+	return rc;
 }
 
 int plan_slots(struct plan_ctx *c)

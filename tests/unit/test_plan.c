@@ -238,6 +238,23 @@ static int check_order(const struct world *w, const struct plan *p, const int *l
 		rank = r;
 		last_kind = (int)s->kind;
 	}
+	/* rounds are as few as possible: as many as the busiest node's moves */
+	{
+		static int deg[1 << 16];
+		int maxdeg = 0, rounds = 0;
+		memset(deg, 0, sizeof(deg));
+		for (int k = 0; k < p->nsteps; k++) {
+			const struct step *s = &p->steps[k];
+			if (s->kind != STEP_MOVE)
+				continue;
+			if (++deg[s->node] > maxdeg)
+				maxdeg = deg[s->node];
+			if (++deg[s->peer] > maxdeg)
+				maxdeg = deg[s->peer];
+			rounds = s->round + 1;
+		}
+		FAIL_IF(rounds != maxdeg, "%d rounds, the busiest node has %d moves", rounds, maxdeg);
+	}
 	return 0;
 }
 
@@ -1048,6 +1065,26 @@ static void test_hostkeys(void)
 		}
 }
 
+/* New masters go to the hostkey holding the fewest masters: three masters
+ * on h1, new nodes on h1 and h2, one more shard: the h2 node is chosen. */
+static void test_master_spread(void)
+{
+	int masters[4], list[MAXW], n;
+	struct world *w = &W;
+
+	memset(w, 0, sizeof(*w));
+	w->idseed = 7;
+	for (int k = 0; k < 3; k++)
+		masters[k] = w_master(w, "h1");
+	w_even(w, masters, 3);
+	n = list_members(w, list);
+	list[n++] = w_new(w, "h1");
+	list[n++] = masters[3] = w_new(w, "h2");
+	RUN_OK(w, list, n, 4, 0, 0, NULL);
+	CHECK_INT(w->n[masters[3]].master, 1);
+	CHECK(w_count(w, masters[3]) == 4096);
+}
+
 /* ---- generated topologies ---------------------------------------------- */
 
 static const char *host_name(int k)
@@ -1187,6 +1224,14 @@ static void test_large(void)
 	       (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6, p.nsteps,
 	       count_kind(&p, STEP_MOVE), p.moved_slots);
 	plan_release(&p);
+	/* the pre-upgrade half of the same change */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK_INT(build(&p, &in, 500, 1, 1, &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("evacuate 600x1 -> 500x1: %.2f ms, %d steps, %d slots moved\n",
+	       (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6, p.nsteps,
+	       p.moved_slots);
+	plan_release(&p);
 	input_release(&in);
 	RUN_OK(&W, list, n, 500, 1, 0, NULL);
 }
@@ -1208,6 +1253,7 @@ int main(int argc, char **argv)
 	test_refusals();
 	test_refusals_fix();
 	test_hostkeys();
+	test_master_spread();
 	test_generated(cases);
 	test_large();
 	return UNIT_DONE("plan");
