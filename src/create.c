@@ -54,20 +54,17 @@ static int peer_ip(struct conn *c, char *out, int len)
 	return -1;
 }
 
-/* The bus port from the "myself" line of CLUSTER NODES ("ip:port@cport"). */
+/* The bus port from the node's own line of CLUSTER NODES. */
 static int bus_port(const char *nodes, int port)
 {
-	const char *line = strstr(nodes, "myself"), *at;
+	struct view v = { 0 };
+	int cport = port + 10000;
 
-	while (line && line > nodes && line[-1] != '\n')
-		line--;
-	at = line ? strchr(line, '@') : NULL;
-	if (at && at < strstr(line, "myself")) {
-		long v = strtol(at + 1, NULL, 10);
-		if (v > 0 && v < 65536)
-			return (int)v;
-	}
-	return port + 10000;
+	if (view_parse(&v, nodes, NULL) == 0 && v.self >= 0 && v.e[v.self].cport > 0 &&
+	    v.e[v.self].cport < 65536)
+		cport = v.e[v.self].cport;
+	view_release(&v);
+	return cport;
 }
 
 /* Read everything about one node and refuse what cannot be part of a new
