@@ -35,11 +35,10 @@ int plan_replicas(struct plan_ctx *c)
 	int nu = c->nu, S = c->nchosen, R = c->in->replicas, npool = 0, rc = -1;
 	int *count = calloc((size_t)nu + 1, sizeof(int));
 	int *tgt = calloc((size_t)nu + 1, sizeof(int));
-	int *list = malloc(((size_t)nu + 1) * sizeof(int));
 	struct plan_key *keys = malloc(((size_t)nu + 1) * sizeof(*keys));
 	long long extras;
 
-	if (!count || !tgt || !list || !keys) {
+	if (!count || !tgt || !keys) {
 		plan_oom(c->e);
 		goto out;
 	}
@@ -89,8 +88,9 @@ int plan_replicas(struct plan_ctx *c)
 		count[m]++;
 	}
 	/* Greedy placement can leave a replica on its master's hostkey while a
-	 * swap with another newly placed replica fixes both: try it. */
-	for (int i = 0; i < nu; i++) {
+	 * swap with another newly placed replica fixes both: try it (with
+	 * one hostkey only, nothing can be fixed). */
+	for (int i = 0; i < nu && c->nhk > 1; i++) {
 		struct unit *u = &c->u[i];
 		if (!u->listed || u->chosen || u->fin_master < 0 || u->fin_master == u->cur_master ||
 		    !plan_same_host(c, i, u->fin_master))
@@ -112,7 +112,6 @@ int plan_replicas(struct plan_ctx *c)
 out:
 	free(count);
 	free(tgt);
-	free(list);
 	free(keys);
 	return rc;
 }

@@ -752,6 +752,77 @@ static void test_chain_shards(void)
 		CHECK(w_count(&W, masters[k]) >= 5461);
 }
 
+/* Table: a cluster made by w_cluster(S0, R0); the list keeps the first
+ * `masters` masters, `rounds` replica rounds of kept masters, and (orphans)
+ * the replicas of dropped masters, plus `nnew` new nodes; expected counts
+ * (-1: not checked). */
+static const struct row {
+	const char *name;
+	int S0, R0, masters, rounds, orphans, nnew, S, R;
+	int moved, meet, move, failover, replicate, forget;
+} rows[] = {
+	{ "converged 3x0", 3, 0, 3, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0 },
+	{ "converged 5x2", 5, 2, 5, 2, 0, 0, 5, 2, 0, 0, 0, 0, 0, 0 },
+	{ "4x1 -> 5x1", 4, 1, 4, 1, 0, 2, 5, 1, 3276, 2, 4, 0, 1, 0 },
+	{ "5x1 -> 4x1", 5, 1, 4, 1, 0, 0, 4, 1, 3276, 0, 4, 0, 0, 2 },
+	{ "4x1 -> 8x1", 4, 1, 4, 1, 0, 8, 8, 1, 8192, 8, 4, 0, 4, 0 },
+	{ "8x0 -> 4x0", 8, 0, 4, 0, 0, 0, 4, 0, 8192, 0, 4, 0, 0, 4 },
+	{ "3x0 -> 3x1", 3, 0, 3, 0, 0, 3, 3, 1, 0, 3, 0, 0, 3, 0 },
+	{ "3x1 -> 3x0", 3, 1, 3, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 3 },
+	{ "3x2 -> 3x1", 3, 2, 3, 1, 0, 0, 3, 1, 0, 0, 0, 0, 0, 3 },
+	{ "4x1 -> 3x1, replica stays", 4, 1, 3, 1, 1, 0, 3, 1, 4096, 0, 3, 0, -1, 1 },
+	{ "4x1 -> 4x1, master replaced", 4, 1, 3, 1, 1, 1, 4, 1, 0, 1, 0, 1, 1, 1 },
+	{ "6x1 -> 4x2, same nodes", 6, 1, 6, 1, 0, 0, 4, 2, 5460, 0, -1, 0, -1, 0 },
+	{ "4x2 -> 6x1, same nodes", 4, 2, 4, 2, 0, 0, 6, 1, 5460, 2, -1, 0, -1, 2 },
+	{ "4x1 -> 5x0, same nodes", 4, 1, 4, 1, 0, 0, 5, 0, 3276, 1, 4, 0, 0, 1 },
+	{ "3x1 -> 4x0, all kept", 3, 1, 3, 1, 0, 0, 4, 0, 4096, 1, 3, 0, 0, 1 },
+};
+
+static void test_table(void)
+{
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		const struct row *r = &rows[k];
+		int masters[16], list[MAXW], n = 0, rc;
+		struct plan p;
+		w_cluster(&W, r->S0, r->R0, masters);
+		for (int i = 0; i < W.nn; i++) {
+			int m = W.n[i].of, mk = -1, round = (i - r->S0) / (r->S0 ? r->S0 : 1);
+			for (int j = 0; j < r->S0; j++)
+				if (masters[j] == (m >= 0 ? m : i))
+					mk = j;
+			if (m < 0 ? mk < r->masters : (mk < r->masters ? round < r->rounds : r->orphans))
+				list[n++] = i;
+		}
+		for (int j = 0; j < r->nnew; j++)
+			list[n++] = w_new(&W, j % 2 ? "h1" : "h2");
+		memset(&p, 0, sizeof(p));
+		rc = run_case(&W, list, n, r->S, r->R, 0, &p);
+		if (rc)
+			fprintf(stderr, "table row '%s': %s\n", r->name, why);
+		CHECK_INT(rc, 0);
+		if (rc)
+			continue;
+#define ROW_CHECK(got, want)                                                              \
+	do {                                                                              \
+		if ((want) >= 0 && (got) != (want)) {                                     \
+			fprintf(stderr, "table row '%s': %s = %d, want %d\n", r->name, #got, \
+				(got), (want));                                           \
+			CHECK(0);                                                         \
+		} else {                                                                  \
+			CHECK(1);                                                         \
+		}                                                                         \
+	} while (0)
+		ROW_CHECK(p.moved_slots, r->moved);
+		ROW_CHECK(count_kind(&p, STEP_MEET), r->meet);
+		ROW_CHECK(count_kind(&p, STEP_MOVE), r->move);
+		ROW_CHECK(count_kind(&p, STEP_FAILOVER), r->failover);
+		ROW_CHECK(count_kind(&p, STEP_REPLICATE), r->replicate);
+		ROW_CHECK(count_kind(&p, STEP_FORGET), r->forget);
+#undef ROW_CHECK
+		plan_release(&p);
+	}
+}
+
 /* 4x1 -> 4x2 -> 4x1 replicas: no slot moves. */
 static void test_chain_replicas(void)
 {
@@ -1234,12 +1305,32 @@ static void test_large(void)
 	plan_release(&p);
 	input_release(&in);
 	RUN_OK(&W, list, n, 500, 1, 0, NULL);
+
+	/* the worst shape for range handling: slot s on master s % 500 */
+	w_cluster(&W, 500, 1, masters);
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		W.owner[s] = masters[s % 500];
+	n = list_members(&W, list);
+	for (int k = 0; k < 200; k++)
+		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
+	input_build(&in, &W, list, n);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK_INT(build(&p, &in, 600, 1, 0, &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("plan 500x1 -> 600x1, every slot its own range: %.2f ms, %d moves, %d slots moved\n",
+	       (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6,
+	       count_kind(&p, STEP_MOVE), p.moved_slots);
+	plan_release(&p);
+	input_release(&in);
+	RUN_OK(&W, list, n, 600, 1, 0, NULL);
+	RUN_OK(&W, list, 1000, 3, 1, 0, NULL);
 }
 
 int main(int argc, char **argv)
 {
 	int cases = argc > 1 ? atoi(argv[1]) : 2000;
 
+	test_table();
 	test_scale_out_4_to_5();
 	test_scale_in_5_to_4();
 	test_chain_shards();
