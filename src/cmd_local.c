@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"  -s, --shards S            number of masters (3 or more)\n"
 	"  -r, --replicas R          replicas per master (up: default 0; scale:\n"
 	"                            default unchanged)\n"
-	"  -p, --port P              first port (default 30001)\n"
+	"  -p, --port P              first port (default 7000)\n"
 	"      --host H              address to listen on and announce\n"
 	"                            (default 127.0.0.1)\n"
 	"      --redis-server PATH   the redis-server binary (default: from PATH)\n"

@@ -16,7 +16,9 @@
 #include "err.h"
 #include "server.h"
 
-#define LOCAL_DEFAULT_PORT 30001
+/* 7000: its cluster bus ports (+10000) stay below Linux's ephemeral range
+ * (32768-60999), where an outgoing connection could hold them. */
+#define LOCAL_DEFAULT_PORT 7000
 #define LOCAL_DEFAULT_HOST "127.0.0.1"
 
 struct local_opts {
