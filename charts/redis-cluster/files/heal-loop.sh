@@ -3,7 +3,8 @@
 # a random part, so that pods restarted together do not act in lockstep) it
 # asks this pod's redis-server how the cluster looks; when the node was a
 # member (it knows other nodes) and reports a cluster state other than ok, or
-# sees a member flagged fail, it runs
+# sees a peer failing (fail, fail?, noaddr) or its link to a peer down (after
+# every pod restarted with new IPs the states may all still say ok), it runs
 #     CMD --nodes LIST
 # with LIST read from the chart's ConfigMap (REDIS_CONF_DIR/nodes; Kubernetes
 # updates it on upgrade without restarting the pod).  CMD is
@@ -26,7 +27,8 @@ needs_heal() {
 	known=$(printf '%s\n' "$info" | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')
 	[ "${known:-1}" -gt 1 ] || return 1
 	[ "$state" = ok ] || return 0
-	cli cluster nodes 2>/dev/null | awk '$3 ~ /(^|,)fail(,|$)/ { f = 1 } END { exit !f }'
+	cli cluster nodes 2>/dev/null | awk '$3 !~ /myself/ && ($3 ~ /fail|noaddr/ || $8 == "disconnected") { f = 1 }
+		END { exit !f }'
 }
 
 while :; do
