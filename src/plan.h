@@ -28,8 +28,7 @@
  *      such a replica is turned into an empty master by STEP_FORGET (on its
  *      old id) and STEP_MEET (as plan node with id "", same address).
  * The S candidates are picked one at a time, best first: highest value (so
- * the fewest slots move; in practice listed masters first), then the lower
- * candidate class above, then the hostkey holding the fewest chosen masters
+ * the fewest slots move), then the lower-numbered class above, then the hostkey holding the fewest chosen masters
  * so far (spread across failure domains), then (class 4) the replica whose
  * master has the most listed replicas, then node id, then list order.
  *
@@ -42,9 +41,14 @@
  * first the end adjacent to the receiver's own slots, then whole ranges,
  * so receivers grow contiguous ranges.  One STEP_MOVE per donor/receiver
  * pair, its ranges sorted and merged.  MOVE steps come in rounds: within a
- * round no node appears twice, so consecutive MOVE steps of one round can
- * run in parallel; bigger moves come first in each round.  A MOVE's `node`
- * is the owner at the time it runs (after the FAILOVER steps).
+ * round no node appears twice, so the MOVE steps of one round can run in
+ * parallel; there are as many rounds as the busiest node has moves (a
+ * proper edge colouring), rounds are ordered by their biggest move and
+ * bigger moves come first in each round.  A MOVE's `node` is the owner at
+ * the time it runs (after the FAILOVER steps); a donor that ends with no
+ * slot may turn itself into a replica of the receiver of its last slot
+ * (Redis 7 does with cluster-allow-replica-migration), which later steps
+ * (REPLICATE, FORGET) accept.
  *
  * REPLICAS.  Every chosen master ends with exactly R replicas when the list
  * holds exactly S*(1+R) nodes; extra listed nodes become extra replicas,
@@ -54,7 +58,8 @@
  * master has too many, those on its own hostkey are released first.  Every
  * other listed node that is not a master gets STEP_REPLICATE (after the
  * MOVE steps, so emptied masters are empty by then), preferring a master on
- * another hostkey (avoided whenever possible) and the master lacking most.
+ * another hostkey and then the master lacking most; a final pass swaps two
+ * new placements when that takes both off their master's hostkey.
  *
  * STEP ORDER (normal mode), each group possibly empty:
  *   FORGET (class-4 replicas being reset), MEET..., WAIT (if any MEET),
@@ -72,7 +77,7 @@
  * of departing masters move: by FAILOVER when a listed replica can take
  * over, otherwise to the chosen masters, first up to their final quota,
  * then evenly (the later reconcile moves the excess to the new nodes).
- * Listed replicas of departing masters that are not failed over get
+ * Reachable listed replicas of departing masters not failed over get
  * STEP_REPLICATE to a chosen master (fewest replicas, other hostkey first).
  * Everything else is untouched.  Order: FAILOVER, WAIT, MOVE, REPLICATE.
  *
@@ -82,7 +87,9 @@
  * uncovered slot or an open (migrating/importing) slot (run `shardctl fix`);
  * a master owning slots that is unreachable; a listed, reachable node that
  * is not a member and not empty (keys or another cluster).  Normal mode
- * only: a listed node that is unreachable; fewer than S*(1+R) listed nodes.
+ * only: a listed node that is unreachable; fewer than S*(1+R) listed nodes;
+ * fewer than S listed nodes able to be masters (cannot happen when all are
+ * reachable).
  * Evacuate mode only: departing slots with no listed master to take them.
  * The planner does not look at t->agree: the caller waits for agreement.
  *
