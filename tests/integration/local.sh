@@ -67,8 +67,12 @@ t_eq 2 "$T_RC" "up with 2 shards: exit status 2"
 t_contains "$T_ERR" "too few shards: 2" "up with 2 shards: message"
 t_eq 8 "$(for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && echo; done | grep -c '')" "refusals left the cluster running"
 
-# down: nothing left behind
-t_run "$SHARDCTL" local down --dir "$D"
+# down: nothing left behind, even a node that ignores SIGTERM (stopped):
+# SIGKILL after the deadline
+kill -STOP "${pids[0]}"
+start=$(date +%s%N)
+t_run "$SHARDCTL" local down --dir "$D" --wait 1000
+echo "local down took $((($(date +%s%N) - start) / 1000000)) ms"
 t_eq 0 "$T_RC" "local down succeeds ($T_ERR)"
 t_contains "$T_OUT" "stopped 8 node processes" "local down stopped 8 processes"
 alive=0
