@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# check.sh - `shardctl check` on a real 3x1 cluster built with plain redis-cli
+# commands: healthy (and redis-cli --cluster check agrees), wrong shape, an
+# open slot, an uncovered slot with the slot-map disagreement it causes, a
+# killed node (unreachable, then marked failed), recovery, a node-set
+# disagreement (CLUSTER FORGET), --json, and usage errors.
+T_PORT_BASE=21000
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/manual_cluster.bash"
+H=127.0.1.5
+P=$(t_free_ports 6) || exit 1
+mc_create "$H" "$P" 3 1 || { t_not_ok "cluster built"; t_done; }
+S=$H:$P
+
+healthy() { "$SHARDCTL" check "$S"; }
+rcli_check() { redis-cli --cluster check "$S" 2>&1; }
+json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# --- healthy
+t_wait 10 healthy
+t_run "$SHARDCTL" check "$S" --shards 3 --replicas 1
+t_eq 0 "$T_RC" "healthy cluster: exit 0"
+t_contains "$T_OUT" "healthy" "healthy cluster: says healthy"
+t_contains "$T_OUT" "checked 6 nodes (6 reachable), 3 masters owning slots" "healthy cluster: counts"
+out=$(rcli_check)
+t_contains "$out" "[OK] All nodes agree about slots configuration." "redis-cli agrees: slots configuration"
+t_contains "$out" "[OK] All 16384 slots covered." "redis-cli agrees: coverage"
+t_not_contains "$out" "[ERR]" "redis-cli agrees: no error"
+t_not_contains "$out" "[WARNING]" "redis-cli agrees: no warning"
+t_run "$SHARDCTL" check "$S" --json
+t_eq 0 "$T_RC" "--json healthy: exit 0"
+t_eq "True 0 6" "$(printf '%s' "$T_OUT" | json_field 'd["healthy"], len(d["problems"]), d["nodes"]')" "--json healthy parses"
+# a seed list, options before the address
+t_run "$SHARDCTL" check --replicas 1 "$H:$((P + 4)),$H:$((P + 1))"
+t_eq 0 "$T_RC" "seed list, options first: exit 0"
+
+# --- wrong shape
+t_run "$SHARDCTL" check "$S" --shards 4
+t_eq 1 "$T_RC" "--shards 4 on 3: exit 1"
+t_contains "$T_OUT" "problem: 3 masters own slots, expected 4" "--shards 4 on 3: says so"
+t_run "$SHARDCTL" check "$S" --shards 3 --replicas 2 --json
+t_eq 1 "$T_RC" "--replicas 2 on 1: exit 1"
+t_eq "False 3 replicas" "$(printf '%s' "$T_OUT" | json_field 'd["healthy"], len(d["problems"]), d["problems"][0]["kind"]')" "--replicas 2: three masters said"
+t_contains "$T_OUT" "has 1 working replica, expected 2" "--replicas 2: message"
+
+# --- an open slot
+src=$(redis-cli -h $H -p "$P" cluster myid)
+dst=$(redis-cli -h $H -p $((P + 1)) cluster myid)
+redis-cli -h $H -p "$P" cluster setslot 100 migrating "$dst" >/dev/null
+t_run "$SHARDCTL" check "$S"
+t_eq 1 "$T_RC" "open slot: exit 1"
+t_contains "$T_OUT" "problem: slot 100 is open: migrating from '$H:$P' to '$H:$((P + 1))'" "open slot: named"
+t_contains "$T_OUT" "unhealthy: 1 problem" "open slot: the only problem"
+t_contains "$(rcli_check)" "migrating state" "open slot: redis-cli agrees"
+redis-cli -h $H -p $((P + 1)) cluster setslot 100 importing "$src" >/dev/null
+t_run "$SHARDCTL" check "$S" --json
+t_eq "2 open_slot" "$(printf '%s' "$T_OUT" | json_field 'len(d["problems"]), d["problems"][1]["kind"]')" "importing side too: two open slots in JSON"
+t_contains "$T_OUT" "importing into '$H:$((P + 1))' from '$H:$P'" "importing side named"
+redis-cli -h $H -p "$P" cluster setslot 100 stable >/dev/null
+redis-cli -h $H -p $((P + 1)) cluster setslot 100 stable >/dev/null
+t_wait 10 healthy && t_ok "stable again: healthy" || t_not_ok "stable again: healthy"
+
+# --- an uncovered slot: the owner drops it; the others still think it owns it
+owner=$((P + 2)) # masters own 0-5460, 5461-10921, 10922-16383
+redis-cli -h $H -p $owner cluster delslots 16000 >/dev/null
+t_run "$SHARDCTL" check "$S"
+t_eq 1 "$T_RC" "uncovered slot: exit 1"
+t_contains "$T_OUT" "problem: 1 slot is not covered by any master: 16000" "uncovered slot: named"
+t_contains "$T_OUT" "problem: nodes disagree on the cluster layout: " "uncovered slot: disagreement found"
+t_contains "$T_OUT" "sees slot 16000 at '$H:$owner', no node claims it" "uncovered slot: first disagreement described"
+t_contains "$(rcli_check)" "[ERR] Not all 16384 slots are covered" "uncovered slot: redis-cli agrees"
+redis-cli -h $H -p $owner cluster addslots 16000 >/dev/null
+t_wait 10 healthy && t_ok "slot given back: healthy" || t_not_ok "slot given back: healthy"
+
+# --- a killed replica: unreachable at once, then failed by its peers
+victim=$((P + 5))
+vid=$(redis-cli -h $H -p $victim cluster myid)
+kill -9 "$(mc_pid $H $victim)"
+t_run "$SHARDCTL" check "$S"
+t_eq 1 "$T_RC" "killed replica: exit 1"
+t_contains "$T_OUT" "problem: '$H:$victim' (${vid:0:8}, replica) is unreachable: cannot connect to '$H:$victim'" "killed replica: unreachable"
+marked() { # (no pipe into grep -q: with pipefail, SIGPIPE would fail it)
+	local out
+	out=$("$SHARDCTL" check "$S")
+	case "$out" in *"its peers mark it failed"*) return 0 ;; esac
+	return 1
+}
+t_wait 15 marked && t_ok "killed replica: marked failed (fail flag)" || t_not_ok "killed replica: marked failed"
+t_run "$SHARDCTL" check "$S" --replicas 1 --json
+t_eq "['unreachable', 'replicas']" "$(printf '%s' "$T_OUT" | json_field '[p["kind"] for p in d["problems"]]')" "killed replica: JSON kinds, and its master lacks a replica"
+t_contains "$(rcli_check)" "Could not connect to Redis at $H:$victim" "killed replica: redis-cli also notices"
+# the same node comes back with its nodes.conf: healthy again
+d="$T_DIR/node-$H-$victim"
+redis-server --bind $H --port $victim --cluster-enabled yes --cluster-config-file "$d/nodes.conf" \
+	--dir "$d" --save "" --appendonly no --cluster-announce-ip $H --logfile "$d/redis.log" \
+	--cluster-node-timeout 1000 --repl-diskless-sync-delay 0 --daemonize no &
+T_PIDS+=($!)
+t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "restarted replica: healthy again" || t_not_ok "restarted replica: healthy again"
+
+# --- a node-set disagreement: one master forgets a replica of another shard
+fid=$(redis-cli -h $H -p $((P + 3)) cluster myid) # follows P+0
+redis-cli -h $H -p $((P + 1)) cluster forget "$fid" >/dev/null
+t_run "$SHARDCTL" check "$S"
+t_eq 1 "$T_RC" "forgotten node: exit 1"
+t_contains "$T_OUT" "problem: nodes disagree on the cluster layout: '$H:$((P + 1))' does not know node ${fid:0:8} ('$H:$((P + 3))')" "forgotten node: disagreement described"
+t_contains "$T_OUT" "unhealthy: 1 problem" "forgotten node: the only problem"
+
+# --- usage and unreadable
+t_run "$SHARDCTL" check
+t_eq 2 "$T_RC" "no address: exit 2"
+t_contains "$T_ERR" "missing HOST:PORT" "no address: said"
+t_run "$SHARDCTL" check "$S" --shards zero
+t_eq 2 "$T_RC" "bad --shards: exit 2"
+t_contains "$T_ERR" "--shards must be a whole number, not 'zero'" "bad --shards: said"
+t_run "$SHARDCTL" check "$S" --frobnicate
+t_eq 2 "$T_RC" "unknown option: exit 2"
+t_run "$SHARDCTL" check --help
+t_eq 0 "$T_RC" "--help: exit 0"
+t_contains "$T_OUT" "usage: shardctl check HOST:PORT" "--help: usage"
+dead=$(t_free_ports 1) # on a host address nothing of this test binds
+t_run "$SHARDCTL" check "127.0.1.8:$dead" --json
+t_eq 1 "$T_RC" "nothing listening: exit 1"
+t_contains "$T_ERR" "cannot connect to '127.0.1.8:$dead'" "nothing listening: said"
+t_eq "False unreadable" "$(printf '%s' "$T_OUT" | json_field 'd["healthy"], d["problems"][0]["kind"]')" "nothing listening: JSON still printed"
+plain=$(t_free_ports 1)
+t_start_node 127.0.1.7 "$plain" --cluster-enabled no
+t_run "$SHARDCTL" check "127.0.1.7:$plain"
+t_eq 1 "$T_RC" "not cluster-enabled: exit 1"
+t_contains "$T_ERR" "cluster support disabled" "not cluster-enabled: said"
+
+# --- authentication as redis-cli does it: REDISCLI_AUTH, --password-file
+A=127.0.1.10
+AP=$(t_free_ports 3) || exit 1
+export REDISCLI_AUTH=s3cret # redis-cli (and t_start_node's ping) use it too
+mc_create "$A" "$AP" 3 0 --requirepass s3cret --masterauth s3cret || t_not_ok "auth cluster built"
+t_wait 10 "$SHARDCTL" check "$A:$AP"
+t_run "$SHARDCTL" check "$A:$AP" --shards 3 --replicas 0
+t_eq 0 "$T_RC" "REDISCLI_AUTH: healthy"
+unset REDISCLI_AUTH
+t_run "$SHARDCTL" check "$A:$AP"
+t_eq 1 "$T_RC" "no password: exit 1"
+t_contains "$T_ERR" "NOAUTH" "no password: the server's refusal said"
+printf 's3cret\n' >"$T_DIR/pw"
+t_run "$SHARDCTL" check "$A:$AP" --password-file "$T_DIR/pw" --json
+t_eq 0 "$T_RC" "--password-file: healthy"
+t_done
