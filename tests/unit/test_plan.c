@@ -259,7 +259,7 @@ static int check_order(const struct world *w, const struct plan *p, const int *l
 }
 
 /* Carry the plan out on w, checking each step's preconditions. */
-static int apply(struct world *w, const struct plan *p, const int *listed)
+static int apply(struct world *w, const struct plan *p, const int *listed, int R, int evac)
 {
 	static unsigned char moved[CLUSTER_SLOTS];
 	int total = 0, seen_other = 0;
@@ -298,6 +298,7 @@ static int apply(struct world *w, const struct plan *p, const int *listed)
 			FAIL_IF(!w->n[a].member || !w->n[a].master || !w->n[b].member || !w->n[b].master,
 				"step %d: move not between masters", k);
 			FAIL_IF(!listed[b], "step %d: move to an unlisted node", k);
+			FAIL_IF(evac && listed[a], "step %d: evacuation moves slots of a listed node", k);
 			for (int i = 0, n = 0; i < s->nranges; i++) {
 				for (int sl = s->ranges[i].first; sl <= s->ranges[i].last; sl++) {
 					FAIL_IF(w->owner[sl] != a, "step %d: source does not own slot %d", k, sl);
@@ -314,6 +315,14 @@ static int apply(struct world *w, const struct plan *p, const int *listed)
 		case STEP_REPLICATE:
 			FAIL_IF(b < 0 || !w->n[b].member || !w->n[b].master || !listed[b],
 				"step %d: replicate to a non-master", k);
+			/* a replica leaves a master that stays only when that
+			 * master has more than R listed replicas */
+			if (!w->n[a].master && w->n[a].of >= 0 && listed[w->n[a].of] && w_count(w, w->n[a].of)) {
+				int reps = 0;
+				for (int i = 0; i < w->nn; i++)
+					reps += listed[i] && w->n[i].member && !w->n[i].master && w->n[i].of == w->n[a].of;
+				FAIL_IF(reps <= R, "step %d: replica taken from a master with %d replicas", k, reps);
+			}
 			FAIL_IF(!w->n[a].member || w_count(w, a), "step %d: replicate of a node owning slots", k);
 			FAIL_IF(!listed[a], "step %d: replicate of an unlisted node", k);
 			w->n[a].master = 0;
@@ -568,7 +577,7 @@ static int run_case(struct world *w, const int *list, int nlist, int S, int R, i
 		goto out;
 	}
 	count_stats(w, &p, listed);
-	if (apply(w, &p, listed) < 0)
+	if (apply(w, &p, listed, R, evac) < 0)
 		goto out;
 	for (int i = 0; i < w->nn; i++)
 		if (w->n[i].member && w->n[i].master) {
@@ -578,6 +587,11 @@ static int run_case(struct world *w, const int *list, int nlist, int S, int R, i
 		}
 	if (!evac && check_final(w, listed, S, R, nlist) < 0)
 		goto out;
+	for (int i = 0; evac && i < w->nn; i++)
+		if (!listed[i] && w_count(w, i)) {
+			snprintf(why, sizeof(why), "evacuation left %d slots on %d", w_count(w, i), w->n[i].port);
+			goto out;
+		}
 	if (!evac) {
 		input_release(&in);
 		plan_release(&q);
@@ -1166,7 +1180,8 @@ static const char *host_name(int k)
 
 static void gen_world(struct world *w, int *list, int *nlist, int *S, int *R, int *evac)
 {
-	int masters[32], nm, S0 = 3 + (int)(rnd() % 8), R0 = (int)(rnd() % 3), H = 1 + (int)(rnd() % 4);
+	int big = rnd() % 10 == 0; /* now and then up to 30 shards */
+	int masters[64], nm, S0 = 3 + (int)(rnd() % (big ? 28 : 8)), R0 = (int)(rnd() % 3), H = 1 + (int)(rnd() % 4);
 	int mode = (int)(rnd() % 3), n = 0, need, any = 0;
 
 	memset(w, 0, sizeof(*w));
@@ -1181,7 +1196,7 @@ static void gen_world(struct world *w, int *list, int *nlist, int *S, int *R, in
 	if (mode == 0) {
 		w_even(w, masters, nm);
 	} else if (mode == 1) {
-		int cuts[32];
+		int cuts[64];
 		for (int k = 0; k < nm - 1; k++)
 			cuts[k] = 1 + (int)((rnd() * 32768u + rnd()) % (CLUSTER_SLOTS - 1));
 		for (int a = 1; a < nm - 1; a++)
@@ -1205,7 +1220,7 @@ static void gen_world(struct world *w, int *list, int *nlist, int *S, int *R, in
 			s += len;
 		}
 	}
-	*S = 3 + (int)(rnd() % 8);
+	*S = 3 + (int)(rnd() % (big ? 28 : 8));
 	*R = (int)(rnd() % 3);
 	*evac = rnd() % 4 == 0;
 	for (int i = 0; i < w->nn; i++) {
