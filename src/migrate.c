@@ -1,15 +1,17 @@
 /* migrate.c - see migrate.h.
  *
  * Scheduling: one thread, one connection per node, driven in rounds.  A round
- * first queues (pipelines) every command due on every target connection and
- * flushes them, reads those replies, then queues every command due on every
- * source and "other master" connection, flushes, and reads.  Because all
- * connections are flushed before any is read, the sources of different moves
- * work at the same time (each MIGRATE blocks only its own source), while the
- * order of commands on each connection stays fixed and replayable, which
- * keeps failures easy to reason about and the unit test exact.  Threads would
- * buy nothing more: a source executes its MIGRATEs one after another anyway,
- * so what matters is that its queue never runs dry, which the pipeline gives.
+ * queues (pipelines) every command due on every connection - targets,
+ * sources and other masters - flushes them all, then reads every reply.
+ * What a round sends for a slot depends only on replies of earlier rounds
+ * (MIGRATING only once IMPORTING was acknowledged, NODE on the source only
+ * once NODE on the target was), so the protocol order holds while targets,
+ * sources and the sources of different moves all work at the same time.
+ * The order of commands on each connection is fixed and replayable, which
+ * keeps failures easy to reason about.  Threads would buy nothing more: a
+ * source executes its MIGRATEs one after another anyway (MIGRATE blocks it),
+ * so what matters is that its queue never runs dry, which the pipeline
+ * gives; and one thread keeps memory small and the job deterministic.
  *
  * A slot goes through these states (one or two per round):
  *   NEW -> IMP (in the window; IMPORTING due on the target)
@@ -611,7 +613,7 @@ static int window_lo(const struct mmove *v)
 	return lo;
 }
 
-/* Phase 1: the targets (IMPORTING for slots entering the window, NODE for
+/* Targets: the targets (IMPORTING for slots entering the window, NODE for
  * drained slots).  Returns how many commands were queued. */
 static int phase_targets(struct migrate *m, long long t)
 {
@@ -642,7 +644,7 @@ static int phase_targets(struct migrate *m, long long t)
 	return sent;
 }
 
-/* Phase 2: the sources (MIGRATING, key batches, NODE) and the other masters
+/* Sources: the sources (MIGRATING, key batches, NODE) and the other masters
  * (NODE). */
 static int phase_sources(struct migrate *m, long long t)
 {
@@ -662,29 +664,33 @@ static int phase_sources(struct migrate *m, long long t)
 			count = v->batch;
 		if (count < 1)
 			count = 1;
+		/* SETSLOTs first, then the key work: a server saves its cluster
+		 * config once per batch of commands read, so SETSLOTs spread
+		 * among MIGRATEs would cost one save each */
 		for (int si = lo; si < v->next_new && v->st == M_RUNNING; si++) {
 			struct mslot *s = &v->s[si];
 			if (s->retry_at > t || s->busy_diag)
 				continue;
-			switch (s->st) {
-			case S_MIG:
+			if (s->st == S_MIG) {
 				sent += send_setslot(m, v->src, mi, si, OP_MIGRATING, "MIGRATING", dst_id) == 0;
-				sent += send_getkeys(m, mi, si, count) == 0;
-				break;
-			case S_ACT:
-				if (s->keys)
-					sent += send_migrate(m, mi, si) == 0;
-				if (v->st == M_RUNNING && s->st == S_ACT)
-					sent += send_getkeys(m, mi, si, count) == 0;
-				break;
-			case S_CLO:
+			} else if (s->st == S_CLO) {
 				sent += send_setslot(m, v->src, mi, si, OP_NODE_SRC, "NODE", dst_id) == 0;
 				for (int k = 0; k < m->nnodes; k++)
 					if (m->nodes[k].master && k != v->src && k != v->dst)
 						send_setslot(m, k, mi, si, OP_NODE_OTHER, "NODE", dst_id);
-				break;
-			default:
-				break;
+			}
+		}
+		for (int si = lo; si < v->next_new && v->st == M_RUNNING; si++) {
+			struct mslot *s = &v->s[si];
+			if (s->retry_at > t || s->busy_diag)
+				continue;
+			if (s->st == S_MIG) {
+				sent += send_getkeys(m, mi, si, count) == 0;
+			} else if (s->st == S_ACT) {
+				if (s->keys)
+					sent += send_migrate(m, mi, si) == 0;
+				if (v->st == M_RUNNING && s->st == S_ACT)
+					sent += send_getkeys(m, mi, si, count) == 0;
 			}
 		}
 	}
@@ -826,10 +832,12 @@ int migrate_step(struct migrate *m, int budget_ms)
 		}
 		if (!running)
 			return m->failed ? -1 : 1;
+		/* Targets and sources work at the same time: what is sent to a
+		 * source in a round depends only on replies read in earlier
+		 * rounds (MIGRATING after IMPORTING was acknowledged, NODE on
+		 * the source after NODE on the target was). */
 		t = now_ms();
 		sent = phase_targets(m, t);
-		flush_all(m);
-		read_all(m);
 		sent += phase_sources(m, t);
 		flush_all(m);
 		read_all(m);
