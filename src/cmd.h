@@ -9,6 +9,8 @@ int cmd_status(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+/* reconcile's option parsing and checks, shared by plan (plan_only = 1) */
+int cmd_reconcile_body(int argc, char **argv, int plan_only);
 int cmd_fix(int argc, char **argv);
 int cmd_heal(int argc, char **argv);
 int cmd_local(int argc, char **argv);

@@ -1,12 +1,9 @@
-/* cmd_plan.c - placeholder until the command is built; says so plainly. */
-#include <stdio.h>
-
+/* cmd_plan.c - `shardctl plan`: what reconcile would do, changing nothing.
+ * It shares reconcile's options and checks (cmd_reconcile.c) so that the two
+ * can never disagree about what a command line means. */
 #include "cmd.h"
 
 int cmd_plan(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "shardctl plan: error: not implemented yet\n");
-	return 1;
+	return cmd_reconcile_body(argc, argv, 1);
 }

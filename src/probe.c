@@ -70,7 +70,7 @@ out:
 }
 
 static int probe_one(const struct addr *a, const struct conn_opts *o, struct want_node *w,
-		     struct known *k, struct sc_err *e)
+		     struct known *k, int *in_cluster, struct sc_err *e)
 {
 	struct sc_err ce;
 	struct conn *c = conn_open(a, o, &ce);
@@ -107,6 +107,7 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 		goto out;
 	w->reachable = 1;
 	w->empty = keys == 0 && assigned == 0 && known == 1;
+	*in_cluster = assigned > 0 || known > 1;
 	rc = 0;
 	goto out;
 io:
@@ -120,13 +121,14 @@ out:
 }
 
 int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct want_node *want,
-		struct sc_err *e)
+		int *in_cluster, struct sc_err *e)
 {
 	struct known *k = calloc((size_t)l->n + 1, sizeof(*k));
 	int *group = calloc((size_t)l->n + 1, sizeof(*group));
+	int *inc = calloc((size_t)l->n + 1, sizeof(*inc));
 	int rc = -1;
 
-	if (!k || !group) {
+	if (!k || !group || !inc) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -136,7 +138,7 @@ int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct wan
 		w->addr = l->v[i];
 		w->member = -1;
 		resolve(l->v[i].host, w->hostkey, sizeof(w->hostkey));
-		if (probe_one(&l->v[i], o, w, &k[i], e) < 0)
+		if (probe_one(&l->v[i], o, w, &k[i], &inc[i], e) < 0)
 			goto out;
 	}
 	/* group the non-empty nodes by "knows": union of i and j when either
@@ -144,10 +146,10 @@ int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct wan
 	for (int i = 0; i < l->n; i++)
 		group[i] = i;
 	for (int i = 0; i < l->n; i++) {
-		if (!want[i].reachable || want[i].empty)
+		if (!inc[i])
 			continue;
 		for (int j = 0; j < l->n; j++) {
-			if (j == i || !want[j].reachable || want[j].empty)
+			if (j == i || !inc[j])
 				continue;
 			if (knows(&k[i], want[j].id) || knows(&k[j], want[i].id)) {
 				int gi = group[i], gj = group[j];
@@ -160,8 +162,7 @@ int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct wan
 	for (int i = 0; i < l->n; i++) {
 		for (int j = i + 1; j < l->n; j++) {
 			char a[300], b[300];
-			if (!want[i].reachable || want[i].empty || !want[j].reachable || want[j].empty ||
-			    group[i] == group[j])
+			if (!inc[i] || !inc[j] || group[i] == group[j])
 				continue;
 			err_set(e, ERR_REFUSED, "'%s' and '%s' belong to different clusters; list the nodes "
 				"of one cluster (and empty nodes to add)", addr_format(&l->v[i], a, sizeof(a)),
@@ -169,11 +170,14 @@ int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct wan
 			goto out;
 		}
 	}
+	if (in_cluster)
+		memcpy(in_cluster, inc, sizeof(*inc) * (size_t)l->n);
 	rc = 0;
 out:
 	for (int i = 0; k && i < l->n; i++)
 		free(k[i].ids);
 	free(k);
 	free(group);
+	free(inc);
 	return rc;
 }

@@ -17,9 +17,11 @@
 #include "err.h"
 #include "plan.h"
 
-/* Fills want[0..l->n-1].  Unreachable nodes are not an error here (the
- * planner decides whether they matter). */
+/* Fills want[0..l->n-1] and, when in_cluster is not NULL, in_cluster[i]:
+ * 1 when node i knows another node or owns slots (a member of some cluster;
+ * a lone node holding keys is not empty, but in no cluster).  Unreachable
+ * nodes are not an error here (the planner decides whether they matter). */
 int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct want_node *want,
-		struct sc_err *e);
+		int *in_cluster, struct sc_err *e);
 
 #endif

@@ -1,0 +1,531 @@
+/* exec.c - see exec.h */
+#include "exec.h"
+
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "await.h"
+#include "progress.h"
+
+#define POLL_MS 100
+
+/* What exec knows of the cluster as it changes it: the members (joined by
+ * MEET, dropped by FORGET) and who is a master, for the waits, the FORGET
+ * fan-out and the SETSLOT NODE broadcasts of migrations. */
+struct xmember {
+	char id[NODE_ID_LEN + 1];
+	struct addr addr;
+	int master;
+	char master_of[NODE_ID_LEN + 1]; /* its master's id, "" for a master */
+	int role_unknown;  /* emptied by a move: Redis may have turned it (and
+			      its replicas) into a replica of whoever took its
+			      last slot (cluster-allow-replica-migration) */
+	int gone;
+};
+
+struct exec {
+	struct plan *p;
+	const struct exec_opts *o;
+	struct xmember *m;
+	int n, cap;
+	int wait_ms;
+};
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void logf_(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void logf_(struct exec *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!x->o->log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(x->o->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', x->o->log);
+	fflush(x->o->log);
+}
+
+static int member_find(const struct exec *x, const char *id)
+{
+	for (int i = 0; id[0] && i < x->n; i++)
+		if (!x->m[i].gone && strcmp(x->m[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static int member_add(struct exec *x, const char *id, const struct addr *a, int master,
+		      const char *master_of)
+{
+	int i = member_find(x, id);
+
+	if (i >= 0) {
+		x->m[i].addr = *a;
+		x->m[i].master = master;
+		x->m[i].role_unknown = 0;
+		snprintf(x->m[i].master_of, sizeof(x->m[i].master_of), "%s", master_of);
+		return 0;
+	}
+	if (x->n == x->cap) {
+		int cap = x->cap ? x->cap * 2 : 16;
+		struct xmember *tmp = realloc(x->m, sizeof(*tmp) * (size_t)cap);
+		if (!tmp)
+			return -1;
+		x->m = tmp;
+		x->cap = cap;
+	}
+	memset(&x->m[x->n], 0, sizeof(x->m[x->n]));
+	snprintf(x->m[x->n].id, sizeof(x->m[x->n].id), "%s", id);
+	x->m[x->n].addr = *a;
+	x->m[x->n].master = master;
+	snprintf(x->m[x->n].master_of, sizeof(x->m[x->n].master_of), "%s", master_of);
+	x->n++;
+	return 0;
+}
+
+/* Members from the topo; a plan node's address (the LIST address) wins
+ * over the topo's ip for the same id. */
+static int members_init(struct exec *x, struct sc_err *e)
+{
+	const struct topo *t = x->o->t;
+
+	for (int i = 0; t && i < t->n; i++) {
+		const struct node_entry *n = &t->m[i].n;
+		struct addr a;
+		if (!n->ip[0] || (n->flags & NF_NOADDR))
+			continue;
+		snprintf(a.host, sizeof(a.host), "%s", n->ip);
+		a.port = n->port;
+		if (member_add(x, n->id, &a, (n->flags & NF_MASTER) != 0,
+			       (n->flags & NF_REPLICA) ? n->master : "") < 0)
+			return err_set(e, ERR_FAIL, "out of memory");
+	}
+	for (int i = 0; i < x->p->nnodes; i++) {
+		int k = member_find(x, x->p->nodes[i].id);
+		if (k >= 0)
+			x->m[k].addr = x->p->nodes[i].addr;
+	}
+	return 0;
+}
+
+static const char *pname(struct exec *x, int i, char *buf, int len)
+{
+	if (i < 0 || i >= x->p->nnodes)
+		return "?";
+	return addr_format(&x->p->nodes[i].addr, buf, len);
+}
+
+static struct conn *pconn(struct exec *x, int i, struct sc_err *e)
+{
+	return conn_open(&x->p->nodes[i].addr, x->o->conn, e);
+}
+
+/* CLUSTER MEET wants an IP: resolve the peer's address now. */
+static int resolve_ip(const char *host, char *out, int len, struct sc_err *e)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0 || !res)
+		return err_set(e, ERR_IO, "cannot resolve '%s': %s", host, gai_strerror(rc));
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	return rc == 0 ? 0 : err_set(e, ERR_IO, "cannot resolve '%s'", host);
+}
+
+static int node_id_read(struct conn *c, char *id, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CLUSTER MYID");
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_STRING && r->len == NODE_ID_LEN) {
+		memcpy(id, r->str, NODE_ID_LEN + 1);
+		rc = 0;
+	} else {
+		err_set(e, ERR_FAIL, "'%s' did not give its node id", c->name);
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
+{
+	struct plan_node *n = &x->p->nodes[s->node], *peer = &x->p->nodes[s->peer];
+	char ip[64], a[300], b[300];
+	int cport = peer->addr.port + 10000, rc = -1;
+	struct conn *c = NULL;
+	const struct topo *t = x->o->t;
+	int ti = t ? topo_find_id(t, peer->id) : -1;
+
+	if (ti >= 0 && t->m[ti].n.cport > 0)
+		cport = t->m[ti].n.cport;
+	logf_(x, "joining '%s' to the cluster through '%s'", pname(x, s->node, a, sizeof(a)),
+	      pname(x, s->peer, b, sizeof(b)));
+	if (resolve_ip(peer->addr.host, ip, sizeof(ip), e) < 0)
+		goto out;
+	if (!(c = pconn(x, s->node, e)))
+		goto out;
+	if (conn_ok(c, e, "CLUSTER MEET %s %d %d", ip, peer->addr.port, cport) < 0)
+		goto out;
+	if (!n->id[0] && node_id_read(c, n->id, e) < 0)
+		goto out;
+	if (member_add(x, n->id, &n->addr, 1, "") < 0) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	conn_free(c);
+	return rc;
+}
+
+static int step_wait(struct exec *x, struct sc_err *e)
+{
+	struct addr *seeds = calloc((size_t)x->n + 1, sizeof(*seeds));
+	char (*ids)[NODE_ID_LEN + 1] = calloc((size_t)x->n + 1, sizeof(*ids));
+	char (*masters)[NODE_ID_LEN + 1] = calloc((size_t)x->n + 1, sizeof(*masters));
+	struct await_req r;
+	int n = 0, ns = 0, rc = -1;
+
+	if (!seeds || !ids || !masters) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < x->n; i++) {
+		if (x->m[i].gone)
+			continue;
+		seeds[ns++] = x->m[i].addr;
+		if (x->m[i].role_unknown)
+			continue;
+		memcpy(ids[n], x->m[i].id, NODE_ID_LEN + 1);
+		memcpy(masters[n], x->m[i].master_of, NODE_ID_LEN + 1);
+		n++;
+	}
+	memset(&r, 0, sizeof(r));
+	r.seeds = seeds;
+	r.nseeds = ns;
+	r.ids = (const char(*)[NODE_ID_LEN + 1])ids;
+	r.nids = n;
+	/* the roles too: a replica just attached is known as one by all */
+	r.masters = (const char(*)[NODE_ID_LEN + 1])masters;
+	r.conn = x->o->conn;
+	r.wait_ms = x->wait_ms;
+	r.log = x->o->log;
+	r.what = "every node to agree";
+	logf_(x, "waiting for every node to agree");
+	rc = await_agreement(&r, e);
+out:
+	free(seeds);
+	free(ids);
+	free(masters);
+	return rc;
+}
+
+static int role_is_master(struct conn *c)
+{
+	redisReply *r = conn_command(c, "ROLE");
+	int yes = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+		  r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
+
+	if (r)
+		freeReplyObject(r);
+	return yes;
+}
+
+static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
+{
+	long long deadline = await_now_ms() + x->wait_ms;
+	struct conn *c = NULL;
+	char a[300], b[300];
+	const char *old, *nid;
+	int rc = -1, k;
+
+	logf_(x, "failing over: '%s' takes over from '%s'", pname(x, s->node, a, sizeof(a)),
+	      pname(x, s->peer, b, sizeof(b)));
+	if (!(c = pconn(x, s->node, e)))
+		goto out;
+	if (!role_is_master(c) && conn_ok(c, e, "CLUSTER FAILOVER") < 0)
+		goto out;
+	while (!role_is_master(c)) {
+		if (c->broken) {
+			*e = c->err;
+			goto out;
+		}
+		if (await_now_ms() >= deadline) {
+			err_set(e, ERR_FAIL, "failover of '%s' did not complete within %d s", a, x->wait_ms / 1000);
+			goto out;
+		}
+		sleep_ms(POLL_MS);
+	}
+	/* the old master and its other replicas follow the new master */
+	old = s->peer >= 0 ? x->p->nodes[s->peer].id : "-";
+	nid = x->p->nodes[s->node].id;
+	for (k = 0; k < x->n; k++) {
+		if (strcmp(x->m[k].id, nid) == 0) {
+			x->m[k].master = 1;
+			x->m[k].role_unknown = 0;
+			x->m[k].master_of[0] = '\0';
+		} else if (strcmp(x->m[k].id, old) == 0 || strcmp(x->m[k].master_of, old) == 0) {
+			x->m[k].master = 0;
+			x->m[k].role_unknown = 0;
+			snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", nid);
+		}
+	}
+	rc = 0;
+out:
+	conn_free(c);
+	return rc;
+}
+
+static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e)
+{
+	long long deadline = await_now_ms() + x->wait_ms;
+	const char *master = x->p->nodes[s->peer].id;
+	struct conn *c = NULL;
+	redisReply *r = NULL;
+	char a[300], b[300], desc[300];
+	int rc = -1, k;
+
+	logf_(x, "making '%s' a replica of '%s'", pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+	if (!(c = pconn(x, s->node, e)))
+		goto out;
+	for (;;) {
+		if (!(r = conn_command(c, "CLUSTER REPLICATE %s", master))) {
+			*e = c->err;
+			goto out;
+		}
+		if (reply_is_status(r, "OK"))
+			break;
+		/* right after a MEET the node may not know the master yet */
+		if (r->type != REDIS_REPLY_ERROR || !strstr(r->str, "Unknown node") ||
+		    await_now_ms() >= deadline) {
+			err_set(e, ERR_FAIL, "'CLUSTER REPLICATE' on '%s' failed: %s", a,
+				reply_describe(r, desc, sizeof(desc)));
+			goto out;
+		}
+		freeReplyObject(r);
+		r = NULL;
+		sleep_ms(POLL_MS);
+	}
+	if ((k = member_find(x, x->p->nodes[s->node].id)) >= 0) {
+		x->m[k].master = 0;
+		x->m[k].role_unknown = 0;
+		snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", master);
+	}
+	rc = 0;
+out:
+	if (r)
+		freeReplyObject(r);
+	conn_free(c);
+	return rc;
+}
+
+static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
+{
+	const char *id = x->p->nodes[s->node].id;
+	struct conn **cs = calloc((size_t)x->n + 1, sizeof(*cs));
+	struct conn *self = NULL;
+	char a[300], desc[300];
+	redisReply *r;
+	int rc = -1, k;
+
+	logf_(x, "removing '%s' (%.8s) from the cluster", pname(x, s->node, a, sizeof(a)), id);
+	if (!cs) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	/* connect first, then send every FORGET at once: the forget ban (60 s)
+	 * must cover the whole fan-out, or gossip brings the node back */
+	for (int i = 0; i < x->n; i++) {
+		struct sc_err ce;
+		if (x->m[i].gone || strcmp(x->m[i].id, id) == 0)
+			continue;
+		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
+			conn_append(cs[i], "CLUSTER FORGET %s", id);
+		else
+			logf_(x, "warning: %s", ce.msg);
+	}
+	for (int i = 0; i < x->n; i++)
+		if (cs[i])
+			conn_flush(cs[i]);
+	for (int i = 0; i < x->n; i++) {
+		if (!cs[i])
+			continue;
+		if (!(r = conn_read(cs[i]))) {
+			logf_(x, "warning: %s", cs[i]->err.msg);
+			continue;
+		}
+		if (!reply_is_status(r, "OK") && !(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unknown node"))) {
+			err_set(e, ERR_FAIL, "'CLUSTER FORGET' on '%s' failed: %s", cs[i]->name,
+				reply_describe(r, desc, sizeof(desc)));
+			freeReplyObject(r);
+			goto out;
+		}
+		freeReplyObject(r);
+	}
+	if ((k = member_find(x, id)) >= 0)
+		x->m[k].gone = 1;
+	/* the node itself forgets the cluster, so it cannot gossip its way
+	 * back, and is empty and free for a later join */
+	struct sc_err ce;
+	if ((self = pconn(x, s->node, &ce))) {
+		if (conn_ok(self, e, "CLUSTER RESET HARD") < 0)
+			goto out;
+	} else {
+		logf_(x, "note: '%s' does not answer; it was not reset", a);
+	}
+	rc = 0;
+out:
+	for (int i = 0; cs && i < x->n; i++)
+		conn_free(cs[i]);
+	free(cs);
+	conn_free(self);
+	return rc;
+}
+
+/* Steps [first, last) are MOVE steps: one migration job. */
+static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
+{
+	struct migrate_node *nodes = calloc((size_t)x->n + 1, sizeof(*nodes));
+	struct migrate_move *mv = calloc((size_t)(last - first) + 1, sizeof(*mv));
+	int *slots = calloc(CLUSTER_SLOTS, sizeof(*slots));
+	struct migrate_opts mo;
+	struct migrate_progress pr;
+	struct migrate *m = NULL;
+	struct progress prog;
+	int nn = 0, used = 0, rc = -1, st, nslots = 0;
+	int *map = calloc((size_t)x->n + 1, sizeof(*map));
+	char a[300], b[300];
+
+	if (!nodes || !mv || !slots || !map) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < x->n; i++) {
+		map[i] = -1;
+		if (x->m[i].gone)
+			continue;
+		nodes[nn].addr = x->m[i].addr;
+		memcpy(nodes[nn].id, x->m[i].id, NODE_ID_LEN + 1);
+		nodes[nn].master = x->m[i].master;
+		map[i] = nn++;
+	}
+	for (int k = first; k < last; k++) {
+		const struct step *s = &x->p->steps[k];
+		int si = member_find(x, x->p->nodes[s->node].id), di = member_find(x, x->p->nodes[s->peer].id);
+		if (si < 0 || di < 0) {
+			err_set(e, ERR_FAIL, "cannot move slots from '%s' to '%s': not both members",
+				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+			goto out;
+		}
+		nodes[map[si]].master = nodes[map[di]].master = 1;
+		mv[k - first].src = map[si];
+		mv[k - first].dst = map[di];
+		mv[k - first].slots = slots + used;
+		for (int r = 0; r < s->nranges; r++)
+			for (int sl = s->ranges[r].first; sl <= s->ranges[r].last && used < CLUSTER_SLOTS; sl++)
+				slots[used++] = sl;
+		mv[k - first].nslots = (int)(slots + used - mv[k - first].slots);
+		nslots += mv[k - first].nslots;
+		logf_(x, "moving %d slots from '%s' to '%s'", mv[k - first].nslots, pname(x, s->node, a, sizeof(a)),
+		      pname(x, s->peer, b, sizeof(b)));
+	}
+	if (x->o->mig)
+		mo = *x->o->mig;
+	else
+		migrate_opts_init(&mo, x->o->conn);
+	mo.conn = x->o->conn;
+	if (!(m = migrate_init(nodes, nn, mv, last - first, &mo, e)))
+		goto out;
+	progress_init(&prog, x->o->log, x->o->tty);
+	while ((st = migrate_step(m, 500)) == 0) {
+		migrate_progress(m, &pr);
+		progress_update(&prog, pr.slots_done, pr.slots_total, pr.keys_moved, pr.keys_total);
+	}
+	migrate_progress(m, &pr);
+	progress_end(&prog, pr.slots_done, pr.slots_total, pr.keys_moved);
+	rc = migrate_finish(m, e);
+	m = NULL;
+	(void)nslots;
+	/* sources may have lost every slot: their role, and their replicas',
+	 * is Redis's to change now (see struct xmember) */
+	for (int k = first; k < last; k++) {
+		const char *src = x->p->nodes[x->p->steps[k].node].id;
+		for (int i = 0; i < x->n; i++)
+			if (strcmp(x->m[i].id, src) == 0 || strcmp(x->m[i].master_of, src) == 0)
+				x->m[i].role_unknown = 1;
+	}
+out:
+	migrate_finish(m, NULL);
+	free(nodes);
+	free(mv);
+	free(slots);
+	free(map);
+	return rc;
+}
+
+int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
+{
+	struct exec x;
+	int rc = -1, i = 0, j;
+
+	memset(&x, 0, sizeof(x));
+	x.p = p;
+	x.o = o;
+	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
+	if (members_init(&x, e) < 0)
+		goto out;
+	while (i < p->nsteps) {
+		const struct step *s = &p->steps[i];
+		switch (s->kind) {
+		case STEP_MEET:
+			rc = step_meet(&x, s, e);
+			break;
+		case STEP_WAIT:
+			rc = step_wait(&x, e);
+			break;
+		case STEP_FAILOVER:
+			rc = step_failover(&x, s, e);
+			break;
+		case STEP_REPLICATE:
+			rc = step_replicate(&x, s, e);
+			break;
+		case STEP_FORGET:
+			rc = step_forget(&x, s, e);
+			break;
+		case STEP_MOVE:
+			for (j = i; j < p->nsteps && p->steps[j].kind == STEP_MOVE; j++)
+				;
+			rc = step_moves(&x, i, j, e);
+			i = j - 1;
+			break;
+		default:
+			rc = err_set(e, ERR_FAIL, "step %d: unknown kind %d", i, (int)s->kind);
+		}
+		if (rc < 0)
+			goto out;
+		i++;
+	}
+	rc = 0;
+out:
+	free(x.m);
+	return rc;
+}

@@ -1,0 +1,383 @@
+/* reconcile.c - see reconcile.h.
+ *
+ * Order of work, and why:
+ *  1. probe the list (ids, empty nodes, nodes of other clusters);
+ *  2. no listed node in a cluster: create one (create.h) and stop;
+ *  3. survey the cluster from its listed members;
+ *  4. take the cluster lock, then survey again (a run we waited for may
+ *     have changed everything);
+ *  5. finish slots a killed run left open (source MIGRATING to target,
+ *     target IMPORTING from source): re-running the same move is safe, and
+ *     the planner refuses open slots;
+ *  6. plan; nothing to do is said and changes nothing;
+ *  7. carry the plan out (exec.h);
+ *  8. wait for agreement, survey, and verify the result against the ask.
+ */
+#include "reconcile.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "await.h"
+#include "create.h"
+#include "exec.h"
+#include "lock.h"
+#include "migrate.h"
+#include "plan.h"
+#include "probe.h"
+#include "survey.h"
+#include "topo.h"
+
+struct rec {
+	const struct reconcile_req *r;
+	struct want_node *want;
+	int *in_cluster;          /* per listed node: member of some cluster */
+	int nwant;
+	struct topo t;
+	int have_t;
+};
+
+static void say(const struct rec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const struct rec *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!x->r->out)
+		return;
+	va_start(ap, fmt);
+	vfprintf(x->r->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', x->r->out);
+	fflush(x->r->out);
+}
+
+/* Where to reach member i: its listed address when listed, else its ip. */
+static int member_addr(const struct rec *x, int i, struct addr *a)
+{
+	const struct node_entry *n = &x->t.m[i].n;
+
+	for (int k = 0; k < x->nwant; k++)
+		if (x->want[k].id[0] && strcmp(x->want[k].id, n->id) == 0) {
+			*a = x->want[k].addr;
+			return 0;
+		}
+	if (!n->ip[0])
+		return -1;
+	snprintf(a->host, sizeof(a->host), "%s", n->ip);
+	a->port = n->port;
+	return 0;
+}
+
+static int survey(struct rec *x, struct sc_err *e)
+{
+	struct addr *seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds));
+	int n = 0, rc;
+
+	if (!seeds)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < x->nwant; i++)
+		if (x->in_cluster[i])
+			seeds[n++] = x->want[i].addr;
+	if (x->have_t)
+		topo_release(&x->t);
+	x->have_t = 0;
+	rc = survey_read(&x->t, seeds, n, x->r->conn, 0, e);
+	free(seeds);
+	if (rc < 0)
+		return -1;
+	x->have_t = 1;
+	for (int i = 0; i < x->nwant; i++)
+		x->want[i].member = x->want[i].id[0] ? topo_find_id(&x->t, x->want[i].id) : -1;
+	return 0;
+}
+
+static struct cluster_lock *lock_take(struct rec *x, struct sc_err *e)
+{
+	struct addr *m = calloc((size_t)x->t.n + 1, sizeof(*m));
+	struct cluster_lock *l = NULL;
+	int n = 0;
+
+	if (!m) {
+		err_set(e, ERR_FAIL, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < x->t.n; i++)
+		if (x->t.m[i].reachable && (x->t.m[i].n.flags & NF_MASTER) && member_addr(x, i, &m[n]) == 0)
+			n++;
+	if (n == 0)
+		err_set(e, ERR_FAIL, "no reachable master to hold the cluster lock on");
+	else
+		l = lock_acquire(m, n, x->r->conn, x->r->wait_ms > 0 ? x->r->wait_ms : 60000, e);
+	free(m);
+	return l;
+}
+
+/* Step 5: finish moves a killed run left open.  The pair of a slot is its
+ * owner and the node the owner migrates it to, or the node importing it
+ * from the owner; two different targets, or an open slot whose owner is not
+ * its source, is left to `shardctl fix` (refused here). */
+static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
+{
+	const struct topo *t = &x->t;
+	int *dst = malloc(sizeof(int) * CLUSTER_SLOTS);
+	int *slots = malloc(sizeof(int) * CLUSTER_SLOTS);
+	struct migrate_node *nodes = calloc((size_t)t->n + 1, sizeof(*nodes));
+	struct migrate_move *mv = calloc((size_t)t->n * (size_t)t->n + 1, sizeof(*mv));
+	struct migrate_opts mo;
+	struct migrate *m = NULL;
+	int nmv = 0, used = 0, rc = -1, st;
+
+	*resumed = 0;
+	if (!dst || !slots || !nodes || !mv) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		dst[s] = -1;
+	for (int i = 0; i < t->n; i++) {
+		const struct node_entry *n = &t->m[i].n;
+		if (!t->m[i].reachable)
+			continue;
+		for (int k = 0; k < n->nopen; k++) {
+			const struct open_slot *o = &n->open[k];
+			int peer = topo_find_id(t, o->peer), src = o->kind == OPEN_MIGRATING ? i : peer;
+			int to = o->kind == OPEN_MIGRATING ? peer : i;
+			if (peer < 0 || t->owner[o->slot] != src || (dst[o->slot] >= 0 && dst[o->slot] != to)) {
+				err_set(e, ERR_FAIL, "slot %d is left open in a way reconcile cannot finish safely; "
+					"run 'shardctl fix' first", o->slot);
+				goto out;
+			}
+			dst[o->slot] = to;
+		}
+	}
+	for (int i = 0; i < t->n; i++) {
+		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0;
+		memcpy(nodes[i].id, t->m[i].n.id, NODE_ID_LEN + 1);
+		if (member_addr(x, i, &nodes[i].addr) < 0)
+			nodes[i].master = 0;
+	}
+	/* one move per (owner, target) pair */
+	for (int a = 0; a < t->n; a++) {
+		for (int b = 0; b < t->n; b++) {
+			int first = used;
+			for (int s = 0; s < CLUSTER_SLOTS; s++)
+				if (dst[s] == b && t->owner[s] == a)
+					slots[used++] = s;
+			if (used > first)
+				mv[nmv++] = (struct migrate_move){ a, b, slots + first, used - first };
+		}
+	}
+	if (nmv == 0) {
+		rc = 0;
+		goto out;
+	}
+	say(x, "finishing %d slot(s) left open by an interrupted run", used);
+	migrate_opts_init(&mo, x->r->conn);
+	if (!(m = migrate_init(nodes, t->n, mv, nmv, &mo, e)))
+		goto out;
+	while ((st = migrate_step(m, 1000)) == 0)
+		;
+	rc = migrate_finish(m, e);
+	m = NULL;
+	*resumed = used;
+out:
+	migrate_finish(m, NULL);
+	free(dst);
+	free(slots);
+	free(nodes);
+	free(mv);
+	return rc;
+}
+
+static int create(struct rec *x, struct sc_err *e)
+{
+	const struct reconcile_req *r = x->r;
+	struct create_req c;
+
+	memset(&c, 0, sizeof(c));
+	c.nodes = r->nodes->v;
+	c.nnodes = r->nodes->n;
+	c.shards = r->shards;
+	c.replicas = r->replicas;
+	c.conn = r->conn;
+	c.wait_ms = r->wait_ms;
+	c.log = r->out;
+	say(x, "no listed node belongs to a cluster: creating one of %d shards x %d replicas", r->shards,
+	    r->replicas);
+	if (create_cluster(&c, e) < 0)
+		return -1;
+	say(x, "created: %d shards x %d replicas", r->shards, r->replicas);
+	return 0;
+}
+
+/* Step 8.  Settled first (gossip), then the result is checked. */
+static int verify(struct rec *x, struct sc_err *e)
+{
+	const struct reconcile_req *r = x->r;
+	struct addr *seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds));
+	struct await_req w;
+	int n = 0, rc = -1, masters = 0, lo = CLUSTER_SLOTS / r->shards, hi = lo + (CLUSTER_SLOTS % r->shards != 0);
+	const struct topo *t = &x->t;
+
+	if (!seeds)
+		return err_set(e, ERR_FAIL, "out of memory");
+	/* ids change when a replica is turned into an empty master (reset) */
+	if (probe_nodes(r->nodes, r->conn, x->want, x->in_cluster, e) < 0)
+		goto out;
+	for (int i = 0; i < x->nwant; i++)
+		if (x->in_cluster[i])
+			seeds[n++] = x->want[i].addr;
+	memset(&w, 0, sizeof(w));
+	w.seeds = seeds;
+	w.nseeds = n;
+	w.conn = r->conn;
+	w.wait_ms = r->wait_ms;
+	w.what = "the cluster to settle";
+	if (await_agreement(&w, e) < 0 || survey(x, e) < 0)
+		goto out;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		if (t->owner[s] < 0) {
+			err_set(e, ERR_FAIL, "slot %d has no owner", s);
+			goto out;
+		}
+	for (int i = 0; i < t->n; i++) {
+		const struct member *m = &t->m[i];
+		int listed = 0, reps = 0;
+		for (int k = 0; k < x->nwant; k++)
+			listed |= x->want[k].member == i;
+		if (m->n.nopen) {
+			err_set(e, ERR_FAIL, "slot %d is still open on '%s:%d'", m->n.open[0].slot, m->n.ip, m->n.port);
+			goto out;
+		}
+		if (!listed && (m->nslots > 0 || !r->evacuate_only)) {
+			err_set(e, ERR_FAIL, "'%s:%d' is not listed but still %s", m->n.ip, m->n.port,
+				m->nslots ? "owns slots" : "a member");
+			goto out;
+		}
+		if (m->nslots == 0)
+			continue;
+		masters++;
+		if (!r->evacuate_only && (m->nslots < lo || m->nslots > hi)) {
+			err_set(e, ERR_FAIL, "'%s:%d' owns %d slots, not %d-%d", m->n.ip, m->n.port, m->nslots, lo, hi);
+			goto out;
+		}
+		for (int k = 0; k < t->n; k++)
+			reps += t->m[k].master == i;
+		if (!r->evacuate_only && reps < r->replicas) {
+			err_set(e, ERR_FAIL, "'%s:%d' has %d replicas, not %d", m->n.ip, m->n.port, reps, r->replicas);
+			goto out;
+		}
+	}
+	if (!r->evacuate_only && masters != r->shards) {
+		err_set(e, ERR_FAIL, "%d masters own slots, not %d", masters, r->shards);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix(e, "the cluster does not match yet (run reconcile again)");
+	free(seeds);
+	return rc;
+}
+
+int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
+{
+	struct rec x;
+	struct plan p;
+	struct plan_input in;
+	struct exec_opts xo;
+	struct cluster_lock *lock = NULL;
+	int rc = -1, nseeds = 0, resumed = 0, have_plan = 0;
+
+	memset(&x, 0, sizeof(x));
+	memset(&p, 0, sizeof(p));
+	x.r = r;
+	x.nwant = r->nodes->n;
+	x.want = calloc((size_t)x.nwant + 1, sizeof(*x.want));
+	x.in_cluster = calloc((size_t)x.nwant + 1, sizeof(*x.in_cluster));
+	if (!x.want || !x.in_cluster) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0)
+		goto out;
+	for (int i = 0; i < x.nwant; i++)
+		nseeds += x.in_cluster[i];
+	if (nseeds == 0) {
+		if (r->evacuate_only) {
+			say(&x, "no listed node belongs to a cluster yet: nothing to evacuate");
+			rc = 0;
+		} else if (r->dry_run) {
+			/* an empty topo: the planner says "no cluster, create" */
+			memset(&in, 0, sizeof(in));
+			in.t = &x.t;
+			in.want = x.want;
+			in.nwant = x.nwant;
+			in.shards = r->shards;
+			in.replicas = r->replicas;
+			if (plan_build(&p, &in, e) < 0)
+				goto out;
+			have_plan = 1;
+			plan_print(&p, r->out ? r->out : stdout, r->json);
+			rc = 0;
+		} else {
+			rc = create(&x, e);
+		}
+		goto out;
+	}
+	if (survey(&x, e) < 0)
+		goto out;
+	if (!r->dry_run) {
+		if (!(lock = lock_take(&x, e)))
+			goto out;
+		if (survey(&x, e) < 0 || resume_open(&x, &resumed, e) < 0)
+			goto out;
+		if (resumed && survey(&x, e) < 0)
+			goto out;
+	}
+	memset(&in, 0, sizeof(in));
+	in.t = &x.t;
+	in.want = x.want;
+	in.nwant = x.nwant;
+	in.shards = r->shards;
+	in.replicas = r->replicas;
+	in.evacuate_only = r->evacuate_only;
+	if (plan_build(&p, &in, e) < 0)
+		goto out;
+	have_plan = 1;
+	if (r->dry_run) {
+		plan_print(&p, r->out ? r->out : stdout, r->json);
+		rc = 0;
+		goto out;
+	}
+	if (p.nsteps == 0) {
+		say(&x, "the cluster already matches (%d shards x %d replicas%s): nothing to do", r->shards,
+		    r->replicas, r->evacuate_only ? ", nothing to evacuate" : "");
+		rc = 0;
+		goto out;
+	}
+	if (r->out)
+		plan_print(&p, r->out, 0);
+	memset(&xo, 0, sizeof(xo));
+	xo.conn = r->conn;
+	xo.t = &x.t;
+	xo.wait_ms = r->wait_ms;
+	xo.log = r->out;
+	xo.tty = r->tty;
+	if (exec_run(&p, &xo, e) < 0 || verify(&x, e) < 0)
+		goto out;
+	say(&x, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,
+	    r->evacuate_only ? " (departing members evacuated)" : "");
+	rc = 0;
+out:
+	if (have_plan)
+		plan_release(&p);
+	lock_release(lock);
+	if (x.have_t)
+		topo_release(&x.t);
+	free(x.want);
+	free(x.in_cluster);
+	return rc;
+}
