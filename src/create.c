@@ -240,6 +240,30 @@ static int attach_replicas(const struct layout *l, struct probed *p, struct sc_e
 	return 0;
 }
 
+/* Make every node learn the replicas' new role now.  A node learns a peer's
+ * role only from a PING/PONG/MEET that peer sends itself (gossip about third
+ * nodes carries no roles), and peers ping each other only every
+ * cluster-node-timeout/2 or so: seconds.  A MEET from the replica to a node
+ * it already knows reaches that node at once, carrying the replica's header
+ * (role and master); the replica's temporary handshake entry is dropped when
+ * the PONG shows the node is known.  Small clusters only (see MESH_MAX). */
+static int announce_replicas(const struct layout *l, struct probed *p, struct sc_err *e)
+{
+	if (l->n > MESH_MAX)
+		return 0;
+	for (int i = 0; i < l->n; i++)
+		for (int j = 0; l->master[i] >= 0 && j < l->n; j++)
+			if (j != i && conn_append(p[i].c, "CLUSTER MEET %s %d %d", p[j].ip,
+						  p[j].c->addr.port, p[j].cport) < 0) {
+				*e = p[i].c->err;
+				return -1;
+			}
+	for (int i = 0; i < l->n; i++)
+		if (l->master[i] >= 0 && read_oks(p[i].c, l->n - 1, "CLUSTER MEET", e) < 0)
+			return -1;
+	return 0;
+}
+
 static void log_layout(const struct create_req *r, const struct layout *l)
 {
 	char a[ADDR_HOST_MAX + 16], b[ADDR_HOST_MAX + 16];
@@ -318,7 +342,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 		goto out;
 	}
 	/* 4. replicas, then wait until every node sees them */
-	if (attach_replicas(&l, p, e) < 0)
+	if (attach_replicas(&l, p, e) < 0 || announce_replicas(&l, p, e) < 0)
 		goto out;
 	for (int i = 0; i < l.n; i++)
 		if (l.master[i] >= 0)
