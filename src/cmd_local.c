@@ -69,6 +69,19 @@ static void print_status(const char *dir)
 	free(v);
 }
 
+/* What to run next, with this cluster's addresses filled in. */
+static void print_hints(const char *dir)
+{
+	struct local_state st;
+
+	if (local_state_read(dir, &st, NULL) < 0)
+		return;
+	printf("\nsee it:  shardctl status %s:%d\n"
+	       "check:   shardctl check %s:%d --shards %d --replicas %d\n"
+	       "stop:    shardctl local down --dir %s\n",
+	       st.host, st.port, st.host, st.port, st.shards, st.replicas, dir);
+}
+
 /* The processes, then `shardctl status` on the first running node (with
  * the same authentication options). */
 static int status_cmd(const char *dir, const char *user, const char *password_file)
@@ -218,6 +231,7 @@ int cmd_local(int argc, char **argv)
 			goto fail;
 		printf("\n");
 		print_status(lo.dir);
+		print_hints(lo.dir);
 		status = 0;
 	} else if (!strcmp(action, "down")) {
 		if (local_down(&lo, &stopped, &e) < 0)

@@ -47,6 +47,9 @@ t_run "$SHARDCTL" local status --dir "$D"
 t_contains "$T_OUT" "4 shards, 1 replica each, $H:$base-$((base + 7))" "status: shape and ports"
 t_contains "$T_OUT" "$H:$base" "status: lists the first node"
 t_contains "$T_OUT" "${pids[0]}" "status: shows its pid"
+if ! "$SHARDCTL" status --help 2>&1 | grep -q "not implemented"; then # once status is built
+	t_contains "$T_OUT" "16384/16384 slots covered" "status: shardctl status of the cluster follows"
+fi
 
 # refusals, nothing started: the same DIR again, busy ports
 t_run "$SHARDCTL" local up --dir "$D" --shards 3 --port $((base + 100)) --host $H
