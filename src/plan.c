@@ -287,7 +287,10 @@ static void set_tiers(struct plan_ctx *c)
 		} else if (u->is_master) {
 			u->tier = TIER_MASTER;
 		} else if (u->cur_master >= 0 && !c->u[u->cur_master].listed &&
-			   c->u[u->cur_master].reachable && c->u[u->cur_master].held > 0) {
+			   c->u[u->cur_master].reachable && c->u[u->cur_master].held > 0 &&
+			   c->t->m[i].repl_link_up != 0) {
+			/* a replica whose link is down could not finish a
+			 * manual failover: its master's slots migrate instead */
 			u->tier = TIER_PROMOTE;
 		} else if (!evac) {
 			u->tier = TIER_CONVERT;

@@ -21,6 +21,7 @@
  * slots it keeps without any move:
  *   1. listed masters (value: the slots they own; empty masters count 0);
  *   2. a listed replica of a departing, reachable master that owns slots,
+ *      whose replication link is not known to be down (repl_link_up != 0),
  *      at most one per such master (value: its master's slots; it is
  *      promoted by STEP_FAILOVER: zero bytes move);
  *   3. new nodes (value 0; joined by STEP_MEET, then STEP_WAIT);

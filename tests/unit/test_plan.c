@@ -18,6 +18,7 @@ struct wnode {
 	int member, master, of; /* of: world index of its master, -1 */
 	int reachable;
 	int keys;               /* a non-member holding keys */
+	int link_down;          /* a replica whose replication link is down */
 };
 
 struct world {
@@ -132,6 +133,7 @@ static void input_build(struct input *in, const struct world *w, const int *list
 		if (!w->n[i].master && w->n[i].of >= 0)
 			memcpy(m->n.master, w->n[w->n[i].of].id, sizeof(m->n.master));
 		m->keys = m->used_memory = -1;
+		m->repl_link_up = w->n[i].master ? -1 : !w->n[i].link_down;
 		m->state_ok = m->known_nodes = -1;
 	}
 	in->t.n = n;
@@ -407,7 +409,7 @@ static int min_moves(const struct world *w, const int *listed, int S)
 		} else {
 			for (int j = 0; j < w->nn; j++)
 				if (listed[j] && w->n[j].member && w->n[j].reachable && !w->n[j].master &&
-				    w->n[j].of == i) {
+				    w->n[j].of == i && !w->n[j].link_down) {
 					v[n++] = w_count(w, i);
 					break;
 				}
@@ -887,6 +889,27 @@ static void test_failover(void)
 	plan_release(&p);
 }
 
+/* The same with the replica's link down: no failover, the slots migrate. */
+static void test_failover_link_down(void)
+{
+	int masters[16], list[MAXW], n = 0;
+	struct plan p;
+
+	w_cluster(&W, 4, 1, masters);
+	for (int i = 0; i < W.nn; i++) {
+		if (i != masters[0])
+			list[n++] = i;
+		if (W.n[i].of == masters[0])
+			W.n[i].link_down = 1;
+	}
+	list[n++] = w_new(&W, "h1");
+	memset(&p, 0, sizeof(p));
+	RUN_OK(&W, list, n, 4, 1, 0, &p);
+	CHECK_INT(count_kind(&p, STEP_FAILOVER), 0);
+	CHECK_INT(p.moved_slots, 4096);
+	plan_release(&p);
+}
+
 /* 4x2 -> 6x1 on the same 12 nodes: two replicas become masters (reset and
  * met again); 6x1 -> 4x2: two masters are emptied and become replicas. */
 static void test_reshape(void)
@@ -1191,6 +1214,8 @@ static void gen_world(struct world *w, int *list, int *nlist, int *S, int *R, in
 	for (int k = 0; k < S0; k++)
 		for (int r = 0; r < R0; r++)
 			w_replica(w, masters[k], host_name((int)rnd() % H));
+	for (int i = 0; i < w->nn; i++)
+		w->n[i].link_down = !w->n[i].master && rnd() % 8 == 0;
 	if (rnd() % 5 == 0) /* an empty master left by an interrupted join */
 		w_master(w, host_name((int)rnd() % H));
 	if (mode == 0) {
@@ -1351,6 +1376,7 @@ int main(int argc, char **argv)
 	test_chain_shards();
 	test_chain_replicas();
 	test_failover();
+	test_failover_link_down();
 	test_reshape();
 	test_evacuate();
 	test_evacuate_unreachable();
