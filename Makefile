@@ -79,5 +79,25 @@ bench:
 	$(MAKE) all
 	bench/resize.sh
 
+# libFuzzer targets under fuzz/ (clang); run by hand, not part of `make test`.
+# Each runs FUZZ_TIME seconds from its committed seed corpus; new inputs go to
+# build/fuzz/corpus-NAME, crashes to build/fuzz/NAME-crash-* (keep them in
+# fuzz/regress/NAME/, which tests/unit/test_fuzz.c replays).
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$${f##*/}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		echo "== $$n for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$n- \
+			$(BUILD)/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; done
+
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/%.h $(SRCS) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) $(HIREDIS_CFLAGS) -Isrc -o $@ $< $(filter-out src/main.c,$(SRCS)) $(LDLIBS)
+
 clean:
 	rm -rf build
