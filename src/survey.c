@@ -87,6 +87,7 @@ struct target {
 
 /* What one reachable node told us beyond its view. */
 struct stats {
+	char id[NODE_ID_LEN + 1];
 	long long keys, used_memory;
 	int state_ok, known_nodes, repl_link_up;
 };
@@ -94,9 +95,9 @@ struct stats {
 struct survey {
 	struct target *q;
 	int nq, capq;
-	struct view *views;
+	struct topo_builder *b; /* each view is added, then released */
 	struct stats *stats;
-	int nviews, capviews, capstats;
+	int nviews, capstats;
 	struct strset addrs, ids; /* addresses queued, ids read */
 };
 
@@ -179,7 +180,7 @@ static int visit(struct survey *s, const struct target *tg, const struct conn_op
 	redisReply *r[5] = { NULL, NULL, NULL, NULL, NULL };
 	int nr = stats ? 5 : 1, rc = -1;
 	struct view v = { NULL, 0, -1 };
-	struct stats st = { -1, -1, -1, -1, -1 };
+	struct stats st = { "", -1, -1, -1, -1, -1 };
 	const char *text;
 	char desc[160], why[160];
 
@@ -229,20 +230,18 @@ static int visit(struct survey *s, const struct target *tg, const struct conn_op
 	}
 	if (stats)
 		parse_stats(&st, r + 1);
-	if (grow((void **)&s->views, &s->capviews, s->nviews + 1, sizeof(*s->views)) < 0 ||
-	    grow((void **)&s->stats, &s->capstats, s->nviews + 1, sizeof(*s->stats)) < 0) {
+	memcpy(st.id, v.e[v.self].id, sizeof(st.id));
+	if (grow((void **)&s->stats, &s->capstats, s->nviews + 1, sizeof(*s->stats)) < 0) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	s->views[s->nviews] = v;
-	s->stats[s->nviews] = st;
-	s->nviews++;
-	v.e = NULL;
-	v.n = 0;
-	for (int i = 0; i < s->views[s->nviews - 1].n; i++) {
-		const struct node_entry *n = &s->views[s->nviews - 1].e[i];
+	if (topo_builder_add(s->b, &v, e) < 0)
+		goto out;
+	s->stats[s->nviews++] = st;
+	for (int i = 0; i < v.n; i++) {
+		const struct node_entry *n = &v.e[i];
 		struct addr a;
-		if (i == s->views[s->nviews - 1].self || !n->ip[0] || n->port <= 0 ||
+		if (i == v.self || !n->ip[0] || n->port <= 0 ||
 		    (n->flags & (NF_HANDSHAKE | NF_NOADDR)) || strlen(n->ip) >= sizeof(a.host))
 			continue;
 		snprintf(a.host, sizeof(a.host), "%s", n->ip);
@@ -272,9 +271,7 @@ out:
 
 static void survey_release(struct survey *s)
 {
-	for (int i = 0; i < s->nviews; i++)
-		view_release(&s->views[i]);
-	free(s->views);
+	topo_builder_free(s->b);
 	free(s->stats);
 	free(s->q);
 	strset_release(&s->addrs);
@@ -289,6 +286,11 @@ int survey_read(struct topo *t, const struct addr *seeds, int nseeds, const stru
 
 	memset(&s, 0, sizeof(s));
 	memset(t, 0, sizeof(*t));
+	s.b = topo_builder_new();
+	if (!s.b) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
 	for (int i = 0; i < nseeds; i++)
 		if (enqueue(&s, &seeds[i], NULL, 1) < 0) {
 			err_set(e, ERR_FAIL, "out of memory");
@@ -309,10 +311,10 @@ int survey_read(struct topo *t, const struct addr *seeds, int nseeds, const stru
 			err_set(e, ERR_IO, "%s", s.q[0].why[0] ? s.q[0].why : "no seed could be read");
 		goto out;
 	}
-	if (topo_build(t, s.views, s.nviews, e) < 0)
+	if (topo_builder_finish(s.b, t, e) < 0)
 		goto out;
 	for (int v = 0; v < s.nviews; v++) {
-		int i = topo_find_id(t, s.views[v].e[s.views[v].self].id);
+		int i = topo_find_id(t, s.stats[v].id);
 		if (i < 0)
 			continue;
 		t->m[i].keys = s.stats[v].keys;

@@ -1,8 +1,9 @@
-/* topo.c - see topo.h.
+/* topo.c - merging views into a topo (see topo.h); the parser is view.c.
  *
- * The parser is hand-written (no sscanf/strtok) because a survey of a
- * 1000-node cluster parses 1000 replies of 1000 lines each.  Every field is
- * checked; the first bad one makes the whole reply an error naming the line.
+ * The merge is incremental (topo_builder) so that a survey of N nodes keeps
+ * only a compact summary of each view, not N full views of N entries: for
+ * each view, the ids it lists and its slot map as runs of (first, last,
+ * owner).  topo_build is the same builder fed from an array.
  */
 #include "topo.h"
 
@@ -11,160 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- parsing */
-
-struct field {
-	const char *p;
-	size_t len;
+/* A member while building: the entry chosen for it so far. */
+struct cand {
+	struct node_entry e; /* own copy */
+	int reachable;       /* e comes from its own view */
+	unsigned peer_flags;
+	int peers_disconnected;
 };
 
-static int is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int parse_id(const struct field *f, char *out)
-{
-	if (f->len != NODE_ID_LEN)
-		return -1;
-	for (size_t i = 0; i < NODE_ID_LEN; i++)
-		if (!is_hex(f->p[i]))
-			return -1;
-	memcpy(out, f->p, NODE_ID_LEN);
-	out[NODE_ID_LEN] = '\0';
-	return 0;
-}
-
-/* Unsigned decimal, the whole field, at most `max`. */
-static int parse_ull(const char *p, size_t len, unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v = 0;
-
-	if (len == 0 || len > 20)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d;
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		d = (unsigned)(p[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_int_max(const char *p, size_t len, int max, int *out)
-{
-	unsigned long long v;
-
-	if (parse_ull(p, len, (unsigned long long)max, &v) < 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* "ip:port@cport[,hostname[,...]]"; ip may be empty (noaddr) or an IPv6
- * literal without brackets, so the port follows the LAST ':' before '@'.
- * The "@cport" part is optional (older servers). */
-static int parse_addr(const struct field *f, struct node_entry *n, const char **why)
-{
-	const char *p = f->p, *end = f->p + f->len;
-	const char *comma = memchr(p, ',', f->len);
-	const char *hp_end = comma ? comma : end;
-	const char *at = memchr(p, '@', (size_t)(hp_end - p));
-	const char *port_end = at ? at : hp_end;
-	const char *colon = NULL;
-
-	for (const char *q = port_end; q > p; q--)
-		if (q[-1] == ':') {
-			colon = q - 1;
-			break;
-		}
-	if (!colon) {
-		*why = "address without ':port'";
-		return -1;
-	}
-	if ((size_t)(colon - p) >= sizeof(n->ip)) {
-		*why = "address too long";
-		return -1;
-	}
-	memcpy(n->ip, p, (size_t)(colon - p));
-	n->ip[colon - p] = '\0';
-	if (parse_int_max(colon + 1, (size_t)(port_end - colon - 1), 65535, &n->port) < 0) {
-		*why = "bad port";
-		return -1;
-	}
-	n->cport = 0;
-	if (at && parse_int_max(at + 1, (size_t)(hp_end - at - 1), 65535, &n->cport) < 0) {
-		*why = "bad cluster bus port";
-		return -1;
-	}
-	n->hostname[0] = '\0';
-	if (comma) {
-		const char *h = comma + 1;
-		const char *hend = memchr(h, ',', (size_t)(end - h));
-		size_t hlen;
-
-		if (!hend)
-			hend = end;
-		hlen = (size_t)(hend - h);
-		/* later servers may append key=value aux fields: not a hostname */
-		if (memchr(h, '=', hlen))
-			hlen = 0;
-		if (hlen >= sizeof(n->hostname)) {
-			*why = "hostname too long";
-			return -1;
-		}
-		memcpy(n->hostname, h, hlen);
-		n->hostname[hlen] = '\0';
-	}
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	size_t len;
-	unsigned flag;
-} flag_names[] = {
-	{ "myself", 6, NF_MYSELF },
-	{ "master", 6, NF_MASTER },
-	{ "slave", 5, NF_REPLICA },
-	{ "fail?", 5, NF_PFAIL },
-	{ "fail", 4, NF_FAIL },
-	{ "handshake", 9, NF_HANDSHAKE },
-	{ "noaddr", 6, NF_NOADDR },
-	{ "nofailover", 10, NF_NOFAILOVER },
-	{ "noflags", 7, 0 },
+struct run {
+	int first, last, who; /* who: cand index */
 };
 
-/* Unknown flag names are ignored (later servers add some); empty ones are
- * malformed. */
-static int parse_flags(const struct field *f, unsigned *out)
-{
-	const char *p = f->p, *end = f->p + f->len;
-	unsigned flags = 0;
+/* What one view says, compactly. */
+struct vsum {
+	int self; /* cand index */
+	int *ids; /* cand indexes it lists, each once */
+	int nids;
+	struct run *runs;
+	int nruns;
+};
 
-	while (p <= end) {
-		const char *c = memchr(p, ',', (size_t)(end - p));
-		size_t len;
-
-		if (!c)
-			c = end;
-		len = (size_t)(c - p);
-		if (len == 0)
-			return -1;
-		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-			if (flag_names[i].len == len && !memcmp(flag_names[i].name, p, len)) {
-				flags |= flag_names[i].flag;
-				break;
-			}
-		p = c + 1;
-	}
-	*out = flags;
-	return 0;
-}
+struct topo_builder {
+	struct cand *c;
+	int nc, capc;
+	int *table; /* open addressing, cand index + 1; 0 empty */
+	size_t mask;
+	struct vsum *v;
+	int nv, capv;
+	int *mark; /* per cand scratch */
+	int capmark;
+	int vowner[CLUSTER_SLOTS]; /* scratch */
+};
 
 static int grow(void **v, int *cap, int need, size_t size)
 {
@@ -173,7 +52,7 @@ static int grow(void **v, int *cap, int need, size_t size)
 
 	if (need <= *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 4;
+	ncap = *cap ? *cap * 2 : 16;
 	while (ncap < need)
 		ncap *= 2;
 	tmp = realloc(*v, (size_t)ncap * size);
@@ -183,274 +62,6 @@ static int grow(void **v, int *cap, int need, size_t size)
 	*cap = ncap;
 	return 0;
 }
-
-/* One slot field: "N", "N-M", "[N->-id]" or "[N-<-id]". */
-static int parse_slot(const struct field *f, struct node_entry *n, int *rcap, int *ocap,
-		      const char **why)
-{
-	const char *p = f->p;
-	size_t len = f->len;
-
-	if (len > 0 && p[0] == '[') {
-		const char *dash;
-		struct open_slot o;
-		struct field id;
-
-		if (len < 2 || p[len - 1] != ']')
-			goto bad;
-		dash = memchr(p + 1, '-', len - 2);
-		if (!dash || dash + 2 >= p + len - 1)
-			goto bad;
-		if (parse_int_max(p + 1, (size_t)(dash - p - 1), CLUSTER_SLOTS - 1, &o.slot) < 0)
-			goto bad;
-		if (dash[1] == '>' && dash[2] == '-')
-			o.kind = OPEN_MIGRATING;
-		else if (dash[1] == '<' && dash[2] == '-')
-			o.kind = OPEN_IMPORTING;
-		else
-			goto bad;
-		id.p = dash + 3;
-		id.len = (size_t)(p + len - 1 - id.p);
-		if (parse_id(&id, o.peer) < 0)
-			goto bad;
-		if (grow((void **)&n->open, ocap, n->nopen + 1, sizeof(*n->open)) < 0) {
-			*why = "out of memory";
-			return -1;
-		}
-		n->open[n->nopen++] = o;
-		return 0;
-	} else {
-		const char *dash = memchr(p, '-', len);
-		struct slot_range r;
-
-		if (dash) {
-			if (parse_int_max(p, (size_t)(dash - p), CLUSTER_SLOTS - 1, &r.first) < 0 ||
-			    parse_int_max(dash + 1, (size_t)(p + len - dash - 1), CLUSTER_SLOTS - 1,
-					  &r.last) < 0 ||
-			    r.last < r.first)
-				goto bad;
-		} else {
-			if (parse_int_max(p, len, CLUSTER_SLOTS - 1, &r.first) < 0)
-				goto bad;
-			r.last = r.first;
-		}
-		if (grow((void **)&n->ranges, rcap, n->nranges + 1, sizeof(*n->ranges)) < 0) {
-			*why = "out of memory";
-			return -1;
-		}
-		n->ranges[n->nranges++] = r;
-		return 0;
-	}
-bad:
-	*why = "bad slot";
-	return -1;
-}
-
-static void entry_release(struct node_entry *n)
-{
-	free(n->ranges);
-	free(n->open);
-	n->ranges = NULL;
-	n->open = NULL;
-	n->nranges = n->nopen = 0;
-}
-
-#define MAX_FIELDS_FIXED 8
-
-/* Parse one line (without its newline) into n.  On failure *why says which
- * field, *bad points at it. */
-static int parse_line(const char *line, size_t len, struct node_entry *n, const char **why,
-		      struct field *bad)
-{
-	struct field f[MAX_FIELDS_FIXED];
-	const char *p = line, *end = line + len;
-	unsigned long long ull;
-	int nf = 0, rcap = 0, ocap = 0;
-
-	memset(n, 0, sizeof(*n));
-	/* the eight fixed fields */
-	while (nf < MAX_FIELDS_FIXED) {
-		const char *s;
-		while (p < end && *p == ' ')
-			p++;
-		if (p >= end)
-			break;
-		s = p;
-		while (p < end && *p != ' ')
-			p++;
-		f[nf].p = s;
-		f[nf].len = (size_t)(p - s);
-		nf++;
-	}
-	if (nf < MAX_FIELDS_FIXED) {
-		*why = "too few fields";
-		bad->p = line;
-		bad->len = len;
-		return -1;
-	}
-	*bad = f[0];
-	if (parse_id(&f[0], n->id) < 0) {
-		*why = "bad node id";
-		return -1;
-	}
-	*bad = f[1];
-	if (parse_addr(&f[1], n, why) < 0)
-		return -1;
-	*bad = f[2];
-	if (parse_flags(&f[2], &n->flags) < 0) {
-		*why = "bad flags";
-		return -1;
-	}
-	*bad = f[3];
-	if (f[3].len == 1 && f[3].p[0] == '-') {
-		n->master[0] = '\0';
-	} else if (parse_id(&f[3], n->master) < 0) {
-		*why = "bad master id";
-		return -1;
-	}
-	*bad = f[4];
-	if (parse_ull(f[4].p, f[4].len, UINT64_MAX, &ull) < 0) {
-		*why = "bad ping-sent";
-		return -1;
-	}
-	*bad = f[5];
-	if (parse_ull(f[5].p, f[5].len, UINT64_MAX, &ull) < 0) {
-		*why = "bad pong-recv";
-		return -1;
-	}
-	*bad = f[6];
-	if (parse_ull(f[6].p, f[6].len, UINT64_MAX, &n->config_epoch) < 0) {
-		*why = "bad config-epoch";
-		return -1;
-	}
-	*bad = f[7];
-	if (f[7].len == 9 && !memcmp(f[7].p, "connected", 9)) {
-		n->connected = 1;
-	} else if (f[7].len == 12 && !memcmp(f[7].p, "disconnected", 12)) {
-		n->connected = 0;
-	} else {
-		*why = "bad link-state";
-		return -1;
-	}
-	/* the slots */
-	for (;;) {
-		struct field s;
-		while (p < end && *p == ' ')
-			p++;
-		if (p >= end)
-			break;
-		s.p = p;
-		while (p < end && *p != ' ')
-			p++;
-		s.len = (size_t)(p - s.p);
-		*bad = s;
-		if (parse_slot(&s, n, &rcap, &ocap, why) < 0) {
-			entry_release(n);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-void view_release(struct view *v)
-{
-	if (!v)
-		return;
-	for (int i = 0; i < v->n; i++)
-		entry_release(&v->e[i]);
-	free(v->e);
-	v->e = NULL;
-	v->n = 0;
-	v->self = -1;
-}
-
-/* Copy at most 60 bytes of s into buf, printable characters only. */
-static const char *excerpt(const char *s, size_t len, char *buf, size_t size)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 4 < size && i < 60; i++)
-		buf[o++] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
-	if (i < len && o + 4 < size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-int view_parse(struct view *v, const char *text, struct sc_err *e)
-{
-	const char *p = text;
-	int cap = 0, lineno = 0, rc = -1;
-
-	v->e = NULL;
-	v->n = 0;
-	v->self = -1;
-	if (!text)
-		return err_set(e, ERR_FAIL, "empty CLUSTER NODES reply");
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		const char *why = "";
-		struct field bad = { p, len };
-		char b1[80], b2[80];
-
-		lineno++;
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (len > 0) {
-			if (grow((void **)&v->e, &cap, v->n + 1, sizeof(*v->e)) < 0) {
-				err_set(e, ERR_FAIL, "out of memory parsing CLUSTER NODES");
-				goto out;
-			}
-			if (parse_line(p, len, &v->e[v->n], &why, &bad) < 0) {
-				if (bad.p == p && bad.len == len)
-					err_set(e, ERR_FAIL, "malformed CLUSTER NODES line %d: %s in '%s'",
-						lineno, why, excerpt(p, len, b2, sizeof(b2)));
-				else
-					err_set(e, ERR_FAIL,
-						"malformed CLUSTER NODES line %d: %s '%s' in '%s'", lineno,
-						why, excerpt(bad.p, bad.len, b1, sizeof(b1)),
-						excerpt(p, len, b2, sizeof(b2)));
-				goto out;
-			}
-			if (v->e[v->n].flags & NF_MYSELF) {
-				if (v->self >= 0) {
-					entry_release(&v->e[v->n]);
-					err_set(e, ERR_FAIL,
-						"malformed CLUSTER NODES line %d: a second 'myself' line",
-						lineno);
-					goto out;
-				}
-				v->self = v->n;
-			}
-			v->n++;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	if (v->n == 0) {
-		err_set(e, ERR_FAIL, "empty CLUSTER NODES reply");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
-		view_release(v);
-	return rc;
-}
-
-/* ---------------------------------------------------------------- merging */
-
-/* Open-addressing table of node id -> index, sized for the worst case. */
-struct idmap {
-	int *slot; /* index + 1, 0 empty */
-	size_t mask;
-	const char *(*key)(const void *ctx, int i);
-	const void *ctx;
-};
 
 static uint64_t id_hash(const char *id)
 {
@@ -463,78 +74,70 @@ static uint64_t id_hash(const char *id)
 	return h;
 }
 
-static int idmap_init(struct idmap *m, int max)
+static int find(const struct topo_builder *b, const char *id)
 {
-	size_t size = 16;
+	size_t h;
 
-	while (size < (size_t)max * 2)
-		size *= 2;
-	m->slot = calloc(size, sizeof(*m->slot));
-	m->mask = size - 1;
-	return m->slot ? 0 : -1;
-}
-
-static void idmap_release(struct idmap *m)
-{
-	free(m->slot);
-	m->slot = NULL;
-}
-
-/* Index for id, or -1.  When `add` >= 0 and the id is absent, store `add`. */
-static int idmap_get(struct idmap *m, const char *id, int add)
-{
-	size_t h = (size_t)id_hash(id) & m->mask;
-
-	while (m->slot[h]) {
-		int i = m->slot[h] - 1;
-		if (!memcmp(m->key(m->ctx, i), id, NODE_ID_LEN))
+	if (!b->table)
+		return -1;
+	h = (size_t)id_hash(id) & b->mask;
+	while (b->table[h]) {
+		int i = b->table[h] - 1;
+		if (!memcmp(b->c[i].e.id, id, NODE_ID_LEN))
 			return i;
-		h = (h + 1) & m->mask;
+		h = (h + 1) & b->mask;
 	}
-	if (add >= 0)
-		m->slot[h] = add + 1;
 	return -1;
 }
 
-/* Members while building: pointers to the entries chosen for each id. */
-struct pending {
-	const struct node_entry *src;
-	int reachable;
-};
-
-static const char *pending_key(const void *ctx, int i)
+static void table_put(int *table, size_t mask, const char *id, int i)
 {
-	const struct pending *p = ctx;
-	return p[i].src->id;
+	size_t h = (size_t)id_hash(id) & mask;
+
+	while (table[h])
+		h = (h + 1) & mask;
+	table[h] = i + 1;
 }
 
-static const char *member_key(const void *ctx, int i)
+/* Add a candidate copied from n; returns its index or -1 (out of memory). */
+static int add_cand(struct topo_builder *b, const struct node_entry *n, int reachable)
 {
-	const struct member *m = ctx;
-	return m[i].n.id;
+	struct cand *c;
+
+	if ((size_t)(b->nc + 1) * 2 > b->mask + 1 || !b->table) {
+		size_t size = b->table ? (b->mask + 1) * 2 : 64;
+		int *nt = calloc(size, sizeof(*nt));
+		if (!nt)
+			return -1;
+		for (int i = 0; i < b->nc; i++)
+			table_put(nt, size - 1, b->c[i].e.id, i);
+		free(b->table);
+		b->table = nt;
+		b->mask = size - 1;
+	}
+	if (grow((void **)&b->c, &b->capc, b->nc + 1, sizeof(*b->c)) < 0 ||
+	    grow((void **)&b->mark, &b->capmark, b->nc + 1, sizeof(*b->mark)) < 0)
+		return -1;
+	c = &b->c[b->nc];
+	memset(c, 0, sizeof(*c));
+	if (node_entry_copy(&c->e, n) < 0)
+		return -1;
+	c->reachable = reachable;
+	b->mark[b->nc] = 0;
+	table_put(b->table, b->mask, n->id, b->nc);
+	return b->nc++;
 }
 
-static int entry_copy(struct node_entry *dst, const struct node_entry *src)
+static int replace_cand(struct cand *c, const struct node_entry *n, int reachable)
 {
-	*dst = *src;
-	dst->ranges = NULL;
-	dst->open = NULL;
-	if (src->nranges) {
-		dst->ranges = malloc((size_t)src->nranges * sizeof(*src->ranges));
-		if (!dst->ranges)
-			goto fail;
-		memcpy(dst->ranges, src->ranges, (size_t)src->nranges * sizeof(*src->ranges));
-	}
-	if (src->nopen) {
-		dst->open = malloc((size_t)src->nopen * sizeof(*src->open));
-		if (!dst->open)
-			goto fail;
-		memcpy(dst->open, src->open, (size_t)src->nopen * sizeof(*src->open));
-	}
+	struct node_entry copy;
+
+	if (node_entry_copy(&copy, n) < 0)
+		return -1;
+	node_entry_release(&c->e);
+	c->e = copy;
+	c->reachable = reachable;
 	return 0;
-fail:
-	entry_release(dst);
-	return -1;
 }
 
 /* A better second-hand description of an unreachable node: one with an
@@ -548,10 +151,88 @@ static int better_hearsay(const struct node_entry *a, const struct node_entry *b
 	return a->config_epoch > b->config_epoch;
 }
 
-static int cmp_pending(const void *a, const void *b)
+struct topo_builder *topo_builder_new(void)
 {
-	const struct pending *x = a, *y = b;
-	return memcmp(x->src->id, y->src->id, NODE_ID_LEN);
+	return calloc(1, sizeof(struct topo_builder));
+}
+
+void topo_builder_free(struct topo_builder *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nc; i++)
+		node_entry_release(&b->c[i].e);
+	for (int i = 0; i < b->nv; i++) {
+		free(b->v[i].ids);
+		free(b->v[i].runs);
+	}
+	free(b->c);
+	free(b->table);
+	free(b->v);
+	free(b->mark);
+	free(b);
+}
+
+int topo_builder_add(struct topo_builder *b, const struct view *v, struct sc_err *e)
+{
+	struct vsum *sum;
+	int capruns = 0;
+
+	if (v->self < 0 || v->self >= v->n)
+		return err_set(e, ERR_FAIL, "CLUSTER NODES reply %d has no 'myself' line", b->nv + 1);
+	if (grow((void **)&b->v, &b->capv, b->nv + 1, sizeof(*b->v)) < 0)
+		goto oom;
+	sum = &b->v[b->nv];
+	memset(sum, 0, sizeof(*sum));
+	b->nv++; /* from here on, sum is released with the builder */
+	sum->ids = malloc((size_t)v->n * sizeof(*sum->ids));
+	if (!sum->ids)
+		goto oom;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		b->vowner[s] = -1;
+	for (int k = 0; k < v->n; k++) {
+		const struct node_entry *n = &v->e[k];
+		int i = find(b, n->id);
+
+		if (i < 0) {
+			if ((i = add_cand(b, n, k == v->self)) < 0)
+				goto oom;
+		} else if (k == v->self) {
+			/* its own word beats hearsay; of two own views, the first */
+			if (!b->c[i].reachable && replace_cand(&b->c[i], n, 1) < 0)
+				goto oom;
+		} else if (!b->c[i].reachable && better_hearsay(n, &b->c[i].e)) {
+			if (replace_cand(&b->c[i], n, 0) < 0)
+				goto oom;
+		}
+		if (k == v->self) {
+			sum->self = i;
+		} else {
+			b->c[i].peer_flags |= n->flags & (NF_PFAIL | NF_FAIL | NF_HANDSHAKE | NF_NOADDR);
+			if (!n->connected)
+				b->c[i].peers_disconnected++;
+		}
+		if (b->mark[i] != b->nv) {
+			b->mark[i] = b->nv;
+			sum->ids[sum->nids++] = i;
+		}
+		for (int r = 0; r < n->nranges; r++)
+			for (int s = n->ranges[r].first; s <= n->ranges[r].last; s++)
+				b->vowner[s] = i;
+	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++) {
+		int first = s, who = b->vowner[s];
+		while (s + 1 < CLUSTER_SLOTS && b->vowner[s + 1] == who)
+			s++;
+		if (who < 0)
+			continue;
+		if (grow((void **)&sum->runs, &capruns, sum->nruns + 1, sizeof(*sum->runs)) < 0)
+			goto oom;
+		sum->runs[sum->nruns++] = (struct run){ first, s, who };
+	}
+	return 0;
+oom:
+	return err_set(e, ERR_FAIL, "out of memory merging views");
 }
 
 void topo_release(struct topo *t)
@@ -559,7 +240,7 @@ void topo_release(struct topo *t)
 	if (!t)
 		return;
 	for (int i = 0; i < t->n; i++)
-		entry_release(&t->m[i].n);
+		node_entry_release(&t->m[i].n);
 	free(t->m);
 	t->m = NULL;
 	t->n = 0;
@@ -638,6 +319,10 @@ static int first_slot(const struct topo *t, int i)
 		for (int s = n->ranges[r].first; s <= n->ranges[r].last && s < best; s++)
 			if (t->owner[s] == i)
 				best = s;
+	if (best == CLUSTER_SLOTS) /* owns slots only by hearsay merging */
+		for (int s = 0; s < CLUSTER_SLOTS; s++)
+			if (t->owner[s] == i)
+				return s;
 	return best;
 }
 
@@ -682,7 +367,7 @@ int topo_masters(const struct topo *t, int *out, int max)
 	return n;
 }
 
-/* "'host:port'" of a member for messages (the id prefix when no address). */
+/* "host:port" of a member for messages (the id prefix when no address). */
 static const char *member_name(const struct member *m, char *buf, size_t size)
 {
 	if (m->n.ip[0])
@@ -694,7 +379,7 @@ static const char *member_name(const struct member *m, char *buf, size_t size)
 
 /* Claim the slots of `n` for member `who` in owner[]; counts slots already
  * held by another member as conflicts, resolved for the higher epoch. */
-static void claim(struct topo *t, const struct node_entry *n, int who, int *conflicted)
+static void claim(struct topo *t, const struct node_entry *n, int who, char *conflicted)
 {
 	for (int r = 0; r < n->nranges; r++)
 		for (int s = n->ranges[r].first; s <= n->ranges[r].last; s++) {
@@ -713,32 +398,18 @@ static void claim(struct topo *t, const struct node_entry *n, int who, int *conf
 		}
 }
 
-/* Compare one reachable view (of member `self`) against the merged model;
- * writes the first difference into t->disagreement and returns 1 if any. */
-static int view_differs(struct topo *t, const struct view *v, const struct idmap *map,
-			int *seen, int *vowner)
+/* Compare one view summary (cand indexes mapped to members by `inv`) with
+ * the merged model; writes the first difference into t->disagreement and
+ * returns 1 if any.  `seen` and `vowner` are scratch. */
+static int view_differs(struct topo *t, const struct vsum *v, const int *inv, char *seen, int *vowner)
 {
 	char a[96], b[96], c[96];
-	const struct member *me = &t->m[topo_find_id(t, v->e[v->self].id)];
-	int nseen = 0;
+	const struct member *me = &t->m[inv[v->self]];
 
-	memset(seen, 0, (size_t)t->n * sizeof(*seen));
-	for (int s = 0; s < CLUSTER_SLOTS; s++)
-		vowner[s] = -1;
-	for (int i = 0; i < v->n; i++) {
-		const struct node_entry *n = &v->e[i];
-		int idx = idmap_get((struct idmap *)map, n->id, -1);
-		if (idx < 0)
-			continue; /* cannot happen: every id was added */
-		if (!seen[idx]) {
-			seen[idx] = 1;
-			nseen++;
-		}
-		for (int r = 0; r < n->nranges; r++)
-			for (int s = n->ranges[r].first; s <= n->ranges[r].last; s++)
-				vowner[s] = idx;
-	}
-	if (nseen != t->n) {
+	if (v->nids != t->n) {
+		memset(seen, 0, (size_t)t->n);
+		for (int k = 0; k < v->nids; k++)
+			seen[inv[v->ids[k]]] = 1;
 		for (int i = 0; i < t->n; i++)
 			if (!seen[i]) {
 				snprintf(t->disagreement, sizeof(t->disagreement),
@@ -748,6 +419,11 @@ static int view_differs(struct topo *t, const struct view *v, const struct idmap
 				return 1;
 			}
 	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		vowner[s] = -1;
+	for (int r = 0; r < v->nruns; r++)
+		for (int s = v->runs[r].first; s <= v->runs[r].last; s++)
+			vowner[s] = inv[v->runs[r].who];
 	for (int s = 0; s < CLUSTER_SLOTS; s++) {
 		if (vowner[s] == t->owner[s])
 			continue;
@@ -772,69 +448,46 @@ static int view_differs(struct topo *t, const struct view *v, const struct idmap
 	return 0;
 }
 
-int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_err *e)
+static int cmp_cand_ptr(const void *a, const void *b)
 {
-	struct pending *pend = NULL;
-	struct idmap map = { 0 };
-	int *conflicted = NULL, *seen = NULL, *vowner = NULL;
-	int total = 0, np = 0, rc = -1;
+	const struct cand *x = *(const struct cand *const *)a, *y = *(const struct cand *const *)b;
+	return memcmp(x->e.id, y->e.id, NODE_ID_LEN);
+}
+
+int topo_builder_finish(struct topo_builder *b, struct topo *t, struct sc_err *e)
+{
+	struct cand **order = NULL;
+	int *inv = NULL, *vowner = NULL, rc = -1;
+	char *conflicted = NULL, *seen = NULL;
 
 	memset(t, 0, sizeof(*t));
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
 		t->owner[s] = -1;
 	t->agree = 1;
-	for (int v = 0; v < nviews; v++) {
-		if (views[v].self < 0 || views[v].self >= views[v].n)
-			return err_set(e, ERR_FAIL, "CLUSTER NODES reply %d has no 'myself' line", v + 1);
-		total += views[v].n;
-	}
-	pend = calloc((size_t)total + 1, sizeof(*pend));
-	conflicted = calloc(CLUSTER_SLOTS, sizeof(*conflicted));
-	if (!pend || !conflicted || idmap_init(&map, total + 1) < 0) {
+	order = malloc(((size_t)b->nc + 1) * sizeof(*order));
+	inv = malloc(((size_t)b->nc + 1) * sizeof(*inv));
+	t->m = calloc((size_t)b->nc + 1, sizeof(*t->m));
+	conflicted = calloc(CLUSTER_SLOTS, 1);
+	seen = malloc((size_t)b->nc + 1);
+	vowner = malloc(CLUSTER_SLOTS * sizeof(*vowner));
+	if (!order || !inv || !t->m || !conflicted || !seen || !vowner) {
 		err_set(e, ERR_FAIL, "out of memory merging views");
 		goto out;
 	}
-	map.key = pending_key;
-	map.ctx = pend;
-
-	/* members: own views first (authoritative), then hearsay */
-	for (int v = 0; v < nviews; v++) {
-		const struct node_entry *self = &views[v].e[views[v].self];
-		int i = idmap_get(&map, self->id, np);
-		if (i < 0) {
-			pend[np].src = self;
-			pend[np].reachable = 1;
-			np++;
-		}
-	}
-	for (int v = 0; v < nviews; v++)
-		for (int k = 0; k < views[v].n; k++) {
-			const struct node_entry *n = &views[v].e[k];
-			int i = idmap_get(&map, n->id, np);
-			if (i < 0) {
-				pend[np].src = n;
-				pend[np].reachable = 0;
-				np++;
-			} else if (!pend[i].reachable && better_hearsay(n, pend[i].src)) {
-				pend[i].src = n;
-			}
-		}
-	qsort(pend, (size_t)np, sizeof(*pend), cmp_pending);
-
-	t->m = calloc((size_t)np + 1, sizeof(*t->m));
-	if (!t->m) {
-		err_set(e, ERR_FAIL, "out of memory merging views");
-		goto out;
-	}
-	for (int i = 0; i < np; i++) {
+	/* members sorted by id; their entries move out of the builder */
+	for (int i = 0; i < b->nc; i++)
+		order[i] = &b->c[i];
+	qsort(order, (size_t)b->nc, sizeof(*order), cmp_cand_ptr);
+	for (int i = 0; i < b->nc; i++) {
 		struct member *m = &t->m[i];
-		if (entry_copy(&m->n, pend[i].src) < 0) {
-			err_set(e, ERR_FAIL, "out of memory merging views");
-			goto out;
-		}
-		t->n++;
+		struct cand *c = order[i];
+		inv[c - b->c] = i;
+		m->n = c->e;
+		memset(&c->e, 0, sizeof(c->e));
 		m->n.flags &= ~(unsigned)NF_MYSELF;
-		m->reachable = pend[i].reachable;
+		m->reachable = c->reachable;
+		m->peer_flags = c->peer_flags;
+		m->peers_disconnected = c->peers_disconnected;
 		m->master = -1;
 		m->keys = -1;
 		m->used_memory = -1;
@@ -842,27 +495,10 @@ int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_e
 		m->known_nodes = -1;
 		m->repl_link_up = -1;
 	}
+	t->n = b->nc;
 	for (int i = 0; i < t->n; i++)
 		if (t->m[i].n.master[0])
 			t->m[i].master = topo_find_id(t, t->m[i].n.master);
-
-	/* the map now points at members (sorted) rather than pending entries */
-	memset(map.slot, 0, (map.mask + 1) * sizeof(*map.slot));
-	map.key = member_key;
-	map.ctx = t->m;
-	for (int i = 0; i < t->n; i++)
-		idmap_get(&map, t->m[i].n.id, i);
-
-	for (int v = 0; v < nviews; v++)
-		for (int k = 0; k < views[v].n; k++) {
-			const struct node_entry *n = &views[v].e[k];
-			int i = idmap_get(&map, n->id, -1);
-			if (k == views[v].self || i < 0)
-				continue;
-			t->m[i].peer_flags |= n->flags & (NF_PFAIL | NF_FAIL | NF_HANDSHAKE | NF_NOADDR);
-			if (!n->connected)
-				t->m[i].peers_disconnected++;
-		}
 
 	/* slot owners: each reachable owner's own word; the slots nobody
 	 * reachable claims go to unreachable nodes as their peers describe them */
@@ -883,23 +519,34 @@ int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_e
 			t->m[t->owner[s]].nslots++;
 
 	/* agreement, in view order, so the first difference is reproducible */
-	seen = calloc((size_t)t->n + 1, sizeof(*seen));
-	vowner = malloc(CLUSTER_SLOTS * sizeof(*vowner));
-	if (!seen || !vowner) {
-		err_set(e, ERR_FAIL, "out of memory merging views");
-		goto out;
-	}
-	for (int v = 0; v < nviews && t->agree; v++)
-		if (view_differs(t, &views[v], &map, seen, vowner))
+	for (int v = 0; v < b->nv && t->agree; v++)
+		if (view_differs(t, &b->v[v], inv, seen, vowner))
 			t->agree = 0;
 	rc = 0;
 out:
 	if (rc < 0)
 		topo_release(t);
-	idmap_release(&map);
-	free(pend);
+	free(order);
+	free(inv);
 	free(conflicted);
 	free(seen);
 	free(vowner);
+	return rc;
+}
+
+int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_err *e)
+{
+	struct topo_builder *b = topo_builder_new();
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (!b)
+		return err_set(e, ERR_FAIL, "out of memory merging views");
+	for (int v = 0; v < nviews; v++)
+		if (topo_builder_add(b, &views[v], e) < 0)
+			goto out;
+	rc = topo_builder_finish(b, t, e);
+out:
+	topo_builder_free(b);
 	return rc;
 }

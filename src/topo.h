@@ -62,9 +62,13 @@ struct view {
 };
 
 /* Parse a CLUSTER NODES reply.  Distrusts its input: a malformed line is an
- * error (ERR_FAIL, naming the line), never a crash. */
+ * error (ERR_FAIL, naming the line), never a crash.  (view.c) */
 int view_parse(struct view *v, const char *text, struct sc_err *e);
 void view_release(struct view *v);
+
+/* Deep copy (ranges, open slots) and release of one entry. */
+int node_entry_copy(struct node_entry *dst, const struct node_entry *src);
+void node_entry_release(struct node_entry *n);
 
 struct member {
 	struct node_entry n; /* from its own view when reachable, else a peer's */
@@ -100,6 +104,16 @@ struct topo {
  * become members).  Deterministic: members sorted by node id. */
 int topo_build(struct topo *t, const struct view *views, int nviews, struct sc_err *e);
 void topo_release(struct topo *t);
+
+/* The same merge, one view at a time, keeping only a compact summary of each
+ * (for surveys of many nodes: the views need not all be kept).  Views are
+ * taken in the order added; add copies what it needs.  finish fills t (the
+ * builder must still be freed); free accepts NULL. */
+struct topo_builder;
+struct topo_builder *topo_builder_new(void);
+int topo_builder_add(struct topo_builder *b, const struct view *v, struct sc_err *e);
+int topo_builder_finish(struct topo_builder *b, struct topo *t, struct sc_err *e);
+void topo_builder_free(struct topo_builder *b);
 
 int topo_find_id(const struct topo *t, const char *id);
 /* Member by "ip:port" (or announced hostname + port); -1 if none. */

@@ -506,6 +506,54 @@ static void test_large(void)
 	free(text);
 }
 
+/* The builder fed one view at a time, each released at once (as survey
+ * does), gives the same model as topo_build on the array. */
+static void test_builder(void)
+{
+	struct topo_builder *b = topo_builder_new();
+	struct view all[6];
+	struct topo t1, t2;
+	struct sc_err e = { 0 };
+	char name[32];
+
+	for (int i = 0; i < 6; i++) {
+		struct view v;
+		snprintf(name, sizeof(name), "healthy.%d", i + 1);
+		CHECK_INT(parse_fixture(&v, name), 0);
+		CHECK_INT(parse_fixture(&all[i], name), 0);
+		CHECK_INT(topo_builder_add(b, &v, &e), 0);
+		view_release(&v);
+	}
+	CHECK_INT(topo_builder_finish(b, &t1, &e), 0);
+	topo_builder_free(b);
+	CHECK_INT(topo_build(&t2, all, 6, &e), 0);
+	CHECK_INT(t1.n, t2.n);
+	CHECK_INT(t1.agree, 1);
+	CHECK(memcmp(t1.owner, t2.owner, sizeof(t1.owner)) == 0);
+	for (int i = 0; i < t1.n && i < t2.n; i++) {
+		CHECK_STR(t1.m[i].n.id, t2.m[i].n.id);
+		CHECK_INT(t1.m[i].nslots, t2.m[i].nslots);
+		CHECK_INT(t1.m[i].master, t2.m[i].master);
+		CHECK_INT(t1.m[i].n.nranges, t2.m[i].n.nranges);
+	}
+	topo_release(&t1);
+	topo_release(&t2);
+	for (int i = 0; i < 6; i++)
+		view_release(&all[i]);
+
+	/* a view without myself is refused; the builder stays usable/freeable */
+	b = topo_builder_new();
+	{
+		struct view v;
+		CHECK_INT(view_parse(&v, ID " 1.2.3.4:1@2 master - 0 0 1 connected 0-10\n", &e), 0);
+		CHECK_INT(topo_builder_add(b, &v, &e), -1);
+		CHECK(strstr(e.msg, "reply 1 has no 'myself' line") != NULL);
+		view_release(&v);
+	}
+	topo_builder_free(b);
+	topo_builder_free(NULL);
+}
+
 int main(void)
 {
 	test_healthy();
@@ -515,5 +563,6 @@ int main(void)
 	test_malformed();
 	test_lenient();
 	test_large();
+	test_builder();
 	return UNIT_DONE("topo");
 }
