@@ -1193,6 +1193,131 @@ static void test_master_spread(void)
 	CHECK(w_count(w, masters[3]) == 4096);
 }
 
+/* ---- captured replies, through the real parser ------------------------- */
+
+static char *slurp(const char *name)
+{
+	char path[512], *buf = NULL;
+	const char *dir = getenv("FIXTURES");
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/%s.txt", dir ? dir : "tests/fixtures/nodes", name);
+	if (!(f = fopen(path, "rb")))
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len)
+		buf[len] = '\0';
+	else {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* topo from captured CLUSTER NODES replies (names[] without ".txt") */
+static int fixture_topo(struct topo *t, const char *const *names, int n)
+{
+	struct view v[8];
+	struct sc_err e;
+	int rc = -1, nv = 0;
+
+	memset(v, 0, sizeof(v));
+	for (; nv < n; nv++) {
+		char *text = slurp(names[nv]);
+		int bad = !text || view_parse(&v[nv], text, &e) < 0;
+		free(text);
+		if (bad) {
+			fprintf(stderr, "fixture '%s' cannot be read (run from the repository root)\n", names[nv]);
+			goto out;
+		}
+	}
+	rc = topo_build(t, v, n, &e);
+	if (rc < 0)
+		fprintf(stderr, "topo_build: %s\n", e.msg);
+out:
+	for (int k = 0; k < nv; k++)
+		view_release(&v[k]);
+	return rc;
+}
+
+static void want_addr(struct want_node *w, const struct topo *t, int port, const char *hostkey)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->addr.host, sizeof(w->addr.host), "127.0.1.1");
+	w->addr.port = port;
+	snprintf(w->hostkey, sizeof(w->hostkey), "%s", hostkey);
+	w->member = topo_find_addr(t, "127.0.1.1", port);
+	w->reachable = 1;
+	w->empty = w->member < 0;
+	if (w->member >= 0)
+		snprintf(w->id, sizeof(w->id), "%s", t->m[w->member].n.id);
+	else
+		snprintf(w->id, sizeof(w->id), "%040d", port);
+}
+
+/* The 3x1 cluster captured from redis-server 7.0 (6 views): converged as
+ * listed; 3x1 -> 4x1 with two new nodes; the failed-master capture is
+ * refused (its master owns slots and cannot be reached). */
+static void test_fixtures(void)
+{
+	static const char *const healthy[] = { "healthy.1", "healthy.2", "healthy.3",
+					       "healthy.4", "healthy.5", "healthy.6" };
+	static const char *const failed[] = { "failed-master.1" };
+	struct want_node w[8];
+	struct plan_input in;
+	struct topo t;
+	struct plan p;
+	struct sc_err e;
+
+	memset(&t, 0, sizeof(t));
+	if (fixture_topo(&t, healthy, 6) < 0) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(t.n, 6);
+	for (int k = 0; k < 6; k++)
+		want_addr(&w[k], &t, 26260 + k, "127.0.1.1");
+	memset(&in, 0, sizeof(in));
+	in.t = &t;
+	in.want = w;
+	in.nwant = 6;
+	in.shards = 3;
+	in.replicas = 1;
+	CHECK_INT(plan_build(&p, &in, &e), 0);
+	CHECK_INT(p.nsteps, 0);
+	plan_release(&p);
+	want_addr(&w[6], &t, 26266, "127.0.1.1");
+	want_addr(&w[7], &t, 26267, "127.0.1.1");
+	in.nwant = 8;
+	in.shards = 4;
+	CHECK_INT(plan_build(&p, &in, &e), 0);
+	CHECK_INT(p.moved_slots, 4096);
+	CHECK_INT(count_kind(&p, STEP_MEET), 2);
+	CHECK_INT(count_kind(&p, STEP_MOVE), 3);
+	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
+	CHECK(print_both(&p));
+	printf("captured 3x1 -> 4x1:\n");
+	plan_print(&p, stdout, 0);
+	plan_release(&p);
+	topo_release(&t);
+
+	memset(&t, 0, sizeof(t));
+	if (fixture_topo(&t, failed, 1) < 0) {
+		CHECK(0);
+		return;
+	}
+	for (int k = 0; k < 6; k++)
+		want_addr(&w[k], &t, 26260 + k, "127.0.1.1");
+	in.nwant = 6;
+	in.shards = 3;
+	CHECK_INT(plan_build(&p, &in, &e), -1);
+	CHECK(strstr(e.msg, "slots but is unreachable") != NULL);
+	printf("refused (captured failed master): %s\n", e.msg);
+	topo_release(&t);
+}
+
 /* ---- generated topologies ---------------------------------------------- */
 
 static const char *host_name(int k)
@@ -1385,6 +1510,7 @@ int main(int argc, char **argv)
 	test_refusals();
 	test_refusals_fix();
 	test_hostkeys();
+	test_fixtures();
 	test_master_spread();
 	test_generated(cases);
 	test_large();
