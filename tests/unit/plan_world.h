@@ -1,0 +1,671 @@
+/* plan_world.h - for the planner's unit tests (test_plan.c,
+ * test_plan_gen.c): an in-memory model of a cluster (a "world"), the topo
+ * and want list it gives the planner, and run_case(), which plans, checks
+ * every invariant, carries the plan out on the world step by step (checking
+ * each step's preconditions), checks the end state and plans again (a
+ * converged cluster must need zero steps).  Test code only. */
+#ifndef SHARDCTL_PLAN_WORLD_H
+#define SHARDCTL_PLAN_WORLD_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan.h"
+#include "unit.h"
+
+/* not every test file uses every helper */
+#define PW_UNUSED __attribute__((unused))
+
+#define MAXW 1400
+
+struct wnode {
+	int port;
+	char id[NODE_ID_LEN + 1];
+	char hk[32];
+	int member, master, of; /* of: world index of its master, -1 */
+	int reachable;
+	int keys;               /* a non-member holding keys */
+	int link_down;          /* a replica whose replication link is down */
+};
+
+struct world {
+	struct wnode n[MAXW];
+	int nn;
+	int owner[CLUSTER_SLOTS]; /* world index */
+	unsigned idseed;
+};
+
+static unsigned rnd_state = 1;
+
+static PW_UNUSED unsigned rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 16) & 0x7fff;
+}
+
+static PW_UNUSED void make_id(struct world *w, char *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int k = 0; k < NODE_ID_LEN; k++) {
+		w->idseed = w->idseed * 1664525u + 1013904223u;
+		id[k] = hex[(w->idseed >> 24) & 15];
+	}
+	id[NODE_ID_LEN] = '\0';
+}
+
+static PW_UNUSED int w_add(struct world *w, const char *hk, int member, int master, int of)
+{
+	struct wnode *n = &w->n[w->nn];
+
+	memset(n, 0, sizeof(*n));
+	n->port = 7000 + w->nn;
+	make_id(w, n->id);
+	snprintf(n->hk, sizeof(n->hk), "%s", hk);
+	n->member = member;
+	n->master = master;
+	n->of = of;
+	n->reachable = 1;
+	return w->nn++;
+}
+
+static PW_UNUSED int w_master(struct world *w, const char *hk) { return w_add(w, hk, 1, 1, -1); }
+static PW_UNUSED int w_replica(struct world *w, int m, const char *hk) { return w_add(w, hk, 1, 0, m); }
+static PW_UNUSED int w_new(struct world *w, const char *hk) { return w_add(w, hk, 0, 0, -1); }
+
+static PW_UNUSED void w_assign(struct world *w, int first, int last, int node)
+{
+	for (int s = first; s <= last; s++)
+		w->owner[s] = node;
+}
+
+/* Contiguous even split over masters[0..n-1], the first ones one bigger. */
+static PW_UNUSED void w_even(struct world *w, const int *masters, int n)
+{
+	int s = 0;
+	for (int k = 0; k < n; k++) {
+		int len = CLUSTER_SLOTS / n + (k < CLUSTER_SLOTS % n);
+		w_assign(w, s, s + len - 1, masters[k]);
+		s += len;
+	}
+}
+
+static PW_UNUSED int w_find_port(const struct world *w, int port)
+{
+	for (int i = 0; i < w->nn; i++)
+		if (w->n[i].port == port)
+			return i;
+	return -1;
+}
+
+/* The topo of the world's members (in world order) and the want list of the
+ * listed world nodes. */
+struct input {
+	struct topo t;
+	struct want_node *want;
+	int nwant;
+	int map[MAXW]; /* world -> topo index, -1 */
+};
+
+static PW_UNUSED void input_release(struct input *in)
+{
+	free(in->t.m);
+	free(in->want);
+	memset(in, 0, sizeof(*in));
+}
+
+static PW_UNUSED void input_build(struct input *in, const struct world *w, const int *list, int nlist)
+{
+	int n = 0;
+
+	memset(in, 0, sizeof(*in));
+	in->t.m = calloc((size_t)w->nn + 1, sizeof(struct member));
+	in->want = calloc((size_t)nlist + 1, sizeof(struct want_node));
+	for (int i = 0; i < w->nn; i++) {
+		in->map[i] = -1;
+		if (w->n[i].member)
+			in->map[i] = n++;
+	}
+	for (int i = 0; i < w->nn; i++) {
+		struct member *m;
+		if (!w->n[i].member)
+			continue;
+		m = &in->t.m[in->map[i]];
+		memcpy(m->n.id, w->n[i].id, sizeof(m->n.id));
+		snprintf(m->n.ip, sizeof(m->n.ip), "127.0.0.1");
+		m->n.port = w->n[i].port;
+		m->n.cport = w->n[i].port + 10000;
+		m->n.flags = w->n[i].master ? NF_MASTER : NF_REPLICA;
+		m->reachable = w->n[i].reachable;
+		m->master = w->n[i].of >= 0 ? in->map[w->n[i].of] : -1;
+		if (!w->n[i].master && w->n[i].of >= 0)
+			memcpy(m->n.master, w->n[w->n[i].of].id, sizeof(m->n.master));
+		m->keys = m->used_memory = -1;
+		m->repl_link_up = w->n[i].master ? -1 : !w->n[i].link_down;
+		m->state_ok = m->known_nodes = -1;
+	}
+	in->t.n = n;
+	for (int s = 0; s < CLUSTER_SLOTS; s++) {
+		int o = w->owner[s];
+		in->t.owner[s] = o >= 0 ? in->map[o] : -1;
+		if (o >= 0 && in->map[o] >= 0)
+			in->t.m[in->map[o]].nslots++;
+	}
+	in->t.agree = 1;
+	for (int k = 0; k < nlist; k++) {
+		const struct wnode *x = &w->n[list[k]];
+		struct want_node *wn = &in->want[k];
+		snprintf(wn->addr.host, sizeof(wn->addr.host), "127.0.0.1");
+		wn->addr.port = x->port;
+		snprintf(wn->id, sizeof(wn->id), "%s", x->reachable ? x->id : "");
+		snprintf(wn->hostkey, sizeof(wn->hostkey), "%s", x->hk);
+		wn->member = in->map[list[k]];
+		wn->reachable = x->reachable;
+		wn->empty = !x->member && !x->keys;
+	}
+	in->nwant = nlist;
+}
+
+static PW_UNUSED int build(struct plan *p, struct input *in, int S, int R, int evac, struct sc_err *e)
+{
+	struct plan_input pi = { &in->t, in->want, in->nwant, S, R, evac };
+	err_clear(e);
+	return plan_build(p, &pi, e);
+}
+
+/* ---- checking a plan by carrying it out on the world ------------------- */
+
+static char why[512]; /* the first violation found, for generated cases */
+
+#define FAIL_IF(cond, ...)                                                        \
+	do {                                                                      \
+		if (cond) {                                                       \
+			snprintf(why, sizeof(why), __VA_ARGS__);                  \
+			return -1;                                                \
+		}                                                                 \
+	} while (0)
+
+static PW_UNUSED int w_of_node(const struct world *w, const struct plan *p, int node)
+{
+	if (node < 0 || node >= p->nnodes)
+		return -1;
+	return w_find_port(w, p->nodes[node].addr.port);
+}
+
+static PW_UNUSED int w_count(const struct world *w, int node)
+{
+	int n = 0;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		n += w->owner[s] == node;
+	return n;
+}
+
+/* Rank of each step kind in the documented order; FORGET before any other
+ * kind is the reset of a replica turned into a master. */
+static PW_UNUSED int check_order(const struct world *w, const struct plan *p, const int *listed, int evac)
+{
+	int rank = 0, last_kind = -1, round = 0;
+	static unsigned char busy[MAXW];
+
+	memset(busy, 0, sizeof(busy));
+	for (int k = 0; k < p->nsteps; k++) {
+		const struct step *s = &p->steps[k];
+		int r;
+		switch (s->kind) {
+		case STEP_FORGET: r = listed[w_of_node(w, p, s->node)] ? 0 : 8; break;
+		case STEP_MEET: r = 1; break;
+		case STEP_FAILOVER: r = 3; break;
+		case STEP_MOVE: r = 5; break;
+		case STEP_REPLICATE: r = 6; break;
+		default: r = -1; break;
+		}
+		if (s->kind == STEP_WAIT) {
+			FAIL_IF(last_kind == STEP_WAIT || k == 0, "step %d: misplaced wait", k);
+			last_kind = STEP_WAIT;
+			continue;
+		}
+		FAIL_IF(r < rank, "step %d (kind %d) out of order", k, s->kind);
+		FAIL_IF((last_kind == STEP_MEET || last_kind == STEP_FAILOVER) && (int)s->kind != last_kind,
+			"step %d: no wait after kind %d", k, last_kind);
+		FAIL_IF(evac && (s->kind == STEP_MEET || s->kind == STEP_FORGET), "evacuate plan joins or forgets");
+		if (s->kind == STEP_MOVE) {
+			FAIL_IF(s->round < round, "step %d: move rounds not sorted", k);
+			if (s->round > round) {
+				memset(busy, 0, sizeof(busy));
+				round = s->round;
+			}
+			FAIL_IF(busy[s->node] || busy[s->peer], "step %d: node twice in round %d", k, round);
+			busy[s->node] = busy[s->peer] = 1;
+			FAIL_IF(s->nranges < 1, "step %d: move without ranges", k);
+			for (int i = 0; i < s->nranges; i++) {
+				FAIL_IF(s->ranges[i].first > s->ranges[i].last, "step %d: bad range", k);
+				FAIL_IF(i && s->ranges[i].first <= s->ranges[i - 1].last + 1,
+					"step %d: ranges not sorted and merged", k);
+			}
+		} else {
+			FAIL_IF(s->round != -1 || s->nranges, "step %d: round or ranges on a non-move", k);
+		}
+		rank = r;
+		last_kind = (int)s->kind;
+	}
+	/* rounds are as few as possible: as many as the busiest node's moves */
+	{
+		static int deg[1 << 16];
+		int maxdeg = 0, rounds = 0;
+		memset(deg, 0, sizeof(deg));
+		for (int k = 0; k < p->nsteps; k++) {
+			const struct step *s = &p->steps[k];
+			if (s->kind != STEP_MOVE)
+				continue;
+			if (++deg[s->node] > maxdeg)
+				maxdeg = deg[s->node];
+			if (++deg[s->peer] > maxdeg)
+				maxdeg = deg[s->peer];
+			rounds = s->round + 1;
+		}
+		FAIL_IF(rounds != maxdeg, "%d rounds, the busiest node has %d moves", rounds, maxdeg);
+	}
+	return 0;
+}
+
+/* Carry the plan out on w, checking each step's preconditions. */
+static PW_UNUSED int apply(struct world *w, const struct plan *p, const int *listed, int R, int evac)
+{
+	static unsigned char moved[CLUSTER_SLOTS];
+	int total = 0, seen_other = 0;
+
+	memset(moved, 0, sizeof(moved));
+	for (int k = 0; k < p->nsteps; k++) {
+		const struct step *s = &p->steps[k];
+		int a = w_of_node(w, p, s->node), b = w_of_node(w, p, s->peer);
+		if (s->kind == STEP_WAIT)
+			continue;
+		FAIL_IF(a < 0, "step %d: unknown node", k);
+		switch (s->kind) {
+		case STEP_MEET:
+			FAIL_IF(w->n[a].member, "step %d: meet of a member", k);
+			FAIL_IF(b < 0 || !w->n[b].member || !w->n[b].reachable, "step %d: meet through a non-member", k);
+			FAIL_IF(!listed[a], "step %d: meet of an unlisted node", k);
+			w->n[a].member = w->n[a].master = 1;
+			w->n[a].of = -1;
+			break;
+		case STEP_FAILOVER:
+			FAIL_IF(b < 0 || w->n[a].master || w->n[a].of != b || !w->n[b].master,
+				"step %d: failover of a node that is not a replica of peer", k);
+			for (int i = 0; i < w->nn; i++)
+				if (w->n[i].member && !w->n[i].master && w->n[i].of == b && i != a)
+					w->n[i].of = a;
+			for (int sl = 0; sl < CLUSTER_SLOTS; sl++)
+				if (w->owner[sl] == b)
+					w->owner[sl] = a;
+			w->n[a].master = 1;
+			w->n[a].of = -1;
+			w->n[b].master = 0;
+			w->n[b].of = a;
+			break;
+		case STEP_MOVE:
+			FAIL_IF(b < 0 || a == b, "step %d: move without a peer", k);
+			FAIL_IF(!w->n[a].member || !w->n[a].master || !w->n[b].member || !w->n[b].master,
+				"step %d: move not between masters", k);
+			FAIL_IF(!listed[b], "step %d: move to an unlisted node", k);
+			FAIL_IF(evac && listed[a], "step %d: evacuation moves slots of a listed node", k);
+			for (int i = 0, n = 0; i < s->nranges; i++) {
+				for (int sl = s->ranges[i].first; sl <= s->ranges[i].last; sl++) {
+					FAIL_IF(w->owner[sl] != a, "step %d: source does not own slot %d", k, sl);
+					FAIL_IF(moved[sl], "step %d: slot %d moved twice", k, sl);
+					moved[sl] = 1;
+					w->owner[sl] = b;
+					n++;
+				}
+				if (i == s->nranges - 1)
+					FAIL_IF(n != s->nslots, "step %d: nslots %d, ranges hold %d", k, s->nslots, n);
+			}
+			total += s->nslots;
+			break;
+		case STEP_REPLICATE:
+			FAIL_IF(b < 0 || !w->n[b].member || !w->n[b].master || !listed[b],
+				"step %d: replicate to a non-master", k);
+			/* a replica leaves a master that stays only when that
+			 * master has more than R listed replicas */
+			if (!w->n[a].master && w->n[a].of >= 0 && listed[w->n[a].of] && w_count(w, w->n[a].of)) {
+				int reps = 0;
+				for (int i = 0; i < w->nn; i++)
+					reps += listed[i] && w->n[i].member && !w->n[i].master && w->n[i].of == w->n[a].of;
+				FAIL_IF(reps <= R, "step %d: replica taken from a master with %d replicas", k, reps);
+			}
+			FAIL_IF(!w->n[a].member || w_count(w, a), "step %d: replicate of a node owning slots", k);
+			FAIL_IF(!listed[a], "step %d: replicate of an unlisted node", k);
+			w->n[a].master = 0;
+			w->n[a].of = b;
+			break;
+		case STEP_FORGET:
+			FAIL_IF(!w->n[a].member, "step %d: forget of a non-member", k);
+			FAIL_IF(w_count(w, a), "step %d: forget of a node owning slots", k);
+			if (listed[a]) {
+				FAIL_IF(seen_other || w->n[a].master, "step %d: reset of a non-replica", k);
+				make_id(w, w->n[a].id); /* RESET HARD: new id */
+			}
+			w->n[a].member = w->n[a].master = 0;
+			w->n[a].of = -1;
+			for (int i = 0; i < w->nn; i++)
+				if (w->n[i].of == a && w->n[i].member)
+					w->n[i].of = -1; /* replicas of a forgotten node */
+			break;
+		default:
+			break;
+		}
+		if (s->kind != STEP_FORGET)
+			seen_other = 1;
+	}
+	FAIL_IF(total != p->moved_slots, "moved_slots %d, moves hold %d", p->moved_slots, total);
+	return 0;
+}
+
+/* The end state of a normal (not evacuate) reconcile. */
+static PW_UNUSED int check_final(const struct world *w, const int *listed, int S, int R, int nlisted)
+{
+	int masters = 0, base = CLUSTER_SLOTS / S, extra = nlisted - S * (1 + R);
+	int cnt[MAXW] = { 0 }, rep[MAXW] = { 0 };
+
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		cnt[w->owner[s]]++;
+	for (int i = 0; i < w->nn; i++) {
+		const struct wnode *n = &w->n[i];
+		FAIL_IF(n->member != listed[i], "node %d: member %d, listed %d", n->port, n->member, listed[i]);
+		if (!n->member)
+			continue;
+		if (n->master) {
+			FAIL_IF(cnt[i] != base && cnt[i] != base + 1, "master %d owns %d slots", n->port, cnt[i]);
+			masters++;
+		} else {
+			FAIL_IF(n->of < 0 || !w->n[n->of].master || !w->n[n->of].member,
+				"replica %d has no master", n->port);
+			rep[n->of]++;
+		}
+	}
+	FAIL_IF(masters != S, "%d masters, want %d", masters, S);
+	for (int i = 0; i < w->nn; i++) {
+		if (!w->n[i].member || !w->n[i].master)
+			continue;
+		if (extra == 0)
+			FAIL_IF(rep[i] != R, "master %d has %d replicas, want %d", w->n[i].port, rep[i], R);
+		else
+			FAIL_IF(rep[i] < R + extra / S || rep[i] > R + (extra + S - 1) / S,
+				"master %d has %d replicas, want %d..%d", w->n[i].port, rep[i], R,
+				R + (extra + S - 1) / S);
+	}
+	return 0;
+}
+
+static PW_UNUSED int int_desc(const void *a, const void *b)
+{
+	return *(const int *)b - *(const int *)a;
+}
+
+/* The fewest slots that can move: keep the top S "values" (slots kept by a
+ * listed master, or by a listed replica taking over a departing master). */
+static PW_UNUSED int min_moves(const struct world *w, const int *listed, int S)
+{
+	int v[MAXW], n = 0, kept = 0, base = CLUSTER_SLOTS / S, extra = CLUSTER_SLOTS % S;
+
+	for (int i = 0; i < w->nn; i++) {
+		const struct wnode *x = &w->n[i];
+		if (!x->member || !x->master || !x->reachable)
+			continue;
+		if (listed[i]) {
+			v[n++] = w_count(w, i);
+		} else {
+			for (int j = 0; j < w->nn; j++)
+				if (listed[j] && w->n[j].member && w->n[j].reachable && !w->n[j].master &&
+				    w->n[j].of == i && !w->n[j].link_down) {
+					v[n++] = w_count(w, i);
+					break;
+				}
+		}
+	}
+	qsort(v, (size_t)n, sizeof(int), int_desc);
+	for (int k = 0; k < n && k < S; k++) {
+		int q = base + (k < extra);
+		kept += v[k] < q ? v[k] : q;
+	}
+	return CLUSTER_SLOTS - kept;
+}
+
+/* What the generated cases exercised, and how fragmented the results are. */
+static struct {
+	int plans, steps[STEP_FORGET + 1], resets, max_ranges, moved, slots_ranges;
+} stats;
+
+static PW_UNUSED int w_ranges(const struct world *w, int node)
+{
+	int n = 0;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		n += w->owner[s] == node && (s == 0 || w->owner[s - 1] != node);
+	return n;
+}
+
+static PW_UNUSED void count_stats(const struct world *w, const struct plan *p, const int *listed)
+{
+	stats.plans++;
+	for (int k = 0; k < p->nsteps; k++) {
+		stats.steps[p->steps[k].kind]++;
+		if (p->steps[k].kind == STEP_FORGET && listed[w_of_node(w, p, p->steps[k].node)])
+			stats.resets++;
+	}
+	stats.moved += p->moved_slots;
+}
+
+static PW_UNUSED int same_plan(const struct plan *a, const struct plan *b)
+{
+	if (a->nsteps != b->nsteps || a->nnodes != b->nnodes || a->moved_slots != b->moved_slots)
+		return 0;
+	for (int i = 0; i < a->nnodes; i++)
+		if (strcmp(a->nodes[i].id, b->nodes[i].id) || !addr_equal(&a->nodes[i].addr, &b->nodes[i].addr))
+			return 0;
+	for (int k = 0; k < a->nsteps; k++) {
+		const struct step *x = &a->steps[k], *y = &b->steps[k];
+		if (x->kind != y->kind || x->node != y->node || x->peer != y->peer || x->nranges != y->nranges ||
+		    x->nslots != y->nslots || x->round != y->round)
+			return 0;
+		if (x->nranges && memcmp(x->ranges, y->ranges, (size_t)x->nranges * sizeof(*x->ranges)))
+			return 0;
+	}
+	return 1;
+}
+
+/* A JSON syntax check, enough to tell that plan_print's output parses. */
+static PW_UNUSED const char *js_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+static PW_UNUSED const char *js_string(const char *s)
+{
+	if (!s || *s != '"')
+		return NULL;
+	for (s++; *s && *s != '"'; s++) {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\' && !*++s)
+			return NULL;
+	}
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static PW_UNUSED const char *js_value(const char *s)
+{
+	char open;
+
+	s = js_ws(s);
+	if (*s == '"')
+		return js_string(s);
+	if (*s == '-' || (*s >= '0' && *s <= '9')) {
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+		return s;
+	}
+	if (!strncmp(s, "true", 4) || !strncmp(s, "null", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	if (*s != '{' && *s != '[')
+		return NULL;
+	open = *s;
+	s = js_ws(s + 1);
+	if (*s == (open == '{' ? '}' : ']'))
+		return s + 1;
+	for (;;) {
+		if (open == '{') {
+			s = js_string(js_ws(s));
+			if (!s || *(s = js_ws(s)) != ':')
+				return NULL;
+			s++;
+		}
+		if (!(s = js_value(s)))
+			return NULL;
+		s = js_ws(s);
+		if (*s != ',')
+			return *s == (open == '{' ? '}' : ']') ? s + 1 : NULL;
+		s++;
+	}
+}
+
+/* Both outputs; returns whether the JSON one parses. */
+static PW_UNUSED int print_both(const struct plan *p)
+{
+	char *buf = NULL;
+	size_t len = 0, human;
+	const char *end;
+	FILE *f = open_memstream(&buf, &len);
+	int ok;
+
+	plan_print(p, f, 0);
+	fflush(f);
+	human = len;
+	plan_print(p, f, 1);
+	fclose(f);
+	end = js_value(buf + human);
+	ok = end && *js_ws(end) == '\0';
+	free(buf);
+	return ok;
+}
+
+/* Plan, check every invariant, carry out, check the end state, plan again
+ * (must be empty).  Returns 0, or -1 with `why` set.  The world ends in the
+ * planned state. */
+static PW_UNUSED int run_case(struct world *w, const int *list, int nlist, int S, int R, int evac, struct plan *out)
+{
+	struct input in;
+	struct plan p, q;
+	struct sc_err e;
+	int listed[MAXW] = { 0 }, rc = -1, minimum;
+
+	for (int k = 0; k < nlist; k++)
+		listed[list[k]] = 1;
+	input_build(&in, w, list, nlist);
+	memset(&p, 0, sizeof(p));
+	memset(&q, 0, sizeof(q));
+	if (build(&p, &in, S, R, evac, &e) < 0) {
+		snprintf(why, sizeof(why), "plan_build: %s", e.msg);
+		goto out;
+	}
+	if (build(&q, &in, S, R, evac, &e) < 0 || !same_plan(&p, &q)) {
+		snprintf(why, sizeof(why), "second build differs");
+		goto out;
+	}
+	if (!print_both(&p)) {
+		snprintf(why, sizeof(why), "plan_print's JSON does not parse");
+		goto out;
+	}
+	minimum = min_moves(w, listed, S);
+	if (check_order(w, &p, listed, evac) < 0)
+		goto out;
+	if (!evac && p.moved_slots != minimum) {
+		snprintf(why, sizeof(why), "moved %d slots, minimum %d", p.moved_slots, minimum);
+		goto out;
+	}
+	count_stats(w, &p, listed);
+	if (apply(w, &p, listed, R, evac) < 0)
+		goto out;
+	for (int i = 0; i < w->nn; i++)
+		if (w->n[i].member && w->n[i].master) {
+			int r = w_ranges(w, i);
+			if (r > stats.max_ranges)
+				stats.max_ranges = r;
+		}
+	if (!evac && check_final(w, listed, S, R, nlist) < 0)
+		goto out;
+	for (int i = 0; evac && i < w->nn; i++)
+		if (!listed[i] && w_count(w, i)) {
+			snprintf(why, sizeof(why), "evacuation left %d slots on %d", w_count(w, i), w->n[i].port);
+			goto out;
+		}
+	if (!evac) {
+		input_release(&in);
+		plan_release(&q);
+		input_build(&in, w, list, nlist);
+		if (build(&q, &in, S, R, 0, &e) < 0) {
+			snprintf(why, sizeof(why), "replan: %s", e.msg);
+			goto out;
+		}
+		if (q.nsteps) {
+			snprintf(why, sizeof(why), "replan after carrying out has %d steps", q.nsteps);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc == 0 && out)
+		*out = p;
+	else
+		plan_release(&p);
+	plan_release(&q);
+	input_release(&in);
+	return rc;
+}
+
+#define RUN_OK(w, list, n, S, R, evac, out)                                       \
+	do {                                                                      \
+		int rc_ = run_case((w), (list), (n), (S), (R), (evac), (out));    \
+		if (rc_)                                                          \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, why);  \
+		CHECK_INT(rc_, 0);                                                \
+	} while (0)
+
+static struct world W; /* big: kept out of the stack */
+
+static PW_UNUSED int list_members(const struct world *w, int *list)
+{
+	int n = 0;
+	for (int i = 0; i < w->nn; i++)
+		if (w->n[i].member)
+			list[n++] = i;
+	return n;
+}
+
+/* S masters with R replicas each, created the way create.h lays them out:
+ * masters first, then replicas, alternating between two hosts. */
+static PW_UNUSED void w_cluster(struct world *w, int S, int R, int *masters)
+{
+	static const char *hosts[] = { "h1", "h2" };
+	memset(w, 0, sizeof(*w));
+	w->idseed = 42;
+	for (int k = 0; k < S; k++)
+		masters[k] = w_master(w, hosts[k % 2]);
+	for (int r = 0; r < R; r++)
+		for (int k = 0; k < S; k++)
+			w_replica(w, masters[k], hosts[(k + r + 1) % 2]);
+	w_even(w, masters, S);
+}
+
+static PW_UNUSED int count_kind(const struct plan *p, enum step_kind k)
+{
+	int n = 0;
+	for (int i = 0; i < p->nsteps; i++)
+		n += p->steps[i].kind == k;
+	return n;
+}
+
+#endif
