@@ -332,7 +332,9 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	if (!r->dry_run) {
 		if (!(lock = lock_take(&x, e)))
 			goto out;
-		if (survey(&x, e) < 0 || resume_open(&x, &resumed, e) < 0)
+		/* a run we waited for may have changed everything */
+		if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0 || survey(&x, e) < 0 ||
+		    resume_open(&x, &resumed, e) < 0)
 			goto out;
 		if (resumed && survey(&x, e) < 0)
 			goto out;
