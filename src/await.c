@@ -34,6 +34,21 @@ static const char *member_name(const struct member *m, char *buf, int len)
 	return buf;
 }
 
+static int listed(const struct await_req *r, const char *id)
+{
+	for (int i = 0; i < r->nids; i++)
+		if (!strcmp(r->ids[i], id))
+			return 1;
+	return 0;
+}
+
+/* A member that may be absent: `ids` were given, it is not one of them, it
+ * cannot be reached and owns no slot (a departed node not forgotten yet). */
+static int tolerated(const struct await_req *r, const struct member *m)
+{
+	return r->nids > 0 && !m->reachable && m->nslots == 0 && !listed(r, m->n.id);
+}
+
 /* The membership, slot and state conditions; 1 when all hold, else 0 with
  * the first missing one described in why. */
 static int settled(const struct await_req *r, const struct topo *t, char *why, int len)
@@ -48,13 +63,18 @@ static int settled(const struct await_req *r, const struct topo *t, char *why, i
 	for (int i = 0; i < t->n; i++) {
 		const struct member *m = &t->m[i];
 		member_name(m, name, sizeof(name));
+		if (m->n.flags & NF_HANDSHAKE) {
+			snprintf(why, (size_t)len, "'%s' is in handshake state", name);
+			return 0;
+		}
+		if (tolerated(r, m))
+			continue;
 		if (!m->reachable) {
 			snprintf(why, (size_t)len, "'%s' does not answer", name);
 			return 0;
 		}
-		if (m->n.flags & (NF_HANDSHAKE | NF_NOADDR | NF_PFAIL | NF_FAIL)) {
+		if (m->n.flags & (NF_NOADDR | NF_PFAIL | NF_FAIL)) {
 			snprintf(why, (size_t)len, "'%s' is in %s state", name,
-				 m->n.flags & NF_HANDSHAKE ? "handshake" :
 				 m->n.flags & NF_NOADDR ? "noaddr" :
 				 m->n.flags & NF_FAIL ? "fail" : "pfail");
 			return 0;
@@ -67,6 +87,8 @@ static int settled(const struct await_req *r, const struct topo *t, char *why, i
 	}
 	for (int i = 0; i < t->n; i++) {
 		const struct member *m = &t->m[i];
+		if (!m->reachable)
+			continue;
 		member_name(m, name, sizeof(name));
 		if (m->known_nodes != t->n) {
 			snprintf(why, (size_t)len, "'%s' knows %d of %d nodes", name, m->known_nodes, t->n);
@@ -93,6 +115,8 @@ static int roles_settled(const struct await_req *r, const struct topo *t, char *
 		redisReply *rep = NULL;
 		struct sc_err e;
 
+		if (!t->m[i].reachable)
+			continue; /* tolerated (settled() checked the others) */
 		member_name(&t->m[i], name, sizeof(name));
 		snprintf(a.host, sizeof(a.host), "%s", t->m[i].n.ip);
 		a.port = t->m[i].n.port;

@@ -1,15 +1,19 @@
 /* await.h - wait, with a deadline, until a cluster has settled.
  *
  * "Settled" means, read afresh from every node at each poll (survey.h):
- *  - every member the views name was reached and answered;
  *  - every node id in `ids` is a member;
- *  - no member is in handshake, noaddr, pfail or fail state;
- *  - all views agree on the member set and the slot -> owner map, and no
- *    slot is claimed by two masters (topo.h `agree`, `nconflicts`);
- *  - every member reports cluster_state:ok and knows exactly all members
- *    (cluster_known_nodes == number of members);
- *  - when `masters` is given: every member's own CLUSTER NODES shows ids[i]
- *    as a replica of masters[i] (or as a master when masters[i] is "").
+ *  - every member the views name was reached and answered, and is in none
+ *    of the handshake, noaddr, pfail or fail states; except, when `ids` is
+ *    given, members NOT in `ids` that cannot be reached and own no slot (a
+ *    departed node that is not forgotten yet: it may be gone and failed);
+ *  - no member is in handshake state;
+ *  - all reachable views agree on the member set and the slot -> owner map,
+ *    and no slot is claimed by two masters (topo.h `agree`, `nconflicts`);
+ *  - every reachable member reports cluster_state:ok and knows exactly all
+ *    members (cluster_known_nodes == number of members);
+ *  - when `masters` is given: every reachable member's own CLUSTER NODES
+ *    shows ids[i] as a replica of masters[i] (or as a master when
+ *    masters[i] is "").
  *
  * Why: migrating to a node right after it joined fails with CLUSTERDOWN, and
  * CLUSTER REPLICATE right after a MEET fails with "Unknown node" until gossip
