@@ -12,6 +12,7 @@
  */
 #include "survey.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,27 +171,35 @@ static void parse_stats(struct stats *st, redisReply **r)
 		st->repl_link_up = !strcmp(buf, "up");
 }
 
-/* Read one node.  Returns 0 (a view added, or `miss` says why the node
- * could not be read), or -1 when the survey must stop (e filled). */
-static int visit(struct survey *s, const struct target *tg, const struct conn_opts *o, int stats,
-		 char *miss, size_t misslen, struct sc_err *e)
+/* What reading one node gave: a view (parsed, with stats), or why not. */
+struct fetched {
+	struct view v;   /* v.n == 0: none */
+	struct stats st;
+	char name[ADDR_HOST_MAX + 16];
+	char why[160];   /* unreachable, or answered CLUSTER NODES with an error */
+	struct sc_err bad; /* a failure other than I/O (fatal for a seed) */
+	int malformed;     /* the reply did not parse: fatal for any node */
+};
+
+/* Read one node: connect, pipeline CLUSTER NODES (and the stats commands),
+ * parse.  Touches no shared state, so batches of these run in parallel. */
+static void fetch(const struct target *tg, const struct conn_opts *o, int stats, struct fetched *f)
 {
 	struct sc_err ce = { 0 };
 	struct conn *c = conn_open(&tg->a, o, &ce);
 	redisReply *r[5] = { NULL, NULL, NULL, NULL, NULL };
-	int nr = stats ? 5 : 1, rc = -1;
-	struct view v = { NULL, 0, -1 };
-	struct stats st = { "", -1, -1, -1, -1, -1 };
+	int nr = stats ? 5 : 1;
 	const char *text;
-	char desc[160], why[160];
+	char desc[160];
 
+	memset(f, 0, sizeof(*f));
+	f->v.self = -1;
+	f->st = (struct stats){ "", -1, -1, -1, -1, -1 };
+	addr_format(&tg->a, f->name, sizeof(f->name));
 	if (!c) {
-		if (tg->seed && ce.kind != ERR_IO) {
-			*e = ce;
-			goto out;
-		}
-		snprintf(miss, misslen, "%s", ce.msg);
-		rc = 0;
+		if (ce.kind != ERR_IO)
+			f->bad = ce;
+		snprintf(f->why, sizeof(f->why), "%s", ce.msg);
 		goto out;
 	}
 	if (conn_append(c, "CLUSTER NODES") < 0 ||
@@ -202,71 +211,98 @@ static int visit(struct survey *s, const struct target *tg, const struct conn_op
 			goto lost;
 	text = reply_text(r[0]);
 	if (!text) {
-		snprintf(why, sizeof(why), "cannot read cluster nodes from '%s': %s", c->name,
+		snprintf(f->why, sizeof(f->why), "cannot read cluster nodes from '%s': %s", c->name,
 			 reply_describe(r[0], desc, sizeof(desc)));
-		if (tg->seed) {
-			err_set(e, ERR_FAIL, "%s", why);
-			goto out;
-		}
-		snprintf(miss, misslen, "%s", why);
-		rc = 0;
+		err_set(&f->bad, ERR_FAIL, "%s", f->why);
 		goto out;
 	}
-	if (view_parse(&v, text, &ce) < 0 || v.self < 0) {
-		if (v.self < 0 && !ce.msg[0])
+	if (view_parse(&f->v, text, &ce) < 0 || f->v.self < 0) {
+		if (f->v.self < 0 && !ce.msg[0])
 			snprintf(ce.msg, sizeof(ce.msg), "no 'myself' line");
-		err_set(e, ERR_FAIL, "cannot read cluster nodes from '%s': %s", c->name, ce.msg);
-		goto out;
-	}
-	if (tg->id[0] && strcmp(v.e[v.self].id, tg->id)) {
-		snprintf(why, sizeof(why), "'%s' now answers as node %.8s", c->name, v.e[v.self].id);
-		snprintf(miss, misslen, "%s", why);
-		rc = 0;
-		goto out;
-	}
-	if (strset_add(&s->ids, v.e[v.self].id) == 0) {
-		rc = 0; /* the same node under a second address */
+		err_set(&f->bad, ERR_FAIL, "cannot read cluster nodes from '%s': %s", c->name, ce.msg);
+		f->malformed = 1;
+		view_release(&f->v);
 		goto out;
 	}
 	if (stats)
-		parse_stats(&st, r + 1);
-	memcpy(st.id, v.e[v.self].id, sizeof(st.id));
-	if (grow((void **)&s->stats, &s->capstats, s->nviews + 1, sizeof(*s->stats)) < 0) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto out;
-	}
-	if (topo_builder_add(s->b, &v, e) < 0)
-		goto out;
-	s->stats[s->nviews++] = st;
-	for (int i = 0; i < v.n; i++) {
-		const struct node_entry *n = &v.e[i];
-		struct addr a;
-		if (i == v.self || !n->ip[0] || n->port <= 0 ||
-		    (n->flags & (NF_HANDSHAKE | NF_NOADDR)) || strlen(n->ip) >= sizeof(a.host))
-			continue;
-		snprintf(a.host, sizeof(a.host), "%s", n->ip);
-		a.port = n->port;
-		if (enqueue(s, &a, n->id, 0) < 0) {
-			err_set(e, ERR_FAIL, "out of memory");
-			goto out;
-		}
-	}
-	rc = 0;
+		parse_stats(&f->st, r + 1);
+	memcpy(f->st.id, f->v.e[f->v.self].id, sizeof(f->st.id));
 	goto out;
 lost:
-	if (tg->seed && c->err.kind != ERR_IO) {
-		*e = c->err;
-		goto out;
-	}
-	snprintf(miss, misslen, "%s", c->err.msg);
-	rc = 0;
+	if (c->err.kind != ERR_IO)
+		f->bad = c->err;
+	snprintf(f->why, sizeof(f->why), "%s", c->err.msg);
 out:
 	for (int i = 0; i < 5; i++)
 		if (r[i])
 			freeReplyObject(r[i]);
-	view_release(&v);
 	conn_free(c);
-	return rc;
+}
+
+/* Take what fetch gave for target tg into the survey, in queue order (so
+ * the result does not depend on timing).  Returns 0 (a view added, or
+ * tg->why says why the node could not be read), or -1 when the survey must
+ * stop (e filled): a seed that fails other than by I/O, a malformed reply. */
+static int absorb(struct survey *s, struct target *tg, struct fetched *f, struct sc_err *e)
+{
+	const struct view *v = &f->v;
+
+	/* a malformed reply stops the survey; so does a seed refusing us
+	 * (not cluster-enabled, authentication); a member that does is only
+	 * unreachable */
+	if (f->malformed || (tg->seed && f->bad.kind != ERR_NONE)) {
+		*e = f->bad;
+		return -1;
+	}
+	if (v->n == 0) {
+		snprintf(tg->why, sizeof(tg->why), "%s", f->why);
+		return 0;
+	}
+	if (tg->id[0] && strcmp(v->e[v->self].id, tg->id)) {
+		snprintf(tg->why, sizeof(tg->why), "'%s' now answers as node %.8s", f->name,
+			 v->e[v->self].id);
+		return 0;
+	}
+	if (strset_add(&s->ids, v->e[v->self].id) == 0)
+		return 0; /* the same node under a second address */
+	if (grow((void **)&s->stats, &s->capstats, s->nviews + 1, sizeof(*s->stats)) < 0)
+		return err_set(e, ERR_FAIL, "out of memory");
+	if (topo_builder_add(s->b, v, e) < 0)
+		return -1;
+	s->stats[s->nviews++] = f->st;
+	for (int i = 0; i < v->n; i++) {
+		const struct node_entry *n = &v->e[i];
+		struct addr a;
+		if (i == v->self || !n->ip[0] || n->port <= 0 ||
+		    (n->flags & (NF_HANDSHAKE | NF_NOADDR)) || strlen(n->ip) >= sizeof(a.host))
+			continue;
+		snprintf(a.host, sizeof(a.host), "%s", n->ip);
+		a.port = n->port;
+		if (enqueue(s, &a, n->id, 0) < 0)
+			return err_set(e, ERR_FAIL, "out of memory");
+	}
+	return 0;
+}
+
+/* Nodes read at once: bounds both the wait for unreachable nodes (their
+ * connect timeouts overlap) and the views held in memory at a time. */
+#define SURVEY_PARALLEL 16
+
+struct job {
+	pthread_t th;
+	int started;
+	const struct target *tg;
+	const struct conn_opts *o;
+	int stats;
+	struct fetched f;
+};
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+
+	fetch(j->tg, j->o, j->stats, &j->f);
+	return NULL;
 }
 
 static void survey_release(struct survey *s)
@@ -282,6 +318,8 @@ int survey_read(struct topo *t, const struct addr *seeds, int nseeds, const stru
 		int stats, struct sc_err *e)
 {
 	struct survey s;
+	struct target batch[SURVEY_PARALLEL];
+	struct job jobs[SURVEY_PARALLEL];
 	int rc = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -296,12 +334,31 @@ int survey_read(struct topo *t, const struct addr *seeds, int nseeds, const stru
 			err_set(e, ERR_FAIL, "out of memory");
 			goto out;
 		}
-	for (int i = 0; i < s.nq; i++) {
-		struct target tg = s.q[i]; /* s.q may move while visiting */
-		char why[160] = "";
-		if (visit(&s, &tg, o, stats, why, sizeof(why), e) < 0)
+	/* breadth first, a batch at a time: targets found while absorbing a
+	 * batch join the queue behind it */
+	for (int i = 0; i < s.nq;) {
+		int n = s.nq - i < SURVEY_PARALLEL ? s.nq - i : SURVEY_PARALLEL, k, stop = 0;
+		for (k = 0; k < n; k++) {
+			jobs[k] = (struct job){ .tg = &batch[k], .o = o, .stats = stats };
+			batch[k] = s.q[i + k]; /* s.q may move while absorbing */
+		}
+		for (k = 0; k < n; k++)
+			jobs[k].started = n > 1 && pthread_create(&jobs[k].th, NULL, job_run, &jobs[k]) == 0;
+		for (k = 0; k < n; k++) {
+			if (jobs[k].started)
+				pthread_join(jobs[k].th, NULL);
+			else
+				job_run(&jobs[k]);
+		}
+		for (k = 0; k < n; k++) {
+			if (!stop && absorb(&s, &batch[k], &jobs[k].f, e) < 0)
+				stop = 1;
+			s.q[i + k] = batch[k];
+			view_release(&jobs[k].f.v);
+		}
+		if (stop)
 			goto out;
-		snprintf(s.q[i].why, sizeof(s.q[i].why), "%s", why);
+		i += n;
 	}
 	if (s.nviews == 0) {
 		/* every seed failed with an I/O error: the first one says why */

@@ -5,7 +5,9 @@
  * nodes stay in the model with reachable = 0.  With `stats`, each reachable
  * member's keys (DBSIZE), used_memory, cluster_state, cluster_known_nodes and
  * (replicas) master_link_status are read too, pipelined on the same
- * connection.  Handshake and noaddr entries are not followed.
+ * connection.  Handshake and noaddr entries are not followed.  Nodes are read
+ * up to 16 at a time (threads), so the timeouts of unreachable nodes overlap;
+ * the result does not depend on which answers first.
  */
 #ifndef SHARDCTL_SURVEY_H
 #define SHARDCTL_SURVEY_H

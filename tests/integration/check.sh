@@ -97,6 +97,20 @@ redis-server --bind $H --port $victim --cluster-enabled yes --cluster-config-fil
 T_PIDS+=($!)
 t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "restarted replica: healthy again" || t_not_ok "restarted replica: healthy again"
 
+# --- three hung replicas (SIGSTOP: connections accepted, no answer): each
+# is unreachable by timeout, and the timeouts overlap (nodes are read in
+# parallel), so the check takes about one --timeout, not three
+hung=($(mc_pid $H $((P + 3))) $(mc_pid $H $((P + 4))) $(mc_pid $H $((P + 5))))
+kill -STOP "${hung[@]}"
+start=$(date +%s%N)
+t_run "$SHARDCTL" check "$S" --timeout 1000
+ms=$((($(date +%s%N) - start) / 1000000))
+kill -CONT "${hung[@]}"
+t_eq 1 "$T_RC" "hung replicas: exit 1"
+t_eq 3 "$(printf '%s\n' "$T_OUT" | grep -c "is unreachable: lost connection to '$H:.*': timed out")" "hung replicas: three timed out"
+[ "$ms" -lt 2500 ] && t_ok "hung replicas: one timeout, not three (${ms} ms)" || t_not_ok "hung replicas: took ${ms} ms"
+t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "resumed replicas: healthy again" || t_not_ok "resumed replicas: healthy again"
+
 # --- a node-set disagreement: one master forgets a replica of another shard
 fid=$(redis-cli -h $H -p $((P + 3)) cluster myid) # follows P+0
 redis-cli -h $H -p $((P + 1)) cluster forget "$fid" >/dev/null
