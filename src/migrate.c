@@ -33,7 +33,8 @@
  *   it still holds keys of the slot: a last safety check); a source that
  *   just became a replica answers "use SETSLOT only with masters", which is
  *   fine, its master-to-be learns the owner by gossip;
- * - then on the other masters, only to spread the news faster than gossip.
+ * - then on the other masters (a round later, once the source has answered),
+ *   only to spread the news faster than gossip.
  */
 #include "migrate.h"
 
@@ -66,6 +67,9 @@ struct mmove {
 	int open;              /* slots in the window (IMP..CLO) */
 	int left;              /* slots not DONE / FAILED */
 	enum mstate st;
+	int *bcast;            /* slots closed on the source, whose NODE is
+				  due on the other masters next round */
+	int nb;
 	int batch;             /* keys per GETKEYSINSLOT / MIGRATE */
 	long long keys_total;
 };
@@ -171,7 +175,8 @@ struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
 		v->src = a->src;
 		v->dst = a->dst;
 		v->s = calloc((size_t)a->nslots + 1, sizeof(*v->s));
-		if (!v->s)
+		v->bcast = calloc((size_t)a->nslots + 1, sizeof(*v->bcast));
+		if (!v->s || !v->bcast)
 			goto oom;
 		m->nmv = i + 1;
 		for (int j = 0; j < a->nslots; j++) {
@@ -461,6 +466,7 @@ static void slot_closed(struct migrate *m, struct mmove *v, struct mslot *s)
 	v->open--;
 	v->left--;
 	m->slots_done++;
+	v->bcast[v->nb++] = (int)(s - v->s);
 }
 
 /* One reply, for the command `p` describes. */
@@ -657,6 +663,12 @@ static int phase_sources(struct migrate *m, long long t)
 
 		if (v->st != M_RUNNING)
 			continue;
+		/* the other masters last, once target and source agree */
+		for (int b = 0; b < v->nb; b++)
+			for (int k = 0; k < m->nnodes; k++)
+				if (m->nodes[k].master && k != v->src && k != v->dst)
+					sent += send_setslot(m, k, mi, v->bcast[b], OP_NODE_OTHER, "NODE", dst_id) == 0;
+		v->nb = 0;
 		for (int si = lo; si < v->next_new; si++)
 			active += v->s[si].st == S_MIG || v->s[si].st == S_ACT;
 		count = m->o.key_cap / (active ? active : 1);
@@ -675,9 +687,6 @@ static int phase_sources(struct migrate *m, long long t)
 				sent += send_setslot(m, v->src, mi, si, OP_MIGRATING, "MIGRATING", dst_id) == 0;
 			} else if (s->st == S_CLO) {
 				sent += send_setslot(m, v->src, mi, si, OP_NODE_SRC, "NODE", dst_id) == 0;
-				for (int k = 0; k < m->nnodes; k++)
-					if (m->nodes[k].master && k != v->src && k != v->dst)
-						send_setslot(m, k, mi, si, OP_NODE_OTHER, "NODE", dst_id);
 			}
 		}
 		for (int si = lo; si < v->next_new && v->st == M_RUNNING; si++) {
@@ -813,7 +822,7 @@ static void move_start(struct migrate *m, int mi)
 
 static int move_over(const struct migrate *m, const struct mmove *v)
 {
-	return v->open == 0 && (v->next_new == v->ns || m->failed);
+	return v->open == 0 && v->nb == 0 && (v->next_new == v->ns || m->failed);
 }
 
 int migrate_step(struct migrate *m, int budget_ms)
@@ -904,6 +913,7 @@ int migrate_finish(struct migrate *m, struct sc_err *e)
 			if (m->mv[i].s[j].keys)
 				freeReplyObject(m->mv[i].s[j].keys);
 		free(m->mv[i].s);
+		free(m->mv[i].bcast);
 	}
 	for (int i = 0; m->conns && i < m->nnodes; i++) {
 		conn_free(m->conns[i].c);

@@ -1,0 +1,237 @@
+/* The slot migrator against scripted fake nodes (fake_node.h): the exact
+ * command order on each node and across nodes, BUSYKEY, TRYAGAIN, ASK,
+ * IOERR, a connection that dies mid-move, resuming a slot the target already
+ * owns, a source that became a replica, and the retry deadline. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fake_node.h"
+#include "migrate.h"
+#include "unit.h"
+
+#define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define ID_C "cccccccccccccccccccccccccccccccccccccccc"
+
+static struct fake_node *src, *dst, *oth;
+static int slot_a, slot_b;
+
+static void setup(void)
+{
+	fake_reset();
+	src = fake_add(ID_A);
+	dst = fake_add(ID_B);
+	oth = fake_add(ID_C);
+	fake_key(src, "{a}1");
+	fake_key(src, "{a}2");
+	fake_key(src, "{a}3");
+	fake_key(src, "{b}1");
+}
+
+/* Run a move of `slots` from src to dst (oth is the other master). */
+static int run(const int *slots, int n, int retry_ms, struct sc_err *e)
+{
+	struct conn_opts co;
+	struct migrate_opts mo;
+	struct migrate_node nodes[3];
+	struct migrate_move mv = { 0, 1, slots, n };
+	struct migrate *m;
+	int rc, steps = 0;
+
+	fake_start();
+	conn_opts_init(&co);
+	co.command_timeout_ms = 2000;
+	memset(nodes, 0, sizeof(nodes));
+	for (int i = 0; i < 3; i++) {
+		snprintf(nodes[i].addr.host, sizeof(nodes[i].addr.host), "127.0.0.1");
+		nodes[i].addr.port = fake_nodes[i].port;
+		snprintf(nodes[i].id, sizeof(nodes[i].id), "%s", fake_nodes[i].id);
+		nodes[i].master = 1;
+	}
+	migrate_opts_init(&mo, &co);
+	mo.retry_ms = retry_ms;
+	m = migrate_init(nodes, 3, &mv, 1, &mo, e);
+	CHECK(m != NULL);
+	while ((rc = migrate_step(m, 100)) == 0 && steps++ < 1000)
+		;
+	rc = migrate_finish(m, e);
+	fake_stop();
+	conn_opts_release(&co);
+	return rc;
+}
+
+static int seq_of(const struct fake_node *f, const char *prefix)
+{
+	int i = fake_find(f, prefix);
+	return i < 0 ? -1 : f->seq[i];
+}
+
+static int has_word(const struct fake_node *f, const char *w)
+{
+	int n = 0;
+	for (int i = 0; i < f->nlog; i++)
+		n += strstr(f->log[i], w) != NULL;
+	return n;
+}
+
+static void test_order(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+	char mig[200], a[64], b[64];
+	const char *want_src[] = { "INFO memory", "DBSIZE", a, b, NULL };
+
+	setup();
+	CHECK_INT(run(slots, 2, 60000, &e), 0);
+	CHECK_INT(dst->nkeys, 4);
+	CHECK_INT(src->nkeys, 0);
+	snprintf(a, sizeof(a), "CLUSTER COUNTKEYSINSLOT %d", slot_a);
+	snprintf(b, sizeof(b), "CLUSTER COUNTKEYSINSLOT %d", slot_b);
+	for (int i = 0; want_src[i]; i++)
+		CHECK_STR(src->log[i], want_src[i]);
+	/* per slot, across nodes: IMPORTING (target) < MIGRATING (source) <
+	 * MIGRATE < NODE on the target < NODE on the source < NODE elsewhere */
+	for (int k = 0; k < 2; k++) {
+		char imp[80], migr[80], node[80];
+		int s = slots[k];
+		snprintf(imp, sizeof(imp), "CLUSTER SETSLOT %d IMPORTING " ID_A, s);
+		snprintf(migr, sizeof(migr), "CLUSTER SETSLOT %d MIGRATING " ID_B, s);
+		snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE " ID_B, s);
+		CHECK(seq_of(dst, imp) > 0);
+		CHECK(seq_of(src, migr) > seq_of(dst, imp));
+		CHECK(seq_of(src, "MIGRATE") > seq_of(src, migr));
+		CHECK(seq_of(dst, node) > seq_of(src, "MIGRATE"));
+		CHECK(seq_of(src, node) > seq_of(dst, node));
+		CHECK(seq_of(oth, node) > seq_of(src, node));
+		CHECK_INT(fake_count(dst, node), 1);
+		CHECK_INT(fake_count(src, node), 1);
+		CHECK_INT(fake_count(oth, node), 1);
+	}
+	/* one MIGRATE per slot, all its keys at once, never REPLACE or COPY */
+	snprintf(mig, sizeof(mig), "MIGRATE 127.0.0.1 %d  0 10000 KEYS {a}1 {a}2 {a}3", dst->port);
+	CHECK_INT(fake_find(src, mig) >= 0, 1);
+	CHECK_INT(fake_count(src, "MIGRATE"), 2);
+	for (int i = 0; i < src->nlog; i++)
+		CHECK(strstr(src->log[i], "REPLACE") == NULL && strstr(src->log[i], "COPY") == NULL);
+	CHECK_INT(fake_count(oth, "MIGRATE"), 0);
+	CHECK_INT(fake_count(oth, "CLUSTER SETSLOT"), 2);
+}
+
+static void test_busykey(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+	char want[120], node[80];
+
+	setup();
+	fake_key(dst, "{a}2");
+	CHECK_INT(run(slots, 2, 60000, &e), -1);
+	snprintf(want, sizeof(want), "slot %d: key '{a}2' exists on both '127.0.0.1:%d' and its new owner "
+		 "'127.0.0.1:%d' (BUSYKEY)", slot_a, src->port, dst->port);
+	CHECK(strstr(e.msg, want) != NULL);
+	if (!strstr(e.msg, want))
+		fprintf(stderr, "message: %s\n", e.msg);
+	/* the slot stays open: no NODE for it anywhere; the other slot moved */
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE", slot_a);
+	CHECK_INT(fake_count(dst, node), 0);
+	CHECK_INT(fake_count(src, node), 0);
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE", slot_b);
+	CHECK_INT(fake_count(src, node), 1);
+	CHECK_INT(fake_has(src, "{a}2"), 1); /* nothing overwritten or lost */
+	CHECK_INT(fake_has(dst, "{a}1") && fake_has(dst, "{a}3") && fake_has(dst, "{b}1"), 1);
+	CHECK(fake_find(dst, "EXISTS {a}2") > 0 && !strcmp(dst->log[fake_find(dst, "EXISTS {a}2") - 1], "ASKING"));
+}
+
+static void test_retryable(const char *what, const char *reply)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+
+	setup();
+	fake_rule(src, "MIGRATE", 1, reply);
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "%s: %s\n", what, e.msg);
+	CHECK_INT(fake_count(src, "MIGRATE"), 2);
+	CHECK_INT(dst->nkeys, 3);
+}
+
+static void test_dies(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+	char want[120];
+
+	setup();
+	fake_rule(src, "CLUSTER GETKEYSINSLOT", 1, "CLOSE");
+	CHECK_INT(run(slots, 2, 60000, &e), -1);
+	snprintf(want, sizeof(want), "moving slots from '127.0.0.1:%d' to '127.0.0.1:%d'", src->port, dst->port);
+	CHECK(strstr(e.msg, want) != NULL);
+	CHECK_INT(fake_count(dst, "CLUSTER SETSLOT"), 2); /* the two IMPORTING, no NODE */
+	CHECK_INT(has_word(dst, "NODE"), 0);
+	CHECK_INT(fake_count(src, "MIGRATE"), 0);
+	CHECK_INT(src->nkeys, 4); /* nothing lost */
+}
+
+static void test_resume_owned(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char rule[80], reply[120], node[80];
+
+	setup();
+	src->nkeys = 0; /* the killed run had moved every key */
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d IMPORTING", slot_a);
+	snprintf(reply, sizeof(reply), "-ERR I'm already the owner of hash slot %d\r\n", slot_a);
+	fake_rule(dst, rule, 0, reply);
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE " ID_B, slot_a);
+	CHECK_INT(fake_count(src, node), 1);
+	CHECK_INT(has_word(src, "MIGRATING"), 0);
+	CHECK_INT(fake_count(src, "MIGRATE"), 0);
+}
+
+static void test_source_replica(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char rule[80];
+
+	setup();
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d NODE", slot_a);
+	fake_rule(src, rule, 0, "-ERR Please use SETSLOT only with masters.\r\n");
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	CHECK_INT(dst->nkeys, 3);
+}
+
+static void test_deadline(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char node[80];
+
+	setup();
+	fake_rule(src, "MIGRATE", 0, "-ERR Target instance replied with error: TRYAGAIN busy\r\n");
+	CHECK_INT(run(slots, 1, 300, &e), -1);
+	CHECK(strstr(e.msg, "still failing") != NULL);
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE", slot_a);
+	CHECK_INT(fake_count(dst, node), 0);
+	CHECK_INT(src->nkeys, 4);
+}
+
+int main(void)
+{
+	slot_a = keyslot_of("a", 1);
+	slot_b = keyslot_of("b", 1);
+	test_order();
+	test_busykey();
+	test_retryable("tryagain", "-ERR Target instance replied with error: TRYAGAIN Multiple keys\r\n");
+	test_retryable("ask", "-ERR Target instance replied with error: ASK 15495 127.0.0.1:1\r\n");
+	test_retryable("clusterdown", "-CLUSTERDOWN The cluster is down\r\n");
+	test_retryable("ioerr", "-IOERR error or timeout reading to target instance\r\n");
+	test_dies();
+	test_resume_owned();
+	test_source_replica();
+	test_deadline();
+	return UNIT_DONE("migrate");
+}
