@@ -628,6 +628,16 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 			"or lower --shards or --replicas", in->nwant, in->shards, in->replicas, need);
 		goto out;
 	}
+	/* every listed node is a member afterwards, and each master has
+	 * exactly R replicas (what `check --replicas R` verifies): the list
+	 * must hold exactly S*(1+R) nodes */
+	if (!in->evacuate_only && in->nwant > need) {
+		err_set(e, ERR_REFUSED,
+			"--nodes lists %d nodes but %d shards with %d replicas each use exactly %lld; "
+			"remove %lld nodes from --nodes or raise --shards or --replicas", in->nwant,
+			in->shards, in->replicas, need, in->nwant - need);
+		goto out;
+	}
 	read_roles(c);
 	if (choose_masters(c) < 0)
 		goto out;

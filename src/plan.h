@@ -51,9 +51,8 @@
  * (Redis 7 does with cluster-allow-replica-migration), which later steps
  * (REPLICATE, FORGET) accept.
  *
- * REPLICAS.  Every chosen master ends with exactly R replicas when the list
- * holds exactly S*(1+R) nodes; extra listed nodes become extra replicas,
- * spread so that counts differ by at most one.  Listed replicas stay with
+ * REPLICAS.  Every chosen master ends with exactly R replicas (the list
+ * holds exactly S*(1+R) nodes, see REFUSALS).  Listed replicas stay with
  * their master when it stays a master (after a FAILOVER, the old master's
  * other replicas follow the promoted one: Redis moves them itself); when a
  * master has too many, those on its own hostkey are released first.  Every
@@ -88,7 +87,9 @@
  * uncovered slot or an open (migrating/importing) slot (run `shardctl fix`);
  * a master owning slots that is unreachable; a listed, reachable node that
  * is not a member and not empty (keys or another cluster).  Normal mode
- * only: a listed node that is unreachable; fewer than S*(1+R) listed nodes;
+ * only: a listed node that is unreachable; fewer or more than S*(1+R)
+ * listed nodes (every listed node ends a member, every master with exactly R
+ * replicas: an extra node would have no place);
  * fewer than S listed nodes able to be masters (cannot happen when all are
  * reachable).
  * Evacuate mode only: departing slots with no listed master to take them.

@@ -32,11 +32,10 @@ static int pick_master(const struct plan_ctx *c, int i, const int *count, const 
 
 int plan_replicas(struct plan_ctx *c)
 {
-	int nu = c->nu, S = c->nchosen, R = c->in->replicas, npool = 0, rc = -1;
+	int nu = c->nu, S = c->nchosen, R = c->in->replicas, rc = -1;
 	int *count = calloc((size_t)nu + 1, sizeof(int));
 	int *tgt = calloc((size_t)nu + 1, sizeof(int));
 	struct plan_key *keys = malloc(((size_t)nu + 1) * sizeof(*keys));
-	long long extras;
 
 	if (!count || !tgt || !keys) {
 		plan_oom(c->e);
@@ -46,21 +45,14 @@ int plan_replicas(struct plan_ctx *c)
 		struct unit *u = &c->u[i];
 		if (!u->listed || u->chosen)
 			continue;
-		npool++;
 		if (u->cur_master >= 0 && c->u[u->cur_master].chosen) {
 			u->fin_master = u->cur_master;
 			count[u->cur_master]++;
 		}
 	}
-	extras = npool - (long long)S * R;
-	if (extras < 0)
-		extras = 0;
-	/* the extra replicas go where they already are: most kept first */
+	/* the list holds exactly S*(1+R) nodes (plan_build refuses others) */
 	for (int k = 0; k < S; k++)
-		keys[k] = (struct plan_key){ -count[c->chosen[k]], 0, c->u[c->chosen[k]].id, c->chosen[k] };
-	qsort(keys, (size_t)S, sizeof(*keys), plan_key_cmp);
-	for (int k = 0; k < S; k++)
-		tgt[keys[k].unit] = R + (int)(extras / S) + (k < extras % S);
+		tgt[c->chosen[k]] = R;
 	for (int k = 0; k < S; k++) {
 		int m = c->chosen[k], n = 0;
 		if (count[m] <= tgt[m])

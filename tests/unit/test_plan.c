@@ -130,12 +130,13 @@ static const struct row {
 	{ "3x0 -> 3x1", 3, 0, 3, 0, 0, 3, 3, 1, 0, 3, 0, 0, 3, 0 },
 	{ "3x1 -> 3x0", 3, 1, 3, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 3 },
 	{ "3x2 -> 3x1", 3, 2, 3, 1, 0, 0, 3, 1, 0, 0, 0, 0, 0, 3 },
-	{ "4x1 -> 3x1, replica stays", 4, 1, 3, 1, 1, 0, 3, 1, 4096, 0, 3, 0, -1, 1 },
+	{ "4x1 -> 3x2, replica stays", 4, 1, 3, 1, 1, 2, 3, 2, 4096, 2, 3, 0, 3, 1 },
+	{ "5x1 -> 3x1", 5, 1, 3, 1, 0, 0, 3, 1, 6553, 0, -1, 0, 0, 4 },
 	{ "4x1 -> 4x1, master replaced", 4, 1, 3, 1, 1, 1, 4, 1, 0, 1, 0, 1, 1, 1 },
 	{ "6x1 -> 4x2, same nodes", 6, 1, 6, 1, 0, 0, 4, 2, 5460, 0, -1, 0, -1, 0 },
 	{ "4x2 -> 6x1, same nodes", 4, 2, 4, 2, 0, 0, 6, 1, 5460, 2, -1, 0, -1, 2 },
-	{ "4x1 -> 5x0, same nodes", 4, 1, 4, 1, 0, 0, 5, 0, 3276, 1, 4, 0, 0, 1 },
-	{ "3x1 -> 4x0, all kept", 3, 1, 3, 1, 0, 0, 4, 0, 4096, 1, 3, 0, 0, 1 },
+	{ "4x1 -> 8x0, same nodes", 4, 1, 4, 1, 0, 0, 8, 0, 8192, 4, -1, 0, 0, 4 },
+	{ "3x1 -> 6x0, same nodes", 3, 1, 3, 1, 0, 0, 6, 0, 8191, 3, -1, 0, 0, 3 },
 };
 
 static void test_table(void)
@@ -316,7 +317,7 @@ static void test_evacuate_unreachable(void)
 	w_cluster(&W, 4, 1, masters);
 	gone = masters[3];
 	for (int i = 0; i < W.nn; i++) {
-		if (i == gone)
+		if (i == gone || W.n[i].of == masters[0])
 			continue;
 		list[n++] = i;
 		if (W.n[i].of == gone)
@@ -340,6 +341,7 @@ static void test_evacuate_unreachable(void)
 	W.n[down].reachable = 1;
 	RUN_OK(&W, list, n, 3, 1, 0, &p);
 	CHECK_INT(p.moved_slots, 0);
+	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
 	plan_release(&p);
 }
 
@@ -434,6 +436,7 @@ static const struct refusal refusals[] = {
 	{ "new node with keys, evacuate", 4, 1, 1, r_keys, "is not empty" },
 	{ "too few nodes", 4, 1, 0, r_few, "need 8" },
 	{ "too few nodes for 5x2", 5, 2, 0, r_none, "need 15" },
+	{ "too many nodes", 3, 1, 0, r_none, "use exactly 6; remove 2 nodes" },
 	{ "unreachable master", 4, 1, 0, r_unreachable_master, "owns 4096 slots but is unreachable" },
 	{ "unreachable master, evacuate", 4, 1, 1, r_unreachable_master, "unreachable" },
 	{ "unreachable listed replica", 4, 1, 0, r_unreachable_listed, "cannot reach" },
@@ -499,7 +502,7 @@ static void test_hostkeys(void)
 
 	w_cluster(&W, 4, 1, masters);
 	n = list_members(&W, list);
-	for (int k = 0; k < 6; k++)
+	for (int k = 0; k < 4; k++)
 		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
 	RUN_OK(&W, list, n, 6, 1, 0, NULL);
 	RUN_OK(&W, list, n, 4, 2, 0, NULL);
@@ -518,23 +521,27 @@ static void test_hostkeys(void)
 }
 
 /* New masters go to the hostkey holding the fewest masters: three masters
- * on h1, new nodes on h1 and h2, one more shard: the h2 node is chosen. */
+ * and their replicas on h1, new nodes on h1 and h2, one more shard: the h2
+ * node becomes the master, the h1 node its replica. */
 static void test_master_spread(void)
 {
-	int masters[4], list[MAXW], n;
+	int masters[4], list[MAXW], n, other;
 	struct world *w = &W;
 
 	memset(w, 0, sizeof(*w));
 	w->idseed = 7;
 	for (int k = 0; k < 3; k++)
 		masters[k] = w_master(w, "h1");
+	for (int k = 0; k < 3; k++)
+		w_replica(w, masters[k], "h1");
 	w_even(w, masters, 3);
 	n = list_members(w, list);
-	list[n++] = w_new(w, "h1");
+	list[n++] = other = w_new(w, "h1");
 	list[n++] = masters[3] = w_new(w, "h2");
-	RUN_OK(w, list, n, 4, 0, 0, NULL);
+	RUN_OK(w, list, n, 4, 1, 0, NULL);
 	CHECK_INT(w->n[masters[3]].master, 1);
 	CHECK(w_count(w, masters[3]) == 4096);
+	CHECK_INT(w->n[other].of, masters[3]);
 }
 
 /* ---- captured replies, through the real parser ------------------------- */

@@ -71,11 +71,12 @@ static void gen_world(struct world *w, int *list, int *nlist, int *S, int *R, in
 	if (!any)
 		list[n++] = masters[0];
 	need = *S * (1 + *R);
+	while (n > need) { /* exactly S*(1+R) listed; list[0] is a member */
+		int k = 1 + (int)(rnd() % (unsigned)(n - 1));
+		list[k] = list[--n];
+	}
 	while (n < need)
 		list[n++] = w_new(w, host_name((int)rnd() % H));
-	if (rnd() % 4 == 0)
-		for (int k = (int)(rnd() % 3); k > 0; k--)
-			list[n++] = w_new(w, host_name((int)rnd() % H));
 	*nlist = n;
 }
 
@@ -175,7 +176,7 @@ static void test_large(void)
 	plan_release(&p);
 	input_release(&in);
 	RUN_OK(&W, list, n, 600, 1, 0, NULL);
-	RUN_OK(&W, list, 1000, 3, 1, 0, NULL);
+	RUN_OK(&W, list, 1000, 4, 249, 0, NULL); /* 596 masters emptied */
 }
 
 int main(int argc, char **argv)
