@@ -42,11 +42,15 @@ static int listed(const struct await_req *r, const char *id)
 	return 0;
 }
 
-/* A member that may be absent: `ids` were given, it is not one of them, it
- * cannot be reached and owns no slot (a departed node not forgotten yet). */
+/* A member that may be absent: it cannot be reached, owns no slot, and
+ * either `ids` were given and it is not one of them, or the cluster has
+ * already marked it failed (a departed node not forgotten yet, e.g. a pod
+ * the StatefulSet deleted: waiting for it would never end). */
 static int tolerated(const struct await_req *r, const struct member *m)
 {
-	return r->nids > 0 && !m->reachable && m->nslots == 0 && !listed(r, m->n.id);
+	if (m->reachable || m->nslots > 0)
+		return 0;
+	return (m->n.flags & NF_FAIL) || (r->nids > 0 && !listed(r, m->n.id));
 }
 
 /* The membership, slot and state conditions; 1 when all hold, else 0 with

@@ -3,9 +3,10 @@
  * "Settled" means, read afresh from every node at each poll (survey.h):
  *  - every node id in `ids` is a member;
  *  - every member the views name was reached and answered, and is in none
- *    of the handshake, noaddr, pfail or fail states; except, when `ids` is
- *    given, members NOT in `ids` that cannot be reached and own no slot (a
- *    departed node that is not forgotten yet: it may be gone and failed);
+ *    of the noaddr, pfail or fail states; except members that cannot be
+ *    reached, own no slot, and are either not in `ids` (when `ids` is given)
+ *    or already marked failed by the cluster: a departed node that is not
+ *    forgotten yet (a deleted pod) must not make the wait endless;
  *  - no member is in handshake state;
  *  - all reachable views agree on the member set and the slot -> owner map,
  *    and no slot is claimed by two masters (topo.h `agree`, `nconflicts`);
