@@ -97,4 +97,19 @@ t_eq "" "$(ls -d "$D"/node-$((base + 3)) 2>/dev/null)" "folders of departed node
 t_run "$SHARDCTL" local down --dir "$D"
 t_eq 0 "$T_RC" "down again"
 
+# a server that cannot start: a clear error, nothing left running
+t_run "$SHARDCTL" local up --dir "$T_DIR/bad" --shards 3 --port "$base" --host $H --redis-server false
+t_eq 1 "$T_RC" "a redis-server that exits: exit status 1"
+t_contains "$T_ERR" "exited at startup (see $T_DIR/bad/node-" "a redis-server that exits: message names its log"
+t_eq "" "$(find "$T_DIR/bad" -name redis.pid -o -name cluster.state)" "a failed up leaves no pid or state file"
+
+# with a password (REDISCLI_AUTH): nodes require it, create and check use it
+REDISCLI_AUTH=s3cret t_run "$SHARDCTL" local up --dir "$T_DIR/auth" --shards 3 --port "$base" --host $H
+t_eq 0 "$T_RC" "up with a password ($T_ERR)"
+t_contains "$(redis-cli -h $H -p "$base" ping 2>&1)" "NOAUTH" "nodes require the password"
+REDISCLI_AUTH=s3cret t_run "$SHARDCTL" check $H:"$base" --shards 3 --replicas 0
+t_eq 0 "$T_RC" "check with the password: healthy ($T_ERR)"
+REDISCLI_AUTH=s3cret t_run "$SHARDCTL" local down --dir "$T_DIR/auth"
+t_contains "$T_OUT" "stopped 3 node processes" "down with a password"
+
 t_done
