@@ -358,6 +358,14 @@ static int choose_masters(struct plan_ctx *c)
 		c->chosen[c->nchosen++] = best;
 		if (c->u[best].hk >= 0)
 			hkcount[c->u[best].hk]++;
+		if (c->u[best].tier == TIER_CONVERT) {
+			/* its master has one listed replica fewer now: the next
+			 * conversion prefers another master's replica */
+			for (int i = 0; i < c->nu; i++)
+				if (c->u[i].tier == TIER_CONVERT && !c->u[i].chosen &&
+				    c->u[i].cur_master == c->u[best].cur_master)
+					c->u[i].siblings--;
+		}
 		if (c->u[best].tier == TIER_PROMOTE) {
 			int d = c->u[best].cur_master;
 			c->u[best].promotes = d;

@@ -25,14 +25,25 @@ static const char *node_name(const struct plan *p, int i, char *buf, int len)
 	return addr_format(&p->nodes[i].addr, buf, len);
 }
 
+/* Human lines stay readable: a fragmented move shows its first ranges and
+ * how many there are (JSON always has them all). */
+#define HUMAN_RANGES 16
+
 static void print_ranges(FILE *f, const struct step *s)
 {
-	for (int k = 0; k < s->nranges; k++) {
+	for (int k = 0; k < s->nranges && k < HUMAN_RANGES; k++) {
 		if (s->ranges[k].first == s->ranges[k].last)
 			fprintf(f, "%s%d", k ? "," : "", s->ranges[k].first);
 		else
 			fprintf(f, "%s%d-%d", k ? "," : "", s->ranges[k].first, s->ranges[k].last);
 	}
+	if (s->nranges > HUMAN_RANGES)
+		fprintf(f, ",... (%d ranges)", s->nranges);
+}
+
+static const char *plural(int n)
+{
+	return n == 1 ? "" : "s";
 }
 
 /* A node joins when it is met and was not forgotten first (a replica reset
@@ -62,12 +73,12 @@ static void print_human(const struct plan *p, FILE *f)
 
 	if (p->no_cluster) {
 		fprintf(f, "no listed node belongs to a cluster: reconcile would create one "
-			"(%d shards, %d replicas each)\n", p->shards, p->replicas);
+			"(%d shards, %d replica%s each)\n", p->shards, p->replicas, plural(p->replicas));
 		return;
 	}
 	if (p->nsteps == 0) {
 		fprintf(f, "nothing to do: the cluster already matches the list "
-			"(%d shards, %d replicas each)\n", p->shards, p->replicas);
+			"(%d shards, %d replica%s each)\n", p->shards, p->replicas, plural(p->replicas));
 		return;
 	}
 	for (int k = 0; k < p->nsteps; k++) {
@@ -102,23 +113,26 @@ static void print_human(const struct plan *p, FILE *f)
 			nrep++;
 			break;
 		case STEP_FORGET:
-			fprintf(f, "%s is forgotten by every node, then reset\n",
-				node_name(p, s->node, a, sizeof(a)));
-			if (leaves(p, s->node))
+			if (leaves(p, s->node)) {
+				fprintf(f, "%s is forgotten by every node, then reset\n",
+					node_name(p, s->node, a, sizeof(a)));
 				nleave++;
-			else
+			} else {
+				fprintf(f, "%s is forgotten by every node, then reset to join again "
+					"as an empty master\n", node_name(p, s->node, a, sizeof(a)));
 				nreset++;
+			}
 			break;
 		}
 	}
-	fprintf(f, "summary: %d slots to move in %d moves; %d nodes joining, %d leaving",
-		p->moved_slots, nmoves, njoin, nleave);
+	fprintf(f, "summary: %d slot%s to move in %d move%s; %d node%s joining, %d leaving",
+		p->moved_slots, plural(p->moved_slots), nmoves, plural(nmoves), njoin, plural(njoin), nleave);
 	if (nfail)
-		fprintf(f, ", %d failovers", nfail);
+		fprintf(f, ", %d failover%s", nfail, plural(nfail));
 	if (nreset)
-		fprintf(f, ", %d replicas reset into masters", nreset);
+		fprintf(f, ", %d replica%s reset into master%s", nreset, plural(nreset), plural(nreset));
 	if (nrep)
-		fprintf(f, ", %d replicas to attach", nrep);
+		fprintf(f, ", %d replica%s to attach", nrep, plural(nrep));
 	fputc('\n', f);
 }
 

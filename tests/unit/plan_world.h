@@ -392,6 +392,37 @@ static PW_UNUSED int check_final(const struct world *w, const int *listed, int S
 	return 0;
 }
 
+/* As few REPLICATE steps as the final masters allow: every master keeps
+ * up to R of the listed replicas it had (through a failover, the promoted
+ * replica inherits its old master's), so the steps are S*R minus those. */
+static PW_UNUSED int check_replicates(const struct world *w, const struct plan *p, const int *listed,
+				      const int *was_of, int S, int R)
+{
+	static int promoted[MAXW], kept[MAXW];
+	int want = S * R, got = 0;
+
+	for (int i = 0; i < w->nn; i++)
+		promoted[i] = kept[i] = 0;
+	for (int k = 0; k < p->nsteps; k++) {
+		if (p->steps[k].kind == STEP_FAILOVER)
+			promoted[w_of_node(w, p, p->steps[k].peer)] = 1 + w_of_node(w, p, p->steps[k].node);
+		got += p->steps[k].kind == STEP_REPLICATE;
+	}
+	for (int i = 0; i < w->nn; i++) {
+		int m = was_of[i];
+		if (!listed[i] || m < 0 || w->n[i].master)
+			continue;
+		if (promoted[m])
+			m = promoted[m] - 1;
+		if (m != i && w->n[m].member && w->n[m].master && kept[m] < R) {
+			kept[m]++;
+			want--;
+		}
+	}
+	FAIL_IF(got != want, "%d replicate steps, %d would do", got, want);
+	return 0;
+}
+
 static PW_UNUSED int int_desc(const void *a, const void *b)
 {
 	return *(const int *)b - *(const int *)a;
@@ -555,6 +586,7 @@ static PW_UNUSED int run_case(struct world *w, const int *list, int nlist, int S
 	struct input in;
 	struct plan p, q;
 	struct sc_err e;
+	static int was_of[MAXW];
 	int listed[MAXW] = { 0 }, rc = -1, minimum;
 
 	for (int k = 0; k < nlist; k++)
@@ -582,7 +614,11 @@ static PW_UNUSED int run_case(struct world *w, const int *list, int nlist, int S
 		goto out;
 	}
 	count_stats(w, &p, listed);
+	for (int i = 0; i < w->nn; i++)
+		was_of[i] = w->n[i].member && !w->n[i].master ? w->n[i].of : -1;
 	if (apply(w, &p, listed, R, evac) < 0)
+		goto out;
+	if (!evac && check_replicates(w, &p, listed, was_of, S, R) < 0)
 		goto out;
 	for (int i = 0; i < w->nn; i++)
 		if (w->n[i].member && w->n[i].master) {

@@ -133,8 +133,8 @@ static const struct row {
 	{ "4x1 -> 3x2, replica stays", 4, 1, 3, 1, 1, 2, 3, 2, 4096, 2, 3, 0, 3, 1 },
 	{ "5x1 -> 3x1", 5, 1, 3, 1, 0, 0, 3, 1, 6553, 0, -1, 0, 0, 4 },
 	{ "4x1 -> 4x1, master replaced", 4, 1, 3, 1, 1, 1, 4, 1, 0, 1, 0, 1, 1, 1 },
-	{ "6x1 -> 4x2, same nodes", 6, 1, 6, 1, 0, 0, 4, 2, 5460, 0, -1, 0, -1, 0 },
-	{ "4x2 -> 6x1, same nodes", 4, 2, 4, 2, 0, 0, 6, 1, 5460, 2, -1, 0, -1, 2 },
+	{ "6x1 -> 4x2, same nodes", 6, 1, 6, 1, 0, 0, 4, 2, 5460, 0, -1, 0, 4, 0 },
+	{ "4x2 -> 6x1, same nodes", 4, 2, 4, 2, 0, 0, 6, 1, 5460, 2, -1, 0, 2, 2 },
 	{ "4x1 -> 8x0, same nodes", 4, 1, 4, 1, 0, 0, 8, 0, 8192, 4, -1, 0, 0, 4 },
 	{ "3x1 -> 6x0, same nodes", 3, 1, 3, 1, 0, 0, 6, 0, 8191, 3, -1, 0, 0, 3 },
 };
@@ -268,6 +268,8 @@ static void test_reshape(void)
 	RUN_OK(&W, list, n, 6, 1, 0, &p);
 	CHECK_INT(count_kind(&p, STEP_FORGET), 2);
 	CHECK_INT(count_kind(&p, STEP_MEET), 2);
+	printf("4x2 -> 6x1 on the same nodes:\n");
+	plan_print(&p, stdout, 0);
 	plan_release(&p);
 	RUN_OK(&W, list, n, 4, 2, 0, &p);
 	CHECK_INT(count_kind(&p, STEP_FORGET), 0);
@@ -342,6 +344,31 @@ static void test_evacuate_unreachable(void)
 	RUN_OK(&W, list, n, 3, 1, 0, &p);
 	CHECK_INT(p.moved_slots, 0);
 	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
+	plan_release(&p);
+}
+
+/* A fragmented move prints its first ranges and their count. */
+static void test_print_fragmented(void)
+{
+	int masters[16], list[MAXW], n;
+	struct plan p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	w_cluster(&W, 4, 0, masters);
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		W.owner[s] = masters[s % 4];
+	n = list_members(&W, list);
+	list[n++] = w_new(&W, "h1");
+	memset(&p, 0, sizeof(p));
+	RUN_OK(&W, list, n, 5, 0, 0, &p);
+	f = open_memstream(&buf, &len);
+	plan_print(&p, f, 0);
+	fclose(f);
+	CHECK(strstr(buf, ",... (819 ranges)") != NULL);
+	CHECK(strstr(buf, "summary: 3276 slots to move in 4 moves; 1 node joining, 0 leaving") != NULL);
+	free(buf);
 	plan_release(&p);
 }
 
@@ -683,6 +710,7 @@ int main(void)
 	test_evacuate_unreachable();
 	test_ranges_10_13();
 	test_converged_and_empty();
+	test_print_fragmented();
 	test_refusals();
 	test_refusals_fix();
 	test_hostkeys();
