@@ -152,7 +152,8 @@ struct plan_node {
 
 struct step {
 	enum step_kind kind;
-	int node, peer;             /* plan.nodes indices; peer -1 if unused */
+	int node, peer;             /* plan.nodes indices; peer -1 if unused
+				       (FORGET, WAIT), node -1 for WAIT */
 	struct slot_range *ranges;  /* MOVE: sorted, merged, non-empty */
 	int nranges;
 	int nslots;                 /* MOVE: slots in ranges; else 0 */

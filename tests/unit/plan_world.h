@@ -221,10 +221,14 @@ static PW_UNUSED int check_order(const struct world *w, const struct plan *p, co
 		}
 		if (s->kind == STEP_WAIT) {
 			FAIL_IF(last_kind == STEP_WAIT || k == 0, "step %d: misplaced wait", k);
+			FAIL_IF(s->node != -1 || s->peer != -1, "step %d: wait names nodes", k);
 			last_kind = STEP_WAIT;
 			continue;
 		}
 		FAIL_IF(r < rank, "step %d (kind %d) out of order", k, s->kind);
+		FAIL_IF(s->node < 0 || s->node >= p->nnodes, "step %d: no node", k);
+		FAIL_IF((s->kind == STEP_FORGET) != (s->peer < 0) || s->peer >= p->nnodes,
+			"step %d: peer %d", k, s->peer);
 		FAIL_IF((last_kind == STEP_MEET || last_kind == STEP_FAILOVER) && (int)s->kind != last_kind,
 			"step %d: no wait after kind %d", k, last_kind);
 		FAIL_IF(evac && (s->kind == STEP_MEET || s->kind == STEP_FORGET), "evacuate plan joins or forgets");
