@@ -51,7 +51,7 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 		timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
 		rc=$?
 		count "$t" "$log" $rc
-		echo "[$t] $(tail -n 1 "$log") ($(( $(date +%s) - start ))s)"
+		echo "[$t] $(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) ($(( $(date +%s) - start ))s)"
 		if [ $rc -ne 0 ]; then
 			[ $rc -eq 124 ] && echo "  timed out after ${TEST_TIMEOUT:-300}s"
 			sed 's/^/  | /' "$log" | tail -n 60
