@@ -237,10 +237,17 @@ static int validate_topo(struct plan_ctx *c)
 				       m->n.open[0].slot,
 				       m->n.open[0].kind == OPEN_MIGRATING ? "migrating" : "importing",
 				       member_name(c, i, a, sizeof(a)));
-		if (!m->reachable && c->u[i].held > 0)
+		if (!m->reachable && c->u[i].held > 0 && c->u[i].listed)
 			return err_set(c->e, ERR_REFUSED,
 				       "master '%s' owns %d slots but is unreachable; bring it back or "
 				       "let a replica take over, then run again",
+				       member_name(c, i, a, sizeof(a)), c->u[i].held);
+		if (!m->reachable && c->u[i].held > 0)
+			return err_set(c->e, ERR_REFUSED,
+				       "departing master '%s' owns %d slots but is unreachable, so they "
+				       "cannot move; start it again (nodes are evacuated with "
+				       "--evacuate-only before they are removed) or let a replica take "
+				       "over, then run again",
 				       member_name(c, i, a, sizeof(a)), c->u[i].held);
 	}
 	for (int i = 0; i < t->n && !c->in->evacuate_only; i++)

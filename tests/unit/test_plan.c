@@ -424,6 +424,14 @@ static void r_unreachable_master(struct world *w, int *list, int *n)
 	(void)n;
 	w->n[0].reachable = 0;
 }
+static void r_unreachable_departing(struct world *w, int *list, int *n)
+{
+	w->n[3].reachable = 0; /* master 3 and its replica leave */
+	*n = 0;
+	for (int i = 0; i < w->nn; i++)
+		if (i != 3 && w->n[i].of != 3)
+			list[(*n)++] = i;
+}
 static void r_unreachable_listed(struct world *w, int *list, int *n)
 {
 	(void)list;
@@ -466,6 +474,7 @@ static const struct refusal refusals[] = {
 	{ "too many nodes", 3, 1, 0, r_none, "use exactly 6; remove 2 nodes" },
 	{ "unreachable master", 4, 1, 0, r_unreachable_master, "owns 4096 slots but is unreachable" },
 	{ "unreachable master, evacuate", 4, 1, 1, r_unreachable_master, "unreachable" },
+	{ "unreachable departing master", 3, 1, 0, r_unreachable_departing, "departing master" },
 	{ "unreachable listed replica", 4, 1, 0, r_unreachable_listed, "cannot reach" },
 	{ "unreachable new node", 4, 1, 0, r_unreachable_new, "cannot reach" },
 	{ "uncovered slots", 4, 1, 0, r_uncovered, "slots 100-199 are not covered" },
