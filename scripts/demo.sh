@@ -90,7 +90,8 @@ expect_even() {
 	sed 's/^/      /' <<<"$counts"
 	[ "$n" -eq "$s" ] || die "expected $s masters owning slots, found $n"
 	[ -z "$bad" ] || die "uneven spread, expected $lo or $hi slots each: $bad"
-	say "${G}$s masters, each owning $lo or $hi slots${N}"
+	if [ $lo -eq $hi ]; then say "${G}$s masters, each owning $lo slots${N}"
+	else say "${G}$s masters, each owning $lo or $hi slots${N}"; fi
 }
 
 verify() {
