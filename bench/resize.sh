@@ -139,8 +139,8 @@ timed() {
 	sleep 0.5
 	t0=$(now)
 	rm -f "$WORK/detail"
-	"$@" >"$WORK/$name.log" 2>&1
-	T_RC=$?
+	"$@" 2>&1 | stamp >"$WORK/$name.log"
+	T_RC=${PIPESTATUS[0]}
 	T_SECS=$(elapsed "$t0")
 	T_LOAD=$(cut -d' ' -f1 /proc/loadavg) # other work on the machine skews times
 	sleep 0.5
@@ -154,6 +154,16 @@ timed() {
 		"$WORK"/rss.* 2>/dev/null)
 	rm -f "$WORK"/rss.*
 	[ "$T_RC" -eq 0 ] || { log "$name failed (exit $T_RC):"; tail -20 "$WORK/$name.log" >&2; }
+}
+
+# stamp: each line prefixed with the seconds since stamp started (where the
+# time goes); no process per line
+stamp() {
+	local l s=${EPOCHREALTIME/./} d
+	while IFS= read -r l; do
+		d=$((${EPOCHREALTIME/./} - s))
+		printf '%4d.%02d %s\n' $((d / 1000000)) $((d % 1000000 / 10000)) "$l"
+	done
 }
 
 # measured CMD...: a program run under /usr/bin/time -v, its report kept
