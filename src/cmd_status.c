@@ -209,6 +209,29 @@ out:
 	return rc;
 }
 
+/* Keys on the shards' masters, memory of every node; 0 if some unknown. */
+static int totals(const struct topo *t, const struct view_model *vm, long long *keys,
+		  long long *mem)
+{
+	int known = 1;
+
+	*keys = *mem = 0;
+	for (int k = 0; k < vm->ns; k++) {
+		const struct member *m = &t->m[vm->s[k].master];
+		if (m->keys >= 0)
+			*keys += m->keys;
+		else if (m->nslots > 0)
+			known = 0;
+	}
+	for (int i = 0; i < t->n; i++) {
+		if (t->m[i].used_memory >= 0)
+			*mem += t->m[i].used_memory;
+		else
+			known = 0;
+	}
+	return known;
+}
+
 static int count_reachable(const struct topo *t)
 {
 	int n = 0;
@@ -290,6 +313,13 @@ static void print_human(const struct topo *t, const struct view_model *vm)
 		print_member_row(m, '?', m->n.flags & NF_REPLICA ? "replica" : "node", -1,
 				 m->n.master[0] ? "(master not in the cluster)" : "", &w);
 	}
+	{
+		long long keys, mem;
+		char mb[32];
+		int known = totals(t, vm, &keys, &mem);
+		printf("total: %lld keys on the masters, %s used by all nodes%s\n", keys,
+		       human_bytes(mem, mb, sizeof(mb)), known ? "" : " (some nodes unknown)");
+	}
 	printf("\nslot map (%d cells of %d slots, '.' = a slot in the cell is uncovered):\n",
 	       MAP_CELLS, CLUSTER_SLOTS / MAP_CELLS);
 	for (int row = 0; row < MAP_CELLS / MAP_ROW; row++)
@@ -362,7 +392,13 @@ static void print_json(const struct topo *t, const struct view_model *vm)
 	       "\"agree\":%s,\"disagreement\":",
 	       t->n, count_reachable(t), vm->ns, vm->covered, t->agree ? "true" : "false");
 	json_str(stdout, t->agree ? NULL : t->disagreement);
-	printf(",\"conflicts\":%d,\"shards\":[", t->nconflicts);
+	{
+		long long keys, mem;
+		int known = totals(t, vm, &keys, &mem);
+		printf(",\"conflicts\":%d,\"keys\":%lld,\"used_memory\":%lld,\"totals_complete\":%s",
+		       t->nconflicts, keys, mem, known ? "true" : "false");
+	}
+	printf(",\"shards\":[");
 	for (int k = 0; k < vm->ns; k++) {
 		const struct shard *s = &vm->s[k];
 		printf("%s{\"letter\":\"%c\",\"slots\":%d,\"ranges\":[", k ? "," : "", s->letter,

@@ -46,6 +46,7 @@ t_eq B "${map:50:1}" "slot map: cell 50 (slot 6400) is B"
 t_eq A "${map:80:1}" "slot map: cell 80 (slot 10240) is A"
 t_eq C "${map:127:1}" "slot map: last cell is C"
 t_contains "$T_OUT" "legend: A=$H:$P B=$H:$((P + 1)) C=$H:$((P + 2))" "legend"
+t_contains "$T_OUT" "total: 300 keys on the masters, " "total keys"
 
 # --json: the same data
 t_run "$SHARDCTL" status "$S" --json
@@ -57,6 +58,7 @@ t_eq "7002 4999 4383" "$(printf '%s' "$T_OUT" | py 'print(*[s["slots"] for s in 
 t_eq "$(keys "$P") $(keys $((P + 1))) $(keys $((P + 2)))" \
 	"$(printf '%s' "$T_OUT" | py 'print(*[s["master"]["keys"] for s in d["shards"]])')" "--json: keys per master = DBSIZE"
 t_eq 300 "$(printf '%s' "$T_OUT" | py 'print(sum(s["master"]["keys"] for s in d["shards"]))')" "--json: 300 keys in all"
+t_eq "300 True" "$(printf '%s' "$T_OUT" | py 'print(d["keys"], d["totals_complete"])')" "--json: total keys"
 t_eq "1 1 1" "$(printf '%s' "$T_OUT" | py 'print(*[len(s["replicas"]) for s in d["shards"]])')" "--json: one replica each"
 t_eq "True" "$(printf '%s' "$T_OUT" | py 'print(all(r["replication_link_up"] for s in d["shards"] for r in s["replicas"]))')" "--json: replication links up"
 t_eq "pod.example" "$(printf '%s' "$T_OUT" | py 'print(d["shards"][0]["master"]["hostname"])')" "--json: hostname"
