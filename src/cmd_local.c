@@ -34,7 +34,7 @@ static const char usage_text[] =
 	"  -r, --replicas R          replicas per master (up: default 0; scale:\n"
 	"                            default unchanged)\n"
 	"  -p, --port P              first port (default 7000)\n"
-	"      --host H              address to listen on and announce\n"
+	"      --host H              IPv4 address to listen on and announce\n"
 	"                            (default 127.0.0.1)\n"
 	"      --redis-server PATH   the redis-server binary (default: from PATH)\n"
 	"      --wait MS             deadline of each wait (default 10000 for\n"

@@ -1,6 +1,7 @@
 /* local.c - see local.h */
 #include "local.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -313,6 +314,12 @@ int local_up(const struct local_opts *o, struct sc_err *e)
 	if (o->replicas < 0)
 		return err_set(e, ERR_REFUSED, "replicas per shard must be 0 or more, not %d", o->replicas);
 	snprintf(st.host, sizeof(st.host), "%s", o->host ? o->host : LOCAL_DEFAULT_HOST);
+	{
+		unsigned char buf[sizeof(struct in6_addr)];
+		/* it is also the announced address, which must be an IP */
+		if (inet_pton(AF_INET, st.host, buf) != 1)
+			return err_set(e, ERR_REFUSED, "--host must be an IPv4 address, not '%s'", st.host);
+	}
 	st.port = o->port ? o->port : LOCAL_DEFAULT_PORT;
 	st.shards = o->shards;
 	st.replicas = o->replicas;

@@ -65,6 +65,9 @@ t_run "$SHARDCTL" local up --dir "$T_DIR/other" --shards 3 --port $((base - 1000
 t_eq 2 "$T_RC" "up on a busy bus port: exit status 2"
 t_contains "$T_ERR" "port $((base + 2)) on $H is busy (the cluster bus port of node 1 of 3, port $((base - 10000 + 2)))" \
 	"up on a busy bus port: message"
+t_run "$SHARDCTL" local up --dir "$T_DIR/other" --shards 3 --host localhost
+t_eq 2 "$T_RC" "up with a host name: exit status 2"
+t_contains "$T_ERR" "--host must be an IPv4 address, not 'localhost'" "up with a host name: message"
 t_run "$SHARDCTL" local up --dir "$T_DIR/other" --shards 2
 t_eq 2 "$T_RC" "up with 2 shards: exit status 2"
 t_contains "$T_ERR" "too few shards: 2" "up with 2 shards: message"
