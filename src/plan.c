@@ -639,7 +639,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 		goto out;
 	if (!in->evacuate_only && in->nwant < need) {
 		err_set(e, ERR_REFUSED,
-			"--nodes lists %d nodes but %d shards with %d replicas each need %lld; add nodes "
+			"--nodes lists %d nodes but --shards %d --replicas %d need %lld; add nodes "
 			"or lower --shards or --replicas", in->nwant, in->shards, in->replicas, need);
 		goto out;
 	}
@@ -648,7 +648,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 	 * must hold exactly S*(1+R) nodes */
 	if (!in->evacuate_only && in->nwant > need) {
 		err_set(e, ERR_REFUSED,
-			"--nodes lists %d nodes but %d shards with %d replicas each use exactly %lld; "
+			"--nodes lists %d nodes but --shards %d --replicas %d use exactly %lld; "
 			"remove %lld nodes from --nodes or raise --shards or --replicas", in->nwant,
 			in->shards, in->replicas, need, in->nwant - need);
 		goto out;
