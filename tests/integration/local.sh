@@ -92,10 +92,12 @@ t_run "$SHARDCTL" local down --dir "$D"
 t_eq 0 "$T_RC" "a second down is harmless"
 t_contains "$T_OUT" "stopped 0 node processes" "a second down stops nothing"
 
-# the same DIR comes up again, fresh
-t_run "$SHARDCTL" local up --dir "$D" --shards 3 --port "$base" --host $H
+# the same DIR comes up again, fresh, on the default host 127.0.0.1
+t_run "$SHARDCTL" local up --dir "$D" --shards 3 --port "$base"
 t_eq 0 "$T_RC" "up again in the same DIR after down ($T_ERR)"
-t_contains "$(redis-cli -h $H -p "$base" cluster info)" "cluster_known_nodes:3" "the new cluster has 3 nodes, not the old 8"
+t_contains "$(redis-cli -h 127.0.0.1 -p "$base" cluster info)" "cluster_known_nodes:3" "the new cluster has 3 nodes, not the old 8"
+t_run "$SHARDCTL" check 127.0.0.1:"$base" --shards 3 --replicas 0
+t_eq 0 "$T_RC" "the default host: shardctl check healthy ($T_ERR)"
 t_eq "" "$(ls -d "$D"/node-$((base + 3)) 2>/dev/null)" "folders of departed nodes were removed"
 t_run "$SHARDCTL" local down --dir "$D"
 t_eq 0 "$T_RC" "down again"
