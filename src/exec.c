@@ -22,6 +22,8 @@ struct xmember {
 	struct addr addr;
 	int master;
 	char master_of[NODE_ID_LEN + 1]; /* its master's id, "" for a master */
+	char ip[64];       /* cluster bus address, for CLUSTER MEET */
+	int cport;
 	int role_unknown;  /* emptied by a move: Redis may have turned it (and
 			      its replicas) into a replica of whoever took its
 			      last slot (cluster-allow-replica-migration) */
@@ -95,6 +97,16 @@ static int member_add(struct exec *x, const char *id, const struct addr *a, int 
 	return 0;
 }
 
+static void member_bus(struct exec *x, const char *id, const char *ip, int cport)
+{
+	int k = member_find(x, id);
+
+	if (k >= 0) {
+		snprintf(x->m[k].ip, sizeof(x->m[k].ip), "%s", ip);
+		x->m[k].cport = cport;
+	}
+}
+
 /* Members from the topo; a plan node's address (the LIST address) wins
  * over the topo's ip for the same id. */
 static int members_init(struct exec *x, struct sc_err *e)
@@ -111,6 +123,7 @@ static int members_init(struct exec *x, struct sc_err *e)
 		if (member_add(x, n->id, &a, (n->flags & NF_MASTER) != 0,
 			       (n->flags & NF_REPLICA) ? n->master : "") < 0)
 			return err_set(e, ERR_FAIL, "out of memory");
+		member_bus(x, n->id, n->ip, n->cport > 0 ? n->cport : n->port + 10000);
 	}
 	for (int i = 0; i < x->p->nnodes; i++) {
 		int k = member_find(x, x->p->nodes[i].id);
@@ -166,6 +179,82 @@ static int node_id_read(struct conn *c, char *id, struct sc_err *e)
 	return rc;
 }
 
+/* The cluster bus port a node announces (from its own CLUSTER NODES
+ * "myself" line), or port + 10000. */
+static int bus_port(struct conn *c, int port)
+{
+	redisReply *r = conn_command(c, "CLUSTER NODES");
+	const char *line, *at;
+	int cport = port + 10000;
+
+	if (r && r->type == REDIS_REPLY_STRING) {
+		for (line = r->str; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+			const char *end = strchr(line, '\n'), *me = strstr(line, "myself");
+			if (!me || (end && me > end))
+				continue;
+			at = strchr(line, '@');
+			if (at && (!end || at < end) && atoi(at + 1) > 0)
+				cport = atoi(at + 1);
+			break;
+		}
+	}
+	if (r)
+		freeReplyObject(r);
+	return cport;
+}
+
+/* Gossip carries a node's role and slots only in that node's own messages,
+ * which reach each peer every node_timeout/2 at worst (7.5 s by default).
+ * A CLUSTER MEET sent by the node to a peer it already knows makes it send
+ * one at once (the transient handshake entry is dropped when the peer
+ * answers), so after a join, a REPLICATE or a FAILOVER the node "announces"
+ * itself to every member: the waits that follow take a round trip instead
+ * of a gossip period.  Best effort: errors are ignored, the wait decides. */
+static void announce(struct exec *x, const char *id)
+{
+	int k = member_find(x, id);
+	struct sc_err ce;
+	struct conn *c = k >= 0 ? conn_open(&x->m[k].addr, x->o->conn, &ce) : NULL;
+	redisReply *r;
+	int sent = 0;
+
+	for (int i = 0; c && i < x->n; i++) {
+		if (i == k || x->m[i].gone || !x->m[i].ip[0])
+			continue;
+		conn_append(c, "CLUSTER MEET %s %d %d", x->m[i].ip, x->m[i].addr.port, x->m[i].cport);
+		sent++;
+	}
+	for (int i = 0; c && i < sent; i++)
+		if ((r = conn_read(c)))
+			freeReplyObject(r);
+	conn_free(c);
+}
+
+/* Every member meets the new node too (best effort): it is known to all
+ * at once instead of after gossip has carried it around. */
+static void meet_fanout(struct exec *x, const struct plan_node *n, const char *ip, int cport)
+{
+	struct conn **cs = calloc((size_t)x->n + 1, sizeof(*cs));
+	redisReply *r;
+
+	for (int i = 0; cs && i < x->n; i++) {
+		struct sc_err ce;
+		if (x->m[i].gone || !strcmp(x->m[i].id, n->id))
+			continue;
+		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
+			conn_append(cs[i], "CLUSTER MEET %s %d %d", ip, n->addr.port, cport);
+	}
+	for (int i = 0; cs && i < x->n; i++)
+		if (cs[i])
+			conn_flush(cs[i]);
+	for (int i = 0; cs && i < x->n; i++) {
+		if (cs[i] && (r = conn_read(cs[i])))
+			freeReplyObject(r);
+		conn_free(cs[i]);
+	}
+	free(cs);
+}
+
 static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 {
 	struct plan_node *n = &x->p->nodes[s->node], *peer = &x->p->nodes[s->peer];
@@ -187,10 +276,16 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 		goto out;
 	if (!n->id[0] && node_id_read(c, n->id, e) < 0)
 		goto out;
+	if (resolve_ip(n->addr.host, ip, sizeof(ip), e) < 0)
+		goto out;
+	cport = bus_port(c, n->addr.port);
+	meet_fanout(x, n, ip, cport);
 	if (member_add(x, n->id, &n->addr, 1, "") < 0) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
+	member_bus(x, n->id, ip, cport);
+	announce(x, n->id);
 	rc = 0;
 out:
 	conn_free(c);
@@ -289,6 +384,7 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 			snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", nid);
 		}
 	}
+	announce(x, nid);
 	rc = 0;
 out:
 	conn_free(c);
@@ -330,6 +426,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 		x->m[k].role_unknown = 0;
 		snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", master);
 	}
+	announce(x, x->p->nodes[s->node].id);
 	rc = 0;
 out:
 	if (r)
@@ -482,6 +579,42 @@ out:
 	return rc;
 }
 
+static int joined_here(const struct plan *p, int node)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].kind == STEP_MEET && p->steps[i].node == node)
+			return 1;
+	return 0;
+}
+
+/* A REPLICATE whose replica and master both join in this plan runs right
+ * after the agreement wait that follows the joins, before any MOVE:
+ * attaching a replica to an empty master costs nothing, while attaching it
+ * after the moves costs a full sync of everything moved (and a wait for it).
+ * Everything else keeps the planner's order. */
+static void hoist_replicates(struct plan *p)
+{
+	int wait = -1, move = -1;
+
+	for (int i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].kind == STEP_MEET)
+			wait = -2;
+		else if (p->steps[i].kind == STEP_WAIT && wait == -2)
+			wait = i;
+		else if (p->steps[i].kind == STEP_MOVE && move < 0)
+			move = i;
+	}
+	if (wait < 0 || move < 0 || move < wait)
+		return;
+	for (int i = move + 1, at = wait + 1; i < p->nsteps; i++) {
+		struct step st = p->steps[i];
+		if (st.kind != STEP_REPLICATE || !joined_here(p, st.node) || !joined_here(p, st.peer))
+			continue;
+		memmove(&p->steps[at + 1], &p->steps[at], sizeof(st) * (size_t)(i - at));
+		p->steps[at++] = st;
+	}
+}
+
 int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 {
 	struct exec x;
@@ -493,6 +626,7 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
 	if (members_init(&x, e) < 0)
 		goto out;
+	hoist_replicates(p);
 	while (i < p->nsteps) {
 		const struct step *s = &p->steps[i];
 		switch (s->kind) {
