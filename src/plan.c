@@ -117,6 +117,10 @@ static const char *member_name(const struct plan_ctx *c, int i, char *buf, int l
 	if (c->u[i].want >= 0)
 		return addr_format(&c->in->want[c->u[i].want].addr, buf, len);
 	topo_addr(&c->t->m[i], &a);
+	if (!a.host[0]) { /* noaddr: the id is all there is */
+		snprintf(buf, (size_t)len, "%.8s (no address)", c->t->m[i].n.id);
+		return buf;
+	}
 	return addr_format(&a, buf, len);
 }
 

@@ -179,11 +179,90 @@ static void test_large(void)
 	RUN_OK(&W, list, 1000, 4, 249, 0, NULL); /* 596 masters emptied */
 }
 
+/* Damaged input (random flags, masters, owners, list entries): plan_build
+ * refuses or returns a plan whose indices are all in range; never a crash
+ * (ASan/UBSan builds run this too). */
+static void test_garbage(int cases)
+{
+	int refused = 0, planned = 0, bad = 0;
+
+	for (int c = 0; c < cases; c++) {
+		struct topo t;
+		struct want_node want[24];
+		struct plan_input in;
+		struct plan p;
+		struct sc_err e;
+		int n = 1 + (int)(rnd() % 12), nw = (int)(rnd() % 24);
+
+		rnd_state = 5000u + (unsigned)c;
+		memset(&t, 0, sizeof(t));
+		t.m = calloc((size_t)n, sizeof(*t.m));
+		t.n = n;
+		for (int i = 0; i < n; i++) {
+			struct member *m = &t.m[i];
+			snprintf(m->n.id, sizeof(m->n.id), "%040u", rnd() % 16);
+			snprintf(m->n.ip, sizeof(m->n.ip), "%s", rnd() % 8 ? "127.0.0.1" : "");
+			m->n.port = 7000 + (int)(rnd() % 20);
+			m->n.flags = rnd() & 0xff;
+			m->master = (int)(rnd() % (unsigned)(n + 2)) - 1;
+			m->reachable = rnd() % 4 != 0;
+			m->repl_link_up = (int)(rnd() % 3) - 1;
+		}
+		for (int s = 0; s < CLUSTER_SLOTS; s++)
+			t.owner[s] = rnd() % 50 ? (s ? t.owner[s - 1] : 0)
+						: (int)(rnd() % (unsigned)n) - (rnd() % 200 == 0);
+		t.nconflicts = rnd() % 50 == 0;
+		for (int k = 0; k < nw; k++) {
+			memset(&want[k], 0, sizeof(want[k]));
+			snprintf(want[k].addr.host, sizeof(want[k].addr.host), "127.0.0.1");
+			want[k].addr.port = 7000 + (int)(rnd() % 30);
+			snprintf(want[k].hostkey, sizeof(want[k].hostkey), "h%u", rnd() % 3);
+			want[k].member = k < n && rnd() % 5 ? k
+					 : rnd() % 8 ? -1 : (int)(rnd() % (unsigned)(n + 4)) - 3;
+			want[k].reachable = rnd() % 30 != 0;
+			want[k].empty = rnd() % 30 != 0;
+		}
+		memset(&in, 0, sizeof(in));
+		in.t = &t;
+		in.want = want;
+		in.nwant = nw;
+		in.shards = 2 + (int)(rnd() % 5);
+		in.replicas = (int)(rnd() % 3) - (rnd() % 10 == 0);
+		in.evacuate_only = rnd() % 3 == 0;
+		for (int i = 0; i < n; i++)
+			if (rnd() % 3)
+				t.m[i].reachable = 1;
+		if (rnd() % 2) /* often a list of exactly S*(1+R) */
+			nw = in.shards * (1 + (in.replicas > 0 ? in.replicas : 0)) < 24 ?
+				in.shards * (1 + (in.replicas > 0 ? in.replicas : 0)) : nw;
+		in.nwant = nw;
+		if (plan_build(&p, &in, &e) < 0) {
+			if (refused < 3 || getenv("PLAN_GARBAGE_VERBOSE"))
+				printf("  refused: %s\n", e.msg);
+			refused++;
+		} else {
+			planned++;
+			for (int k = 0; k < p.nsteps; k++) {
+				const struct step *st = &p.steps[k];
+				if ((st->kind != STEP_WAIT && (st->node < 0 || st->node >= p.nnodes)) ||
+				    st->peer >= p.nnodes || st->nslots < 0)
+					bad++;
+			}
+			print_both(&p);
+			plan_release(&p);
+		}
+		free(t.m);
+	}
+	printf("damaged input: %d cases, %d refused, %d planned, %d bad\n", cases, refused, planned, bad);
+	CHECK_INT(bad, 0);
+}
+
 int main(int argc, char **argv)
 {
 	int cases = argc > 1 ? atoi(argv[1]) : 2000;
 
 	test_generated(cases);
+	test_garbage(cases);
 	test_large();
 	return UNIT_DONE("plan_gen");
 }
