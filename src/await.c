@@ -9,6 +9,7 @@
 
 #define AWAIT_POLL_MS 100
 #define AWAIT_LOG_MS 2000
+#define AWAIT_PUSH_MS 500 /* at most one round of role MEETs per interval */
 
 long long await_now_ms(void)
 {
@@ -106,18 +107,44 @@ static int settled(const struct await_req *r, const struct topo *t, char *why, i
 	return 1;
 }
 
-/* Every member's own view shows the expected roles. */
-static int roles_settled(const struct await_req *r, const struct topo *t, char *why, int len)
+/* Have member `from` send member `to` a CLUSTER MEET: `to` already knows
+ * it, so membership does not change, but the MEET's header carries `from`'s
+ * current role and master, which `to` takes at once (gossip about third
+ * nodes carries no roles; `from` itself pings `to` only every
+ * cluster-node-timeout/2 or so).  Best effort: failures are ignored. */
+static void nudge(const struct await_req *r, const struct member *from, const struct member *to)
+{
+	struct addr a;
+	struct conn *c;
+	struct sc_err e;
+	redisReply *rep;
+
+	if (!from->reachable || !from->n.ip[0] || !to->n.ip[0] || to->n.cport <= 0)
+		return;
+	snprintf(a.host, sizeof(a.host), "%s", from->n.ip);
+	a.port = from->n.port;
+	if (!(c = conn_open(&a, r->conn, &e)))
+		return;
+	rep = conn_command(c, "CLUSTER MEET %s %d %d", to->n.ip, to->n.port, to->n.cport);
+	if (rep)
+		freeReplyObject(rep);
+	conn_free(c);
+}
+
+/* Every member's own view shows the expected roles.  With `push`, each
+ * member that does not yet see a node's role is sent that node's MEET. */
+static int roles_settled(const struct await_req *r, const struct topo *t, int push, char *why, int len)
 {
 	char name[300];
 	int ok = 1;
 
-	for (int i = 0; i < t->n && ok; i++) {
+	for (int i = 0; i < t->n && (ok || push); i++) {
 		struct addr a;
 		struct conn *c;
 		struct view v = { 0 };
 		redisReply *rep = NULL;
 		struct sc_err e;
+		int readable = 1;
 
 		if (!t->m[i].reachable)
 			continue; /* tolerated (settled() checked the others) */
@@ -127,21 +154,26 @@ static int roles_settled(const struct await_req *r, const struct topo *t, char *
 		c = conn_open(&a, r->conn, &e);
 		rep = c ? conn_command(c, "CLUSTER NODES") : NULL;
 		if (!rep || rep->type != REDIS_REPLY_STRING || view_parse(&v, rep->str, &e) < 0) {
-			snprintf(why, (size_t)len, "cannot read the view of '%s'", name);
-			ok = 0;
+			if (ok)
+				snprintf(why, (size_t)len, "cannot read the view of '%s'", name);
+			ok = readable = 0;
 		}
-		for (int k = 0; ok && k < r->nids; k++) {
+		for (int k = 0; readable && k < r->nids; k++) {
 			const struct node_entry *ne = NULL;
+			int who;
 			for (int j = 0; j < v.n; j++)
 				if (!strcmp(v.e[j].id, r->ids[k]))
 					ne = &v.e[j];
-			if (!ne || strcmp(ne->master, r->masters[k]) != 0 ||
-			    (r->masters[k][0] && !(ne->flags & NF_REPLICA))) {
+			if (ne && !strcmp(ne->master, r->masters[k]) &&
+			    (!r->masters[k][0] || (ne->flags & NF_REPLICA)))
+				continue;
+			if (ok)
 				snprintf(why, (size_t)len, "'%s' does not see node %.8s as %s%.8s yet", name,
 					 r->ids[k], r->masters[k][0] ? "a replica of " : "a master",
 					 r->masters[k]);
-				ok = 0;
-			}
+			ok = 0;
+			if (push && ne && (who = topo_find_id(t, r->ids[k])) >= 0 && who != i)
+				nudge(r, &t->m[who], &t->m[i]);
 		}
 		view_release(&v);
 		if (rep)
@@ -153,7 +185,7 @@ static int roles_settled(const struct await_req *r, const struct topo *t, char *
 
 int await_agreement(const struct await_req *r, struct sc_err *e)
 {
-	long long start = await_now_ms(), next_log = start + AWAIT_LOG_MS;
+	long long start = await_now_ms(), next_log = start + AWAIT_LOG_MS, next_push = start;
 	long long deadline = start + (r->wait_ms > 0 ? r->wait_ms : 60000);
 	const char *what = r->what ? r->what : "the cluster";
 	char why[400] = "nothing read yet";
@@ -167,8 +199,11 @@ int await_agreement(const struct await_req *r, struct sc_err *e)
 
 		if (survey_read(&t, r->seeds, r->nseeds, r->conn, 1, &last) == 0) {
 			read_once = 1;
+			int push = await_now_ms() >= next_push;
 			done = settled(r, &t, why, sizeof(why)) &&
-			       (!r->masters || roles_settled(r, &t, why, sizeof(why)));
+			       (!r->masters || roles_settled(r, &t, push, why, sizeof(why)));
+			if (push)
+				next_push = await_now_ms() + AWAIT_PUSH_MS;
 		} else {
 			snprintf(why, sizeof(why), "%s", last.msg);
 		}

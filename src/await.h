@@ -19,8 +19,14 @@
  * Why: migrating to a node right after it joined fails with CLUSTERDOWN, and
  * CLUSTER REPLICATE right after a MEET fails with "Unknown node" until gossip
  * has spread; callers wait for this state before the next step instead of
- * sleeping.  Polls every 100 ms; reads nothing but CLUSTER NODES / INFO and
- * changes nothing.
+ * sleeping.  Polls every 100 ms, reading CLUSTER NODES / INFO.
+ *
+ * One write, to hurry roles along (only with `masters`): a node learns a
+ * peer's role only from that peer's own messages, which come every
+ * cluster-node-timeout/2 or so; so when a member does not see ids[i]'s role
+ * yet, ids[i] is made to send it a CLUSTER MEET (at most every 500 ms).  The
+ * member already knows ids[i], so membership does not change; the MEET's
+ * header carries the role, which the member takes at once.
  */
 #ifndef SHARDCTL_AWAIT_H
 #define SHARDCTL_AWAIT_H
