@@ -178,11 +178,17 @@ struct plan {
 int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e);
 void plan_release(struct plan *p);
 
-/* Human (one line per step with addresses and condensed slot ranges, then a
- * summary: slots to move, nodes joining and leaving) or JSON (one object:
- * {"no_cluster","moved_slots","steps":[{"kind","node","node_id","peer",
- * "peer_id","slots","ranges":[[first,last],...],"round"}],"joining":[...],
- * "leaving":[...]}; absent peers are null). */
+/* Human (one line per step with addresses and merged slot ranges, the
+ * first 16 ranges of a move and their count; then a summary: slots to move,
+ * moves, nodes joining and leaving, failovers, resets, replicas attached) or
+ * JSON, one object on one line:
+ *   {"no_cluster":bool,"shards":S,"replicas":R,"moved_slots":N,
+ *    "steps":[{"kind":"meet|wait|move|failover|replicate|forget",
+ *              "node":"host:port","node_id":"..."|null,
+ *              "peer":"host:port"|null,"peer_id":"..."|null,
+ *              MOVE only: "slots":N,"round":r,"ranges":[[first,last],...]}],
+ *    "joining":["host:port",...],"leaving":["host:port",...]}
+ * (WAIT has node and peer null; a reset replica is in neither list). */
 void plan_print(const struct plan *p, FILE *f, int json);
 
 #endif
