@@ -13,39 +13,42 @@ csv=$dir/resize.csv
 	awk -F, '
 	NR == 1 { next }
 	{
-		k = $2 SUBSEP $3
-		if (!($2 in seen)) { seen[$2] = 1; moves[++nm] = $2 }
+		if (!($1 in seenk)) { seenk[$1] = 1; ks[++nk] = $1 }
+		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; moves[$1, ++nm[$1]] = $2 }
 		o = $3 == "shardctl" ? 1 : $3 == "redis-cli" ? 2 : $3 == "redis-cli-p100" ? 3 : 4
-		row[$2, o] = $0
-		if (o > n[$2]) n[$2] = o
-		if ($3 == "shardctl") base[$2] = $4
-		keys = $1
+		row[$1, $2, o] = $0
+		if ($3 == "shardctl") base[$1, $2] = $4
 	}
 	function ms(us) { return us == "" ? "-" : sprintf("%.2f ms", us / 1000) }
 	function rss(kb) { return kb == "-" || kb == "" || kb == 0 ? "-" : sprintf("%.1f MB", kb / 1024) }
 	END {
-		printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s %5s  %s\n", "move", "tool", "time", "ratio", \
-			"client errors", "p50", "p99", "max", "lost", "peak RSS", "load", "note"
-		for (m = 1; m <= nm; m++) {
-			mv = moves[m]
-			for (i = 1; i <= n[mv]; i++) {
-				if (!((mv, i) in row)) continue
-				split(row[mv, i], f, ",")
-				t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
-				r = (f[4] == "failed" || base[mv] == "" || base[mv] == "failed" || base[mv] == 0) ? "-" : \
-					sprintf("%.1fx", f[4] / base[mv])
-				note = f[12]
-				if (match(note, /rebalance alone [0-9.]+/) && base[mv] != "failed" && base[mv] + 0 > 0) {
-					split(substr(note, RSTART, RLENGTH), w, " ")
-					note = sprintf("rebalance alone %.2f s (%.1fx)", w[3], w[3] / base[mv])
+		for (kk = 1; kk <= nk; kk++) {
+			k = ks[kk]
+			printf "%s keys\n", k
+			printf "%-6s %-16s %10s %7s %7s %9s %9s %9s %5s %9s %6s  %s\n", "move", "tool", "time", \
+				"ratio", "errors", "p50", "p99", "max", "lost", "peak RSS", "load", "note"
+			for (m = 1; m <= nm[k]; m++) {
+				mv = moves[k, m]
+				b = base[k, mv]
+				for (i = 1; i <= 4; i++) {
+					if (!((k, mv, i) in row)) continue
+					split(row[k, mv, i], f, ",")
+					t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
+					r = (f[4] == "failed" || b == "" || b == "failed" || b + 0 == 0) ? "-" : \
+						sprintf("%.1fx", f[4] / b)
+					note = f[12]
+					if (match(note, /rebalance alone [0-9.]+/) && b != "failed" && b + 0 > 0) {
+						split(substr(note, RSTART, RLENGTH), w, " ")
+						note = sprintf("rebalance alone %.2f s (%.1fx)", w[3], w[3] / b)
+					}
+					printf "%-6s %-16s %10s %7s %7s %9s %9s %9s %5s %9s %6s  %s\n", mv, f[3], t, r, \
+						f[5], ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11], note
 				}
-				printf "%-6s %-16s %10s %9s %13s %10s %10s %10s %6s %10s %5s  %s\n", mv, f[3], t, r, f[5], \
-					ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11], note
 			}
+			print ""
 		}
-		print ""
 		print "ratio: time of the tool / time of shardctl for the same move (higher: shardctl faster)"
-		print "client errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
+		print "errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
 		print "lost: keys missing or changed when every key was verified after the move"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only)"
 		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node; note: rebalance alone)"
