@@ -521,6 +521,7 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 		if (x->m[i].gone)
 			continue;
 		nodes[nn].addr = x->m[i].addr;
+		snprintf(nodes[nn].ip, sizeof(nodes[nn].ip), "%s", x->m[i].ip);
 		memcpy(nodes[nn].id, x->m[i].id, NODE_ID_LEN + 1);
 		nodes[nn].master = x->m[i].master;
 		map[i] = nn++;

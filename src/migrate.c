@@ -424,7 +424,7 @@ static int send_migrate(struct migrate *m, int mi, int si)
 	snprintf(port, sizeof(port), "%d", m->nodes[v->dst].addr.port);
 	snprintf(tmo, sizeof(tmo), "%d", m->o.migrate_timeout_ms);
 	argv[argc++] = "MIGRATE";
-	argv[argc++] = m->nodes[v->dst].addr.host;
+	argv[argc++] = m->nodes[v->dst].ip[0] ? m->nodes[v->dst].ip : m->nodes[v->dst].addr.host;
 	argv[argc++] = port;
 	argv[argc++] = "";
 	argv[argc++] = "0";

@@ -33,8 +33,11 @@
 #include "topo.h"
 
 struct migrate_node {
-	struct addr addr;          /* where shardctl connects, and the address
-				      given to MIGRATE (the source must reach it) */
+	struct addr addr;          /* where shardctl connects */
+	char ip[64];               /* the host given to MIGRATE, as the cluster
+				      announces it (the source must reach it,
+				      and may not resolve names shardctl
+				      resolves); "": addr.host */
 	char id[NODE_ID_LEN + 1];  /* node id (required) */
 	int master;                /* 1: told SETSLOT NODE after every slot */
 };

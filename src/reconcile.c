@@ -155,6 +155,7 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 	for (int i = 0; i < t->n; i++) {
 		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0;
 		memcpy(nodes[i].id, t->m[i].n.id, NODE_ID_LEN + 1);
+		snprintf(nodes[i].ip, sizeof(nodes[i].ip), "%s", t->m[i].n.ip);
 		if (member_addr(x, i, &nodes[i].addr) < 0)
 			nodes[i].master = 0;
 	}
