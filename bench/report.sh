@@ -17,7 +17,13 @@ csv=$dir/resize.csv
 		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; moves[$1, ++nm[$1]] = $2 }
 		o = $3 == "shardctl" ? 1 : $3 == "redis-cli" ? 2 : $3 == "redis-cli-p100" ? 3 : 4
 		row[$1, $2, o] = $0
-		if ($3 == "shardctl") base[$1, $2] = $4
+		if ($3 == "shardctl") {
+			base[$1, $2] = $4
+			if (match($12, /moves alone [0-9.]+/)) {
+				split(substr($12, RSTART, RLENGTH), w, " ")
+				bmove[$1, $2] = w[3]
+			}
+		}
 	}
 	function ms(us) { return us == "" ? "-" : sprintf("%.2f ms", us / 1000) }
 	function rss(kb) { return kb == "-" || kb == "" || kb == 0 ? "-" : sprintf("%.1f MB", kb / 1024) }
@@ -37,9 +43,10 @@ csv=$dir/resize.csv
 					r = (f[4] == "failed" || b == "" || b == "failed" || b + 0 == 0) ? "-" : \
 						sprintf("%.1fx", f[4] / b)
 					note = f[12]
-					if (match(note, /rebalance alone [0-9.]+/) && b != "failed" && b + 0 > 0) {
+					bm = bmove[k, mv]
+					if (match(note, /rebalance alone [0-9.]+/) && bm + 0 > 0) {
 						split(substr(note, RSTART, RLENGTH), w, " ")
-						note = sprintf("rebalance alone %.2f s (%.1fx)", w[3], w[3] / b)
+						note = sprintf("rebalance alone %.2f s (%.1fx shardctl'"'"'s moves alone)", w[3], w[3] / bm)
 					}
 					printf "%-6s %-16s %10s %7s %7s %9s %9s %9s %5s %9s %6s  %s\n", mv, f[3], t, r, \
 						f[5], ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11], note
@@ -51,7 +58,8 @@ csv=$dir/resize.csv
 		print "errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
 		print "lost: keys missing or changed when every key was verified after the move"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only)"
-		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node; note: rebalance alone)"
+		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node)"
+		print "note: the slot moves alone (redis-cli: its rebalance command; shardctl: its \"moved ... in X s\" line)"
 		print "load: 1-minute load average of the machine when the move ended (2 cores; other work skews times)"
 		print "peak RSS: /usr/bin/time -v, largest process of the tool (redis-cli: largest of its invocations)"
 	}' "$csv"
@@ -60,12 +68,13 @@ csv=$dir/resize.csv
 scale=$dir/scale.csv
 if [ -f "$scale" ] && [ "$(wc -l <"$scale")" -gt 1 ] && command -v gnuplot >/dev/null; then
 	for t in shardctl redis-cli redis-cli-p100 floor; do
-		awk -F, -v t="$t" 'NR > 1 && $2 == t && $3 != "failed" { print $1, $3 }' "$scale" | sort -n >"$dir/.scale-$t.dat"
+		awk -F, -v t="$t" 'NR > 1 && $2 == t && $3 != "failed" { print $1, $3, ($4 == "" ? "NaN" : $4) }' "$scale" |
+			sort -n >"$dir/.scale-$t.dat"
 	done
 	gnuplot <<GP
-set terminal pngcairo size 900,600 font "sans,11" noenhanced
+set terminal pngcairo size 1300,560 font "sans,10" noenhanced
 set output "$dir/scale.png"
-set title "4 -> 5 shards (x1 replica), 100-byte keys: time of the move"
+set multiplot layout 1,2 title "4 -> 5 shards (x1 replica), 100-byte keys, sc-load run at the same time"
 set xlabel "keys in the cluster"
 set ylabel "seconds (log)"
 set logscale xy
@@ -73,10 +82,18 @@ set format x "%.0s%c"
 set grid
 set key top left
 set xrange [70000:4000000]
+set yrange [0.05:200]
+set title "the whole operation (joins, waits, moves, replica)"
 plot "$dir/.scale-redis-cli.dat" using 1:2 with linespoints lw 2 pt 7 title "redis-cli --cluster rebalance (defaults)", \
-     "$dir/.scale-redis-cli-p100.dat" using 1:2 with linespoints lw 2 pt 5 title "redis-cli --cluster rebalance --cluster-pipeline 100", \
+     "$dir/.scale-redis-cli-p100.dat" using 1:2 with linespoints lw 2 pt 5 title "redis-cli ... --cluster-pipeline 100", \
      "$dir/.scale-shardctl.dat" using 1:2 with linespoints lw 2 pt 9 title "shardctl reconcile", \
-     "$dir/.scale-floor.dat" using 1:2 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy of the moved keys"
+     "$dir/.scale-floor.dat" using 1:2 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy"
+set title "the slot moves alone (redis-cli: rebalance; shardctl: its moves)"
+plot "$dir/.scale-redis-cli.dat" using 1:3 with linespoints lw 2 pt 7 title "redis-cli --cluster rebalance (defaults)", \
+     "$dir/.scale-redis-cli-p100.dat" using 1:3 with linespoints lw 2 pt 5 title "redis-cli ... --cluster-pipeline 100", \
+     "$dir/.scale-shardctl.dat" using 1:3 with linespoints lw 2 pt 9 title "shardctl reconcile", \
+     "$dir/.scale-floor.dat" using 1:3 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy"
+unset multiplot
 GP
 	rm -f "$dir"/.scale-*.dat
 	echo "plot: $dir/scale.png"

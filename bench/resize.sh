@@ -154,6 +154,10 @@ timed() {
 		"$WORK"/rss.* 2>/dev/null)
 	rm -f "$WORK"/rss.*
 	[ "$T_RC" -eq 0 ] || { log "$name failed (exit $T_RC):"; tail -20 "$WORK/$name.log" >&2; }
+	if [ -z "$T_DETAIL" ] && [ "${name%%-*}" = shardctl ]; then
+		T_DETAIL=$(move_only "$name")
+		T_DETAIL=${T_DETAIL:+moves alone $T_DETAIL s}
+	fi
 }
 
 # stamp: each line prefixed with the seconds since stamp started (where the
@@ -230,6 +234,16 @@ fill() {
 	log "$out"
 }
 
+# move_only NAME: seconds spent moving slots alone, from the last timed
+# command: redis-cli's rebalance; shardctl's own "moved ... in X s" line
+move_only() {
+	if [ -n "$T_DETAIL" ] && [ "${T_DETAIL#rebalance}" != "$T_DETAIL" ]; then
+		awk '{ print $3 }' <<<"$T_DETAIL"
+	else
+		sed -nE 's/.*moved [0-9]+\/[0-9]+ slots, [0-9]+ keys in ([0-9.]+) s.*/\1/p' "$WORK/$1.log" | tail -1
+	fi
+}
+
 jnum() { sed -E "s/.*\"$1\":([0-9]+).*/\\1/" <<<"$2"; }
 
 # record MOVE TOOL LOST: appends a row to the results
@@ -249,7 +263,7 @@ record() {
 CSV=$OUT/resize.csv
 echo "keys,move,tool,seconds,client_errors,p50_us,p99_us,max_us,lost,peak_rss_kb,loadavg,detail" >"$CSV"
 SCALE_CSV=$OUT/scale.csv
-echo "keys,tool,seconds" >"$SCALE_CSV"
+echo "keys,tool,seconds,move_seconds" >"$SCALE_CSV"
 
 # scenario KEYS FULL: 4->5 (and 5->4 when FULL) by every tool.  The floor
 # runs once per move, on the first fresh cluster in the right layout: for
@@ -268,7 +282,7 @@ scenario() {
 			timed floor-to5 floor_copy "$moved_slots"
 			T_RSS_KB=-
 			record "4->5" floor "-"
-			echo "$KEYS_NOW,floor,$T_SECS" >>"$SCALE_CSV"
+			echo "$KEYS_NOW,floor,$T_SECS,$T_SECS" >>"$SCALE_CSV"
 			floor5=1
 		fi
 		case $tool in
@@ -278,7 +292,7 @@ scenario() {
 		esac
 		lost=$(verify_all)
 		record "4->5" "$tool" "$lost"
-		echo "$KEYS_NOW,$tool,$T_SECS" >>"$SCALE_CSV"
+		echo "$KEYS_NOW,$tool,$T_SECS,$(move_only "$tool-to5")" >>"$SCALE_CSV"
 		if [ "$T_RC" -eq 0 ] && [ -z "$moved_slots" ] && m=$(fifth_master); then
 			moved_slots=$(slots_of "$m")
 			log "$tool gave the fifth shard ($m): $moved_slots"
