@@ -495,7 +495,7 @@ static int cmd_run(struct ccli *c, const struct opts *o)
 {
 	struct run_state st;
 	struct sigaction sa;
-	uint64_t t0 = ccli_now_us(), end = t0 + (uint64_t)o->seconds * 1000000u;
+	uint64_t t0 = ccli_now_us(), end = t0 + (uint64_t)o->seconds * 1000000u, due;
 	double secs;
 	char *val = malloc((size_t)o->size + 1);
 	int rc = 1;
@@ -512,19 +512,22 @@ static int cmd_run(struct ccli *c, const struct opts *o)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* bounded: by the deadline, or earlier by a signal */
+	/* bounded: by the deadline, or earlier by a signal.  Paced at --rate;
+	 * after a stall (a slow retry) the schedule restarts instead of
+	 * bursting to catch up */
+	due = t0;
 	while (!stop_requested) {
 		uint64_t now = ccli_now_us();
 		if (now >= end)
 			break;
 		if (o->rate > 0) {
-			uint64_t due = t0 + (uint64_t)((double)st.ops * 1e6 / o->rate);
 			if (due > now) {
 				uint64_t nap = due - now < 10000 ? due - now : 10000;
 				struct timespec ts = { 0, (long)nap * 1000 };
 				nanosleep(&ts, NULL);
 				continue;
 			}
+			due = (now > due + 100000 ? now : due) + 1000000u / (uint64_t)o->rate;
 		}
 		run_one(c, o, &st, val, t0);
 	}
