@@ -88,12 +88,14 @@ static int node2_of(struct plan_ctx *c, int i)
 	return u->node2;
 }
 
+/* Append a step; node < 0 (a failed node_of) fails, except for WAIT, which
+ * names no node. */
 static int add_step(struct plan_ctx *c, enum step_kind kind, int node, int peer)
 {
 	struct plan *p = c->p;
 	struct step *tmp;
 
-	if (node < 0)
+	if (node < 0 && kind != STEP_WAIT)
 		return -1;
 	tmp = realloc(p->steps, (size_t)(p->nsteps + 1) * sizeof(*tmp));
 	if (!tmp)
@@ -499,7 +501,7 @@ static int failovers(struct plan_ctx *c)
 			return plan_oom(c->e);
 		n++;
 	}
-	if (n && add_step(c, STEP_WAIT, 0, -1) < 0)
+	if (n && add_step(c, STEP_WAIT, -1, -1) < 0)
 		return plan_oom(c->e);
 	return 0;
 }
@@ -521,8 +523,8 @@ static int meet_via(struct plan_ctx *c)
 static int emit(struct plan_ctx *c)
 {
 	struct plan *p = c->p;
-	int nmeet = 0, nrep = 0, nforget = 0, via = -1;
-	int *leave = NULL, rc = -1;
+	int nmeet = 0, nrep = 0, nforget = 0, via = -1, rc = -1;
+	struct plan_key *leave = NULL;
 
 	if (!c->in->evacuate_only) {
 		for (int k = 0; k < c->nchosen; k++)
@@ -541,45 +543,33 @@ static int emit(struct plan_ctx *c)
 				goto nomem;
 			nmeet++;
 		}
-		if (nmeet && add_step(c, STEP_WAIT, 0, -1) < 0)
+		if (nmeet && add_step(c, STEP_WAIT, -1, -1) < 0)
 			goto nomem;
 	}
 	if (failovers(c) < 0 || emit_moves(c) < 0 || emit_replicates(c, &nrep) < 0)
 		goto out;
 	if (!c->in->evacuate_only) {
-		leave = malloc(((size_t)c->t->n + 1) * sizeof(int));
+		leave = malloc(((size_t)c->t->n + 1) * sizeof(*leave));
 		if (!leave)
 			goto nomem;
 		/* departing replicas first (a failed-over master is one), then
 		 * masters, each by id */
-		for (int pass = 0; pass < 2; pass++) {
-			int first = nforget;
-			for (int i = 0; i < c->t->n; i++) {
-				int replica = !c->u[i].is_master || c->u[i].promoted_by >= 0;
-				/* a node still in handshake has a made-up id
-				 * and times out by itself: nothing to forget */
-				if (c->t->m[i].n.flags & NF_HANDSHAKE)
-					continue;
-				if (!c->u[i].listed && replica == !pass)
-					leave[nforget++] = i;
-			}
-			for (int a = first + 1; a < nforget; a++)
-				for (int b = a; b > first && strcmp(c->u[leave[b - 1]].id, c->u[leave[b]].id) > 0; b--) {
-					int x = leave[b];
-					leave[b] = leave[b - 1];
-					leave[b - 1] = x;
-				}
+		for (int i = 0; i < c->t->n; i++) {
+			int replica = !c->u[i].is_master || c->u[i].promoted_by >= 0;
+			/* a node still in handshake has a made-up id and times
+			 * out by itself: nothing to forget */
+			if (c->u[i].listed || (c->t->m[i].n.flags & NF_HANDSHAKE))
+				continue;
+			leave[nforget++] = (struct plan_key){ !replica, 0, c->u[i].id, i };
 		}
+		qsort(leave, (size_t)nforget, sizeof(*leave), plan_key_cmp);
 		if ((nrep || (nforget && p->nsteps)) && p->steps[p->nsteps - 1].kind != STEP_WAIT &&
-		    add_step(c, STEP_WAIT, 0, -1) < 0)
+		    add_step(c, STEP_WAIT, -1, -1) < 0)
 			goto nomem;
 		for (int k = 0; k < nforget; k++)
-			if (add_step(c, STEP_FORGET, node_of(c, leave[k]), -1) < 0)
+			if (add_step(c, STEP_FORGET, node_of(c, leave[k].unit), -1) < 0)
 				goto nomem;
 	}
-	for (int k = 0; k < p->nsteps; k++)
-		if (p->steps[k].kind == STEP_WAIT)
-			p->steps[k].node = -1;
 	rc = 0;
 	goto out;
 nomem:
