@@ -556,7 +556,8 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	progress_init(&prog, x->o->log, x->o->tty);
 	while ((st = migrate_step(m, 500)) == 0) {
 		migrate_progress(m, &pr);
-		progress_update(&prog, pr.slots_done, pr.slots_total, pr.keys_moved, pr.keys_total);
+		progress_update(&prog, pr.slots_done, pr.slots_total, pr.keys_moved,
+				pr.keys_known ? pr.keys_total : 0);
 	}
 	migrate_progress(m, &pr);
 	progress_end(&prog, pr.slots_done, pr.slots_total, pr.keys_moved);

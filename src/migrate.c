@@ -887,6 +887,10 @@ void migrate_progress(const struct migrate *m, struct migrate_progress *p)
 		p->moves_running += m->mv[i].st == M_RUNNING;
 		p->keys_total += m->mv[i].keys_total;
 	}
+	p->keys_known = p->moves_done + p->moves_running == p->moves_total;
+	for (int i = 0; i < m->nmv; i++)
+		if (m->mv[i].st == M_FAILED)
+			p->keys_known = 0;
 	p->slots_total = m->slots_total;
 	p->slots_done = m->slots_done;
 	p->keys_moved = m->keys_moved;

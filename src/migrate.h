@@ -69,6 +69,7 @@ struct migrate_progress {
 	int moves_total, moves_done, moves_running;
 	int slots_total, slots_done;
 	long long keys_total;    /* counted when each move starts (grows) */
+	int keys_known;          /* every move has started: keys_total is it */
 	long long keys_moved;
 };
 

@@ -50,8 +50,11 @@ void progress_update(struct progress *p, int slots_done, int slots_total, long l
 		eta = 0;
 	eta_text(etab, sizeof(etab), eta);
 	if (!p->tty) {
-		fprintf(p->f, "progress: %d/%d slots, %lld/%lld keys, %lld keys/s, eta %s\n", slots_done,
-			slots_total, keys_done, keys_total, rate, etab);
+		char total[32] = "";
+		if (keys_total > 0)
+			snprintf(total, sizeof(total), "/%lld", keys_total);
+		fprintf(p->f, "progress: %d/%d slots, %lld%s keys, %lld keys/s, eta %s\n", slots_done,
+			slots_total, keys_done, total, rate, etab);
 		fflush(p->f);
 		return;
 	}

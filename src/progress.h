@@ -4,7 +4,8 @@
  * at most ~10 times a second.  Otherwise: a plain line every `every_ms`
  * (default 5 s), so a Kubernetes Job log shows steady, greppable progress:
  *   progress: 1200/3277 slots, 73412/200011 keys, 51230 keys/s, eta 2s
- * ETA comes from the key rate when keys are known, else from the slot rate.
+ * ETA comes from the key rate when the total of keys is known (keys_total
+ * > 0), else from the slot rate.
  */
 #ifndef SHARDCTL_PROGRESS_H
 #define SHARDCTL_PROGRESS_H
