@@ -75,6 +75,7 @@ static void set(struct fix_action *a, enum fix_kind kind, int slot, int src, int
 	a->src = src;
 	a->dst = dst;
 	a->nokeys = 0;
+	a->keys_src = a->keys_dst = 0;
 	a->why[0] = '\0';
 }
 
@@ -199,6 +200,8 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 		return;
 	}
 	set(a, FIX_MOVE, s, src, dst);
+	a->keys_src = ks;
+	a->keys_dst = kd;
 	snprintf(a->why, sizeof(a->why), "slot %d: finishing its move from %s to %s (%lld keys left on the "
 		 "source, %lld already on the target)", s, mname(t, src, b1, sizeof(b1)),
 		 mname(t, dst, b2, sizeof(b2)), ks, kd);

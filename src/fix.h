@@ -45,6 +45,7 @@ struct fix_action {
 	int slot;
 	int src, dst;   /* member indices in the topo, -1 when not used */
 	int nokeys;     /* ASSIGN: no master holds keys of it (fewest-slots choice) */
+	long long keys_src, keys_dst; /* MOVE: keys of the slot on each side */
 	char why[640];  /* the reason, or for a stop: what was found, what to decide */
 };
 

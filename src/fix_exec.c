@@ -105,32 +105,74 @@ static long long *count_keys(const struct topo *t, struct conns *cs, const int *
 	return keys;
 }
 
+/* "3277-3281,3290" for the slots of actions i..j (in slot order). */
+static void slot_ranges(const struct fix_plan *p, int i, int j, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int k = i; k <= j && off + 24 < len; k++) {
+		int first = p->v[k].slot;
+		while (k < j && p->v[k + 1].slot == p->v[k].slot + 1)
+			k++;
+		if (p->v[k].slot == first)
+			off += (size_t)snprintf(buf + off, len - off, "%s%d", off ? "," : "", first);
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", first, p->v[k].slot);
+		if (off + 24 >= len && k < j)
+			snprintf(buf + off, len - off, ",...");
+	}
+}
+
+/* The reason without its leading "slot N: ". */
+static const char *reason(const struct fix_action *a)
+{
+	const char *c = strstr(a->why, ": ");
+
+	return c && strncmp(a->why, "slot ", 5) == 0 ? c + 2 : a->why;
+}
+
+/* One line per action, except that runs of the same kind between the same
+ * nodes (a killed migration leaves hundreds of slots alike) share a line. */
 static void print_plan(const struct fix_req *r, const struct topo *t, const struct fix_plan *p)
 {
-	char b[300];
+	char b[300], b2[300], ranges[200];
+	const char *would = r->dry_run ? "would " : "";
 
 	for (int i = 0; i < p->n; i++) {
 		const struct fix_action *a = &p->v[i];
+		long long ks = a->keys_src, kd = a->keys_dst;
 		int j = i;
 		if (a->kind == FIX_STOP) {
 			say(r, "STOP %s", a->why);
 			continue;
 		}
-		if (a->kind == FIX_ASSIGN) {
-			/* a run of slots given to one master for one reason */
-			while (j + 1 < p->n && p->v[j + 1].kind == FIX_ASSIGN && p->v[j + 1].dst == a->dst &&
-			       p->v[j + 1].nokeys == a->nokeys && p->v[j + 1].slot == p->v[j].slot + 1 && a->nokeys)
-				j++;
-			if (j > i)
-				say(r, "%sassign slots %d-%d to %s: %s", r->dry_run ? "would " : "", a->slot,
-				    p->v[j].slot, mname(t, a->dst, b, sizeof(b)), a->why);
+		while (j + 1 < p->n && p->v[j + 1].kind == a->kind && p->v[j + 1].src == a->src &&
+		       p->v[j + 1].dst == a->dst && p->v[j + 1].nokeys == a->nokeys &&
+		       (a->kind != FIX_ASSIGN || p->v[j + 1].slot == p->v[j].slot + 1) &&
+		       (a->kind != FIX_CLOSE || strcmp(reason(&p->v[j + 1]), reason(a)) == 0)) {
+			j++;
+			ks += p->v[j].keys_src;
+			kd += p->v[j].keys_dst;
+		}
+		if (j == i) {
+			if (a->kind == FIX_ASSIGN)
+				say(r, "%sassign slot %d to %s: %s", would, a->slot, mname(t, a->dst, b, sizeof(b)), a->why);
 			else
-				say(r, "%sassign slot %d to %s: %s", r->dry_run ? "would " : "", a->slot,
-				    mname(t, a->dst, b, sizeof(b)), a->why);
-			i = j;
+				say(r, "%s%s %s", would, fix_kind_name(a->kind), a->why);
 			continue;
 		}
-		say(r, "%s%s %s", r->dry_run ? "would " : "", fix_kind_name(a->kind), a->why);
+		slot_ranges(p, i, j, ranges, sizeof(ranges));
+		if (a->kind == FIX_ASSIGN)
+			say(r, "%sassign slots %s (%d slots) to %s: %s", would, ranges, j - i + 1,
+			    mname(t, a->dst, b, sizeof(b)), a->why);
+		else if (a->kind == FIX_MOVE)
+			say(r, "%smove slots %s (%d slots): finishing their move from %s to %s (%lld keys left on the "
+			       "source, %lld already on the target)", would, ranges, j - i + 1, mname(t, a->src, b, sizeof(b)),
+			    mname(t, a->dst, b2, sizeof(b2)), ks, kd);
+		else
+			say(r, "%sclose slots %s (%d slots): %s", would, ranges, j - i + 1, reason(a));
+		i = j;
 	}
 }
 
@@ -145,7 +187,7 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 	struct conn *src = conn_of(cs, t, a->src, r->conn, &e), *dst = src ? conn_of(cs, t, a->dst, r->conn, &e) : NULL;
 	redisReply *keys = NULL, *x = NULL;
 	long long *exists = NULL;
-	char b1[300], b2[300], desc[300];
+	char b1[300], b2[300], desc[300] = "";
 	int rc = -1, own = t->owner[a->slot], importing = 0;
 
 	if (!src || !dst) {
@@ -185,7 +227,11 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 			freeReplyObject(x);
 		if ((x = conn_read(dst))) {
 			exists[i] = x->type == REDIS_REPLY_INTEGER ? x->integer : -1;
+			if (exists[i] < 0 && !desc[0])
+				reply_describe(x, desc, sizeof(desc));
 			freeReplyObject(x);
+		} else if (!desc[0]) {
+			snprintf(desc, sizeof(desc), "%s", dst->err.msg);
 		}
 		x = NULL;
 	}
@@ -196,8 +242,9 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 		if (k->type != REDIS_REPLY_STRING)
 			continue;
 		if (exists[i] < 0) {
-			snprintf(a->why, sizeof(a->why), "slot %d: cannot tell whether %s holds key '%.*s'", a->slot,
-				 mname(t, a->dst, b1, sizeof(b1)), (int)(k->len > 80 ? 80 : k->len), k->str);
+			snprintf(a->why, sizeof(a->why), "slot %d: cannot tell whether %s holds key '%.*s' (%s)", a->slot,
+				 mname(t, a->dst, b1, sizeof(b1)), (int)(k->len > 80 ? 80 : k->len), k->str,
+				 desc[0] ? desc : "no reply");
 			goto drain;
 		}
 		if (exists[i] == 0)

@@ -187,6 +187,17 @@ t_wait 10 c_sees_a
 t_eq "$ID_A" "$(owner_of $C "$S8")" "slot $S8 owned by A"
 verify "at the end"
 
+# 9. many slots left alike (a killed migration): one line for the run
+for s in 100 101 102 104; do
+	rc $C cluster setslot $s importing "$ID_A" >/dev/null
+	rc $A cluster setslot $s migrating "$ID_C" >/dev/null
+done
+fix
+t_eq 0 "$T_RC" "many open slots: fix exits 0"
+t_contains "$T_OUT" "move slots 100-102,104 (4 slots): finishing their move from '$A:$P' to '$C:$P'" "slots left alike share one line"
+t_eq "$ID_C" "$(owner_of $B 104)" "slot 104 now on C"
+verify "after case 9"
+
 t_run redis-cli --cluster check $A:"$P"
 t_not_contains "$T_OUT" "[ERR]" "redis-cli --cluster check: no error"
 t_contains "$T_OUT" "[OK] All 16384 slots covered." "redis-cli --cluster check: all slots covered"
