@@ -407,11 +407,14 @@ static int view_differs(struct topo *t, const struct vsum *v, const int *inv, ch
 	const struct member *me = &t->m[inv[v->self]];
 
 	if (v->nids != t->n) {
+		/* a handshake is a node being met, with a temporary id only the
+		 * meeting node knows: not a member others must know (health.h
+		 * reports it on its own) */
 		memset(seen, 0, (size_t)t->n);
 		for (int k = 0; k < v->nids; k++)
 			seen[inv[v->ids[k]]] = 1;
 		for (int i = 0; i < t->n; i++)
-			if (!seen[i]) {
+			if (!seen[i] && !((t->m[i].n.flags | t->m[i].peer_flags) & NF_HANDSHAKE)) {
 				snprintf(t->disagreement, sizeof(t->disagreement),
 					 "'%s' does not know node %.8s ('%s')",
 					 member_name(me, a, sizeof(a)), t->m[i].n.id,

@@ -72,6 +72,21 @@ t_contains "$(rcli_check)" "[ERR] Not all 16384 slots are covered" "uncovered sl
 redis-cli -h $H -p $owner cluster addslots 16000 >/dev/null
 t_wait 10 healthy && t_ok "slot given back: healthy" || t_not_ok "slot given back: healthy"
 
+# --- a handshake that cannot complete (MEET where nothing listens; it lasts
+# about one node timeout, so meet again until check has seen it)
+nobody=$(t_free_ports 1)
+seen=0
+for try in 1 2 3 4 5; do
+	redis-cli -h $H -p "$P" cluster meet 127.0.1.8 "$nobody" >/dev/null
+	t_run "$SHARDCTL" check "$S"
+	case "$T_OUT" in *"is a handshake that has not completed"*) seen=1; break ;; esac
+done
+t_eq 1 "$seen" "handshake: reported"
+t_eq 1 "$T_RC" "handshake: exit 1"
+t_contains "$T_OUT" "problem: '127.0.1.8:$nobody' is a handshake that has not completed" "handshake: named"
+t_contains "$T_OUT" "unhealthy: 1 problem" "handshake: the only problem (not a disagreement)"
+t_wait 10 healthy && t_ok "handshake dropped: healthy" || t_not_ok "handshake dropped: healthy"
+
 # --- a killed replica: unreachable at once, then failed by its peers
 victim=$((P + 5))
 vid=$(redis-cli -h $H -p $victim cluster myid)

@@ -209,6 +209,26 @@ static void test_nodes(void)
 	health_release(&h);
 	topo_release(&t);
 
+	/* the node meeting a stranger is the only one to list the handshake:
+	 * a handshake problem, not a disagreement */
+	{
+		char *texts[6], name[32];
+		texts[0] = slurp("handshake.1");
+		for (int i = 1; i < 6; i++) {
+			snprintf(name, sizeof(name), "healthy.%d", i + 1);
+			texts[i] = slurp(name);
+		}
+		build(&t, 6, texts);
+		CHECK_INT(t.agree, 1);
+		judge(&t, 3, 1, &h);
+		CHECK_INT(h.n, 1);
+		CHECK_INT(count_kind(&h, PK_HANDSHAKE), 1);
+		health_release(&h);
+		topo_release(&t);
+		for (int i = 0; i < 6; i++)
+			free(texts[i]);
+	}
+
 	build_fixtures(&t, "noaddr", 1);
 	all_reachable(&t);
 	judge(&t, -1, -1, &h);
