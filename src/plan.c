@@ -214,6 +214,8 @@ static int validate_topo(struct plan_ctx *c)
 
 	for (int i = 0; i < t->n; i++)
 		listed += c->u[i].listed;
+	if (c->in->nwant == 0)
+		return err_set(c->e, ERR_REFUSED, "the node list is empty; list the cluster's nodes in --nodes");
 	if (!listed)
 		return err_set(c->e, ERR_REFUSED,
 			       "none of the %d listed nodes is a member of the live cluster (which "
