@@ -20,6 +20,7 @@ struct probed {
 	char id[NODE_ID_LEN + 1];
 	char ip[64];  /* the address we reached it at, for CLUSTER MEET */
 	int cport;    /* its cluster bus port */
+	int has_slots, has_epoch; /* left so by an interrupted create */
 };
 
 static void logf_(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -54,25 +55,44 @@ static int peer_ip(struct conn *c, char *out, int len)
 	return -1;
 }
 
-/* The bus port from the node's own line of CLUSTER NODES. */
-static int bus_port(const char *nodes, int port)
+/* What a lone node says of itself in CLUSTER NODES: its bus port, config
+ * epoch and slot ranges.  *nr is -1 when the reply cannot be read. */
+struct self_info {
+	int cport;
+	unsigned long long epoch;
+	struct slot_range r;  /* its first range */
+	int nr;               /* number of ranges */
+};
+
+static void read_self(const char *nodes, int port, struct self_info *si)
 {
 	struct view v = { 0 };
-	int cport = port + 10000;
 
-	if (view_parse(&v, nodes, NULL) == 0 && v.self >= 0 && v.e[v.self].cport > 0 &&
-	    v.e[v.self].cport < 65536)
-		cport = v.e[v.self].cport;
+	memset(si, 0, sizeof(*si));
+	si->cport = port + 10000;
+	si->nr = -1;
+	if (view_parse(&v, nodes, NULL) == 0 && v.self >= 0) {
+		const struct node_entry *me = &v.e[v.self];
+		if (me->cport > 0 && me->cport < 65536)
+			si->cport = me->cport;
+		si->epoch = me->config_epoch;
+		si->nr = me->nranges;
+		if (me->nranges > 0)
+			si->r = me->ranges[0];
+	}
 	view_release(&v);
-	return cport;
 }
 
 /* Read everything about one node and refuse what cannot be part of a new
- * cluster.  Changes nothing. */
+ * cluster.  Changes nothing.  `want` (NULL for a replica) and `epoch` are
+ * what this create gives the node: a lone node that already has exactly
+ * those (a create killed between its first steps and the meet) is taken
+ * as it is, so running create again finishes the job. */
 static int probe_node(const struct addr *a, struct probed *p, const struct conn_opts *o,
-		      struct sc_err *e)
+		      const struct slot_range *want, int epoch, struct sc_err *e)
 {
 	char name[ADDR_HOST_MAX + 16], val[64], desc[300];
+	struct self_info si;
 	redisReply *rep[4] = { 0 };
 	int rc = -1;
 
@@ -134,18 +154,31 @@ static int probe_node(const struct addr *a, struct probed *p, const struct conn_
 			name, atoi(val) - 1, atoi(val) == 2 ? "" : "s");
 		goto out;
 	}
+	read_self(rep[3]->str, a->port, &si);
 	if (info_field(rep[0]->str, "cluster_slots_assigned", val, sizeof(val)) == 0 && atoi(val) > 0) {
-		err_set(e, ERR_REFUSED,
-			"'%s' already owns %d slot%s (it belongs to a cluster: use 'shardctl reconcile' "
-			"for that cluster, or CLUSTER RESET the node)",
-			name, atoi(val), atoi(val) == 1 ? "" : "s");
-		goto out;
+		p->has_slots = want && si.nr == 1 && si.r.first == want->first && si.r.last == want->last;
+		if (!p->has_slots) {
+			err_set(e, ERR_REFUSED,
+				"'%s' already owns %d slot%s (it belongs to a cluster: use 'shardctl reconcile' "
+				"for that cluster, or CLUSTER RESET the node)",
+				name, atoi(val), atoi(val) == 1 ? "" : "s");
+			goto out;
+		}
+	}
+	if (si.epoch != 0) {
+		p->has_epoch = si.epoch == (unsigned long long)epoch;
+		if (!p->has_epoch) {
+			err_set(e, ERR_REFUSED,
+				"'%s' has config epoch %llu (it was part of a cluster: CLUSTER RESET HARD the node)",
+				name, si.epoch);
+			goto out;
+		}
 	}
 	if (peer_ip(p->c, p->ip, sizeof(p->ip)) < 0) {
 		err_set(e, ERR_FAIL, "cannot tell the address of '%s'", name);
 		goto out;
 	}
-	p->cport = bus_port(rep[3]->str, a->port);
+	p->cport = si.cport;
 	rc = 0;
 	goto out;
 io:
@@ -183,17 +216,18 @@ static int assign_slots_and_epochs(const struct layout *l, struct probed *p, str
 {
 	for (int i = 0; i < l->n; i++) {
 		const struct slot_range *s = &l->slots[l->shard[i]];
-		if ((l->master[i] < 0 &&
+		if ((l->master[i] < 0 && !p[i].has_slots &&
 		     conn_append(p[i].c, "CLUSTER ADDSLOTSRANGE %d %d", s->first, s->last) < 0) ||
-		    conn_append(p[i].c, "CLUSTER SET-CONFIG-EPOCH %d", i + 1) < 0) {
+		    (!p[i].has_epoch && conn_append(p[i].c, "CLUSTER SET-CONFIG-EPOCH %d", i + 1) < 0)) {
 			*e = p[i].c->err;
 			return -1;
 		}
 	}
 	for (int i = 0; i < l->n; i++) {
-		if (l->master[i] < 0 && read_oks(p[i].c, 1, "CLUSTER ADDSLOTSRANGE", e) < 0)
+		if (l->master[i] < 0 && !p[i].has_slots &&
+		    read_oks(p[i].c, 1, "CLUSTER ADDSLOTSRANGE", e) < 0)
 			return -1;
-		if (read_oks(p[i].c, 1, "CLUSTER SET-CONFIG-EPOCH", e) < 0)
+		if (!p[i].has_epoch && read_oks(p[i].c, 1, "CLUSTER SET-CONFIG-EPOCH", e) < 0)
 			return -1;
 	}
 	return 0;
@@ -304,7 +338,8 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	}
 	/* 1. probe every node; refuse before changing anything */
 	for (int i = 0; i < l.n; i++) {
-		if (probe_node(&r->nodes[i], &p[i], r->conn, e) < 0)
+		if (probe_node(&r->nodes[i], &p[i], r->conn, l.master[i] < 0 ? &l.slots[l.shard[i]] : NULL,
+			       i + 1, e) < 0)
 			goto out;
 		for (int j = 0; j < i; j++)
 			if (!strcmp(p[i].id, p[j].id)) {
@@ -316,6 +351,12 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 		memcpy(ids[i], p[i].id, sizeof(ids[i]));
 	}
 	log_layout(r, &l);
+	for (int i = 0; i < l.n; i++)
+		if (p[i].has_slots || p[i].has_epoch)
+			logf_(r->log, "'%s' already has its %s from an interrupted create: resuming",
+			      addr_format(&r->nodes[i], a, sizeof(a)),
+			      p[i].has_slots && p[i].has_epoch ? "slots and config epoch" :
+			      p[i].has_slots ? "slots" : "config epoch");
 	/* 2. slots and distinct epochs, before the meet */
 	if (assign_slots_and_epochs(&l, p, e) < 0)
 		goto out;

@@ -8,7 +8,13 @@
  *
  * Refuses (ERR_REFUSED, before changing anything): fewer than 3 shards, too
  * few nodes for S*(1+R), unreachable nodes, nodes that are not
- * cluster-enabled, hold keys or already know other nodes.
+ * cluster-enabled, hold keys or already know other nodes, own slots or carry
+ * a config epoch other than the ones this create gives them.
+ *
+ * Resumable: a lone node that already has exactly its slots and/or epoch
+ * from this same create (same list, S, R: the layout is deterministic),
+ * killed before the meet, is taken as it is.  The pure placement is
+ * layout.h; the waits are await.h.
  */
 #ifndef SHARDCTL_CREATE_H
 #define SHARDCTL_CREATE_H

@@ -64,7 +64,7 @@ all_know() {
 
 # one range for the whole script: t_free_ports probes 127.0.0.1 only, so it
 # cannot see the nodes this script already runs on 127.0.2.x
-all=$(t_free_ports 26)
+all=$(t_free_ports 29)
 
 # --- 3 shards, no replicas, one host
 base=$all
@@ -121,5 +121,22 @@ spread=$(redis-cli -h 127.0.2.1 -p "$base" cluster nodes | awk '
 	{ a = $2; sub(/:.*/, "", a); if ($3 ~ /master/) { s[$1] = $1; h[$1] = a } else { s[$1] = $4; h[$1] = a } }
 	END { for (n in s) hs[s[n] " " h[n]]++; for (k in hs) { split(k, p, " "); c[p[1]]++ } for (m in c) print c[m] }' | sort -u)
 t_eq 3 "$spread" "5x2: every shard spans three hosts"
+
+# --- an interrupted create (killed after some slots and epochs were set,
+# before the meet) is finished by running create again
+base=$((all + 26))
+nodes=()
+for i in 0 1 2; do
+	t_start_node 127.0.2.1 $((base + i)) --cluster-node-timeout 5000
+	nodes+=("127.0.2.1:$((base + i))")
+done
+redis-cli -h 127.0.2.1 -p "$base" cluster addslotsrange 0 5460 >/dev/null
+redis-cli -h 127.0.2.1 -p "$base" cluster set-config-epoch 1 >/dev/null
+redis-cli -h 127.0.2.1 -p $((base + 1)) cluster addslotsrange 5461 10921 >/dev/null
+t_run "$SHARDCTL" create --nodes "$(IFS=,; echo "${nodes[*]}")" --shards 3
+t_eq 0 "$T_RC" "create again after an interruption ($T_ERR)"
+t_contains "$T_OUT" "'${nodes[0]}' already has its slots and config epoch from an interrupted create: resuming" "says it resumes node 0"
+t_contains "$T_OUT" "'${nodes[1]}' already has its slots from an interrupted create: resuming" "says it resumes node 1"
+healthy "${nodes[0]}" 3 0
 
 t_done

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 T_PORT_BASE=26000
 H=127.0.2.1
 
-base=$(t_free_ports 12)
+base=$(t_free_ports 13)
 good=()
 for i in 0 1 2 3 4 5; do
 	t_start_node $H $((base + i)) --cluster-node-timeout 5000
@@ -81,6 +81,16 @@ redis-cli -h $H -p $((base + 10)) cluster addslotsrange 100 199 >/dev/null
 refused "owns slots" "'$H:$((base + 10))' already owns 100 slots (it belongs to a cluster" \
 	--nodes "$list,$H:$((base + 10))" --shards 7
 t_contains "$(redis-cli -h $H -p $((base + 10)) cluster info)" "cluster_slots_assigned:100" "owns slots: still owns them"
+
+# a config epoch this create would not give it (a node reset softly)
+t_start_node $H $((base + 12)) --cluster-node-timeout 5000
+redis-cli -h $H -p $((base + 12)) cluster set-config-epoch 5 >/dev/null
+refused "config epoch" "'$H:$((base + 12))' has config epoch 5 (it was part of a cluster: CLUSTER RESET HARD the node)" \
+	--nodes "$list,$H:$((base + 12))" --shards 7
+# slots other than the ones create would give it
+redis-cli -h $H -p $((base + 12)) cluster reset hard >/dev/null
+redis-cli -h $H -p $((base + 12)) cluster addslotsrange 0 99 >/dev/null
+refused "other slots" "'$H:$((base + 12))' already owns 100 slots" --nodes "$H:$((base + 12)),$list" --shards 7
 
 # after all those refusals the good nodes still make a cluster; nodes
 # beyond S*(1+R) are left alone
