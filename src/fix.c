@@ -315,6 +315,47 @@ int fix_plan_build(struct fix_plan *p, const struct topo *t, const struct fix_ke
 	return 0;
 }
 
+static int slot_open(const struct topo *t, int s)
+{
+	for (int i = 0; i < t->n; i++)
+		if (t->m[i].reachable)
+			for (int o = 0; o < t->m[i].n.nopen; o++)
+				if (t->m[i].n.open[o].slot == s)
+					return 1;
+	return 0;
+}
+
+int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_stray *s, int n,
+		    struct sc_err *e)
+{
+	char b1[300], b2[300];
+
+	for (int k = 0; k < n; k++) {
+		int slot = s[k].slot, own, m = s[k].member;
+		struct fix_action *a, *tmp;
+		if (slot < 0 || slot >= CLUSTER_SLOTS || m < 0 || m >= t->n || s[k].keys <= 0)
+			continue;
+		own = t->owner[slot];
+		if (own < 0 || own == m || slot_open(t, slot))
+			continue;
+		tmp = realloc(p->v, (size_t)(p->n + 1) * sizeof(*tmp));
+		if (!tmp)
+			return err_set(e, ERR_FAIL, "out of memory");
+		p->v = tmp;
+		a = &p->v[p->n++];
+		set(a, FIX_STOP, slot, m, own);
+		snprintf(a->why, sizeof(a->why),
+			 "slot %d: %s holds %lld key%s of it but does not own it (%s does) and the slot is not "
+			 "being moved, so clients cannot reach them. Compare them with the owner's copies, then "
+			 "move them there (CLUSTER SETSLOT %d IMPORTING <owner id> on %s, then ASKING + MIGRATE "
+			 "without REPLACE) or delete them (ASKING + DEL), then CLUSTER SETSLOT %d STABLE",
+			 slot, mname(t, m, b1, sizeof(b1)), s[k].keys, s[k].keys == 1 ? "" : "s",
+			 mname(t, own, b2, sizeof(b2)), slot, b1, slot);
+		p->nstops++;
+	}
+	return 0;
+}
+
 void fix_plan_release(struct fix_plan *p)
 {
 	if (!p)

@@ -72,6 +72,19 @@ struct fix_keys {
 int fix_plan_build(struct fix_plan *p, const struct topo *t, const struct fix_keys *k, struct sc_err *e);
 void fix_plan_release(struct fix_plan *p);
 
+/* Keys a master holds in a slot it neither owns nor has open: clients
+ * cannot reach them (MOVED sends them to the owner).  Never created by
+ * shardctl; found after hand repairs or resets gone wrong. */
+struct fix_stray {
+	int slot, member;
+	long long keys;
+};
+
+/* Append a STOP (what was found, what to decide) for each stray whose slot
+ * is owned and not open anywhere; others are the plan's business. */
+int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_stray *s, int n,
+		    struct sc_err *e);
+
 /* Human text of one action (or a run of them) for dry runs and logs. */
 const char *fix_kind_name(enum fix_kind k);
 

@@ -105,6 +105,8 @@ static long long *count_keys(const struct topo *t, struct conns *cs, const int *
 	return keys;
 }
 
+#define STOPS_SHOWN 20 /* a wrecked cluster can stop thousands of slots */
+
 /* "3277-3281,3290" for the slots of actions i..j (in slot order). */
 static void slot_ranges(const struct fix_plan *p, int i, int j, char *buf, size_t len)
 {
@@ -134,17 +136,59 @@ static const char *reason(const struct fix_action *a)
 
 /* One line per action, except that runs of the same kind between the same
  * nodes (a killed migration leaves hundreds of slots alike) share a line. */
+/* Every master's keys per slot, where it does not own the slot: one
+ * pipeline of 16384 COUNTKEYSINSLOT per master (milliseconds). */
+static int find_strays(const struct topo *t, struct conns *cs, const struct conn_opts *o, struct fix_stray **out,
+		       int *nout, struct sc_err *e)
+{
+	*out = NULL;
+	*nout = 0;
+	for (int m = 0; m < t->n; m++) {
+		struct conn *c;
+		if (!(t->m[m].n.flags & NF_MASTER) || !t->m[m].reachable || !(c = conn_of(cs, t, m, o, e)))
+			continue;
+		for (int s = 0; s < CLUSTER_SLOTS; s++)
+			conn_append(c, "CLUSTER COUNTKEYSINSLOT %d", s);
+		for (int s = 0; s < CLUSTER_SLOTS; s++) {
+			redisReply *r = conn_read(c);
+			if (!r)
+				break;
+			if (r->type == REDIS_REPLY_INTEGER && r->integer > 0 && t->owner[s] >= 0 && t->owner[s] != m) {
+				struct fix_stray *tmp = realloc(*out, (size_t)(*nout + 1) * sizeof(*tmp));
+				if (!tmp) {
+					freeReplyObject(r);
+					return err_set(e, ERR_FAIL, "out of memory");
+				}
+				*out = tmp;
+				tmp[*nout].slot = s;
+				tmp[*nout].member = m;
+				tmp[*nout].keys = r->integer;
+				(*nout)++;
+			}
+			freeReplyObject(r);
+		}
+	}
+	err_clear(e);
+	return 0;
+}
+
 static void print_plan(const struct fix_req *r, const struct topo *t, const struct fix_plan *p)
 {
 	char b[300], b2[300], ranges[200];
 	const char *would = r->dry_run ? "would " : "";
+
+	int stops = 0;
 
 	for (int i = 0; i < p->n; i++) {
 		const struct fix_action *a = &p->v[i];
 		long long ks = a->keys_src, kd = a->keys_dst;
 		int j = i;
 		if (a->kind == FIX_STOP) {
-			say(r, "STOP %s", a->why);
+			if (stops++ < STOPS_SHOWN)
+				say(r, "STOP %s", a->why);
+			else if (stops == p->nstops)
+				say(r, "... and %d more STOP%s like these (not listed)", stops - STOPS_SHOWN,
+				    stops - STOPS_SHOWN == 1 ? "" : "s");
 			continue;
 		}
 		while (j + 1 < p->n && p->v[j + 1].kind == a->kind && p->v[j + 1].src == a->src &&
@@ -472,7 +516,8 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	struct conns cs = { NULL, 0 };
 	struct fix_plan p;
 	struct fix_keys fk;
-	int *slots = NULL, n, rc = -1, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000;
+	int *slots = NULL, n, rc = -1, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000, nstrays = 0;
+	struct fix_stray *strays = NULL;
 	long long *keys = NULL, deadline;
 	char why[600];
 
@@ -490,8 +535,11 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		       "fix leaves them alone", t.nconflicts);
 	if ((n = fix_slots_needed(&t, &slots, e)) < 0)
 		goto out;
-	if (n == 0) {
-		say(r, "nothing to fix: no open and no uncovered slot (%d members)", t.n);
+	if (find_strays(&t, &cs, r->conn, &strays, &nstrays, e) < 0)
+		goto out;
+	if (n == 0 && nstrays == 0) {
+		say(r, "nothing to fix: no open and no uncovered slot, no key outside its slot's owner (%d members)",
+		    t.n);
 		rc = 0;
 		goto out;
 	}
@@ -500,7 +548,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	fk.slots = slots;
 	fk.nslots = n;
 	fk.keys = keys;
-	if (fix_plan_build(&p, &t, &fk, e) < 0)
+	if (fix_plan_build(&p, &t, &fk, e) < 0 || fix_plan_strays(&p, &t, strays, nstrays, e) < 0)
 		goto out;
 	print_plan(r, &t, &p);
 	if (r->dry_run) {
@@ -531,9 +579,12 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	say(r, "done: %d slots moved, %d closed, %d assigned, %lld identical copies removed, %d need a decision",
 	    res->moved, res->closed, res->assigned, res->dup_removed, p.nstops);
 	if (p.nstops) {
+		int shown = 0;
 		for (int i = 0; i < p.n; i++)
-			if (p.v[i].kind == FIX_STOP)
+			if (p.v[i].kind == FIX_STOP && shown++ < STOPS_SHOWN)
 				say(r, "STOP %s", p.v[i].why);
+		if (shown > STOPS_SHOWN)
+			say(r, "... and %d more STOPs (not listed)", shown - STOPS_SHOWN);
 		err_set(e, ERR_FAIL, "%d slot%s need%s a decision (see the STOP lines); nothing was done to %s",
 			p.nstops, p.nstops == 1 ? "" : "s", p.nstops == 1 ? "s" : "", p.nstops == 1 ? "it" : "them");
 		goto out;
@@ -545,6 +596,7 @@ out:
 	free(cs.c);
 	free(slots);
 	free(keys);
+	free(strays);
 	fix_plan_release(&p);
 	topo_release(&t);
 	return rc;

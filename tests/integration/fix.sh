@@ -198,6 +198,20 @@ t_contains "$T_OUT" "move slots 100-102,104 (4 slots): finishing their move from
 t_eq "$ID_C" "$(owner_of $B 104)" "slot 104 now on C"
 verify "after case 9"
 
+# 10. a key on a master that does not own its slot (slot not open): stop
+S10=$(slot 0)
+rc $A cluster setslot "$S10" importing "$ID_B" >/dev/null
+put $A "{$(tag 0)}:stray" "lost" asking
+rc $A cluster setslot "$S10" stable >/dev/null
+fix
+t_eq 1 "$T_RC" "a stray key: fix exits 1"
+t_contains "$T_OUT" "STOP slot $S10: '$A:$P' holds 1 key of it but does not own it ('$B:$P' does)" "the stray key is reported with both nodes"
+t_eq 1 "$(rc $A cluster countkeysinslot "$S10")" "the stray key is left alone"
+rc $A cluster setslot "$S10" importing "$ID_B" >/dev/null
+printf 'ASKING\nDEL {%s}:stray\n' "$(tag 0)" | rc $A >/dev/null
+rc $A cluster setslot "$S10" stable >/dev/null
+verify "after case 10"
+
 t_run redis-cli --cluster check $A:"$P"
 t_not_contains "$T_OUT" "[ERR]" "redis-cli --cluster check: no error"
 t_contains "$T_OUT" "[OK] All 16384 slots covered." "redis-cli --cluster check: all slots covered"

@@ -247,5 +247,23 @@ int main(void)
 	CHECK(strstr(a->why, "cannot be asked") != NULL);
 	done();
 
+	/* keys outside their slot's owner: a stop each, not for the owner nor
+	 * for an open slot */
+	build(&(struct scenario){ { THREE }, { MIG_A_TO_B, IMP_B_FROM_A, NULL }, 3 });
+	{
+		struct fix_stray st[] = { { 5, B, 3 }, { 6, A, 9 }, { 100, C, 1 }, { 7000, C, 1 } };
+		struct sc_err e;
+		fix_plan_release(&p);
+		memset(&p, 0, sizeof(p));
+		CHECK_INT(fix_plan_strays(&p, &t, st, 4, &e), 0);
+		CHECK_INT(p.n, 2);
+		CHECK_INT(p.nstops, 2);
+		CHECK_INT(p.v[0].slot, 5);
+		CHECK_INT(p.v[0].kind, FIX_STOP);
+		CHECK(strstr(p.v[0].why, "'10.0.0.2:6379' holds 3 keys of it but does not own it ('10.0.0.1:6379' does)") != NULL);
+		CHECK_INT(p.v[1].slot, 7000);
+	}
+	done();
+
 	return UNIT_DONE("fix");
 }
