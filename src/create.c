@@ -364,7 +364,12 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	if (meet_all(&l, p, r->log, e) < 0)
 		goto out;
 	/* 3. wait until every node knows all others and agrees: REPLICATE
-	 * right after a meet fails with "Unknown node" */
+	 * right after a meet fails with "Unknown node".  The masters report
+	 * cluster_state:ok only min(cluster-node-timeout, 5 s) after they got
+	 * their slots (Redis's rejoin delay: a master that saw no slot-owning
+	 * majority counts as coming back from a minority partition), except in
+	 * the first 2 s after they started (local up): that is most of the
+	 * time a create takes. */
 	memset(&w, 0, sizeof(w));
 	w.seeds = r->nodes;
 	w.nseeds = l.n;
