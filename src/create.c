@@ -236,8 +236,9 @@ static int assign_slots_and_epochs(const struct layout *l, struct probed *p, str
 /* Small clusters: every node meets every other (pipelined, one round trip
  * per node), so nobody waits for gossip to introduce its peers, which takes
  * seconds.  Large ones: every node meets the first, and gossip does the rest
- * (n*n handshakes would cost more than they save). */
-#define MESH_MAX 32
+ * (n*n handshakes would cost more than they save).  Measured on loopback:
+ * 36 nodes: 11 s with a star, 3 s with the mesh; 99 nodes (mesh): 8.6 s. */
+#define MESH_MAX 100
 
 static int meet_all(const struct layout *l, struct probed *p, FILE *log, struct sc_err *e)
 {
