@@ -270,10 +270,22 @@ static void print_member_row(const struct member *m, char letter, const char *ro
 		printf("%s\n", link_health(m));
 	if (m->error[0])
 		printf("%-5s %-7s %s\n", "", "", m->error);
-	for (int k = 0; k < m->n.nopen; k++)
-		printf("%-5s %-7s slot %d %s %.8s\n", "", "", m->n.open[k].slot,
-		       m->n.open[k].kind == OPEN_MIGRATING ? "migrating to" : "importing from",
-		       m->n.open[k].peer);
+	if (m->n.nopen > 0) {
+		struct open_run *runs = malloc((size_t)m->n.nopen * sizeof(*runs));
+		int nruns = runs ? node_entry_open_runs(&m->n, runs) : -1;
+		for (int k = 0; k < nruns; k++) {
+			if (runs[k].first == runs[k].last)
+				printf("%-5s %-7s slot %d", "", "", runs[k].first);
+			else
+				printf("%-5s %-7s slots %d-%d", "", "", runs[k].first, runs[k].last);
+			printf(" %s %.8s\n",
+			       runs[k].kind == OPEN_MIGRATING ? "migrating to" : "importing from",
+			       runs[k].peer);
+		}
+		if (nruns < 0)
+			printf("%-5s %-7s %d open slots\n", "", "", m->n.nopen);
+		free(runs);
+	}
 }
 
 static void print_human(const struct topo *t, const struct view_model *vm)

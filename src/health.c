@@ -124,16 +124,35 @@ static void check_slots(const struct topo *t, struct acc *a)
 		    t->nconflicts == 1 ? " is" : "s are");
 	for (int i = 0; i < t->n; i++) {
 		const struct member *m = &t->m[i];
-		char me[128], peer[128];
-		for (int k = 0; k < m->n.nopen; k++) {
-			const struct open_slot *os = &m->n.open[k];
-			if (os->kind == OPEN_MIGRATING)
-				add(a, PK_OPEN_SLOT, "slot %d is open: migrating from %s to %s", os->slot,
-				    name(m, me, sizeof(me)), name_by_id(t, os->peer, peer, sizeof(peer)));
-			else
-				add(a, PK_OPEN_SLOT, "slot %d is open: importing into %s from %s", os->slot,
-				    name(m, me, sizeof(me)), name_by_id(t, os->peer, peer, sizeof(peer)));
+		char me[128], peer[128], which[64];
+		struct open_run *runs;
+		int nruns;
+
+		if (m->n.nopen == 0)
+			continue;
+		runs = malloc((size_t)m->n.nopen * sizeof(*runs));
+		nruns = runs ? node_entry_open_runs(&m->n, runs) : -1;
+		if (nruns < 0) {
+			a->oom = 1;
+			free(runs);
+			return;
 		}
+		/* one problem per run of slots: a killed migration leaves many */
+		for (int k = 0; k < nruns; k++) {
+			const struct open_run *r = &runs[k];
+			if (r->first == r->last)
+				snprintf(which, sizeof(which), "slot %d is", r->first);
+			else
+				snprintf(which, sizeof(which), "slots %d-%d (%d) are", r->first, r->last,
+					 r->last - r->first + 1);
+			if (r->kind == OPEN_MIGRATING)
+				add(a, PK_OPEN_SLOT, "%s open: migrating from %s to %s", which,
+				    name(m, me, sizeof(me)), name_by_id(t, r->peer, peer, sizeof(peer)));
+			else
+				add(a, PK_OPEN_SLOT, "%s open: importing into %s from %s", which,
+				    name(m, me, sizeof(me)), name_by_id(t, r->peer, peer, sizeof(peer)));
+		}
+		free(runs);
 	}
 }
 

@@ -66,6 +66,17 @@ struct view {
 int view_parse(struct view *v, const char *text, struct sc_err *e);
 void view_release(struct view *v);
 
+/* The open slots of an entry as runs of consecutive slots with the same
+ * kind and peer, sorted by kind, peer, slot (for messages: a killed
+ * migration leaves hundreds).  out needs room for n->nopen runs; returns
+ * the count, or -1 when out of memory. */
+struct open_run {
+	int first, last;
+	enum open_kind kind;
+	char peer[NODE_ID_LEN + 1];
+};
+int node_entry_open_runs(const struct node_entry *n, struct open_run *out);
+
 /* Deep copy (ranges, open slots) and release of one entry. */
 int node_entry_copy(struct node_entry *dst, const struct node_entry *src);
 void node_entry_release(struct node_entry *n);

@@ -257,6 +257,47 @@ void node_entry_release(struct node_entry *n)
 	n->nranges = n->nopen = 0;
 }
 
+static int cmp_open(const void *a, const void *b)
+{
+	const struct open_slot *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->peer, y->peer);
+	if (c)
+		return c;
+	return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+int node_entry_open_runs(const struct node_entry *n, struct open_run *out)
+{
+	struct open_slot *o;
+	int count = 0;
+
+	if (n->nopen == 0)
+		return 0;
+	o = malloc((size_t)n->nopen * sizeof(*o));
+	if (!o)
+		return -1;
+	memcpy(o, n->open, (size_t)n->nopen * sizeof(*o));
+	qsort(o, (size_t)n->nopen, sizeof(*o), cmp_open);
+	for (int i = 0; i < n->nopen; i++) {
+		struct open_run *r = count ? &out[count - 1] : NULL;
+		if (r && r->kind == o[i].kind && !strcmp(r->peer, o[i].peer) && o[i].slot <= r->last + 1) {
+			if (o[i].slot > r->last)
+				r->last = o[i].slot;
+			continue;
+		}
+		out[count].first = out[count].last = o[i].slot;
+		out[count].kind = o[i].kind;
+		memcpy(out[count].peer, o[i].peer, sizeof(out[count].peer));
+		count++;
+	}
+	free(o);
+	return count;
+}
+
 int node_entry_copy(struct node_entry *dst, const struct node_entry *src)
 {
 	*dst = *src;

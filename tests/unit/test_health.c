@@ -171,6 +171,36 @@ static void test_open(void)
 	free(texts[1]);
 }
 
+/* A killed migration leaves hundreds of open slots: one problem per run */
+static void test_many_open(void)
+{
+	struct topo t;
+	struct health h;
+	char *text = slurp("migrating.1"), *texts[1], *peer, buf[128];
+	char more[16384] = "";
+	size_t o = 0;
+
+	peer = strstr(text, "[100->-") + 7;
+	for (int s = 101; s < 300; s++)
+		o += (size_t)snprintf(more + o, sizeof(more) - o, " [%d->-%.40s]", s, peer);
+	snprintf(buf, sizeof(buf), "[100->-%.40s]", peer);
+	{
+		char *with = malloc(strlen(buf) + o + 1);
+		sprintf(with, "%s%s", buf, more);
+		text = edit(text, buf, with);
+		free(with);
+	}
+	texts[0] = text;
+	build(&t, 1, texts);
+	all_reachable(&t);
+	judge(&t, -1, -1, &h);
+	CHECK_INT(h.n, 1);
+	CHECK(strstr(msg_of(&h, PK_OPEN_SLOT), "slots 100-299 (200) are open: migrating from '127.0.1.1:") != NULL);
+	health_release(&h);
+	topo_release(&t);
+	free(text);
+}
+
 static void test_nodes(void)
 {
 	struct topo t;
@@ -353,6 +383,7 @@ int main(void)
 {
 	test_healthy();
 	test_open();
+	test_many_open();
 	test_nodes();
 	test_slots();
 	return UNIT_DONE("health");

@@ -506,6 +506,34 @@ static void test_large(void)
 	free(text);
 }
 
+/* Open slots grouped into runs (what a killed migration leaves). */
+static void test_open_runs(void)
+{
+	struct view v;
+	struct sc_err e = { 0 };
+	struct open_run r[16];
+
+	CHECK_INT(view_parse(&v,
+			     ID " 1.2.3.4:1@2 myself,master - 0 0 1 connected 0-100 [7->-" ID2 "] [5->-" ID2
+				"] [6->-" ID2 "] [9->-" ID2 "] [6-<-" ID2 "] [8->-" ID "] [3->-" ID2 "]\n",
+			     &e),
+		 0);
+	CHECK_INT(node_entry_open_runs(&v.e[0], r), 5);
+	/* migrating to ID2: 3, 5-7, 9; migrating to ID: 8; importing: 6 */
+	CHECK_INT(r[0].kind, OPEN_MIGRATING);
+	CHECK_STR(r[0].peer, ID2); /* "4d4c..." sorts before "e60c..." */
+	CHECK_INT(r[0].first, 3);
+	CHECK_INT(r[0].last, 3);
+	CHECK_INT(r[1].first, 5);
+	CHECK_INT(r[1].last, 7);
+	CHECK_INT(r[2].first, 9);
+	CHECK_STR(r[3].peer, ID);
+	CHECK_INT(r[3].first, 8);
+	CHECK_INT(r[4].kind, OPEN_IMPORTING);
+	CHECK_INT(r[4].first, 6);
+	view_release(&v);
+}
+
 /* The builder fed one view at a time, each released at once (as survey
  * does), gives the same model as topo_build on the array. */
 static void test_builder(void)
@@ -564,5 +592,6 @@ int main(void)
 	test_lenient();
 	test_large();
 	test_builder();
+	test_open_runs();
 	return UNIT_DONE("topo");
 }
