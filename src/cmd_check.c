@@ -58,8 +58,8 @@ static void print_human(const struct topo *t, const struct health *h)
 
 	for (int i = 0; i < t->n; i++)
 		reach += t->m[i].reachable;
-	printf("checked %d nodes (%d reachable), %d masters owning slots\n", t->n, reach,
-	       topo_count_masters(t));
+	printf("checked %d node%s (%d reachable), %d master%s owning slots\n", t->n,
+	       t->n == 1 ? "" : "s", reach, topo_count_masters(t), topo_count_masters(t) == 1 ? "" : "s");
 	for (int i = 0; i < h->n; i++)
 		printf("problem: %s\n", h->p[i].msg);
 	if (h->n == 0)

@@ -301,8 +301,9 @@ static void print_human(const struct topo *t, const struct view_model *vm)
 		if (hw > w.host)
 			w.host = hw < 8 ? 8 : hw;
 	}
-	printf("cluster: %d nodes (%d reachable), %d shards, %d/%d slots covered, %s\n", t->n,
-	       count_reachable(t), vm->ns, vm->covered, CLUSTER_SLOTS,
+	printf("cluster: %d node%s (%d reachable), %d shard%s, %d/%d slots covered, %s\n", t->n,
+	       t->n == 1 ? "" : "s", count_reachable(t), vm->ns, vm->ns == 1 ? "" : "s", vm->covered,
+	       CLUSTER_SLOTS,
 	       t->agree ? "all views agree" : "views DISAGREE");
 	if (!t->agree)
 		printf("first disagreement: %s\n", t->disagreement);
@@ -342,7 +343,7 @@ static void print_human(const struct topo *t, const struct view_model *vm)
 		if (t->m[vm->s[k].master].nslots > 0)
 			printf(" %c=%s", vm->s[k].letter,
 			       member_addr(&t->m[vm->s[k].master], addr, sizeof(addr)));
-	printf("\n");
+	printf("%s\n", vm->covered ? "" : " (no master owns a slot)");
 }
 
 static void json_flags(unsigned f)

@@ -265,6 +265,11 @@ static int absorb(struct survey *s, struct target *tg, struct fetched *f, struct
 	}
 	if (strset_add(&s->ids, v->e[v->self].id) == 0)
 		return 0; /* the same node under a second address */
+	/* a node that never met another does not know its own address: it is
+	 * the one we reached it at */
+	if (!v->e[v->self].ip[0] && v->e[v->self].port == tg->a.port &&
+	    strlen(tg->a.host) < sizeof(v->e[v->self].ip))
+		snprintf(f->v.e[f->v.self].ip, sizeof(f->v.e[f->v.self].ip), "%s", tg->a.host);
 	if (grow((void **)&s->stats, &s->capstats, s->nviews + 1, sizeof(*s->stats)) < 0)
 		return err_set(e, ERR_FAIL, "out of memory");
 	if (topo_builder_add(s->b, v, e) < 0)
