@@ -44,9 +44,11 @@ csv=$dir/resize.csv
 						sprintf("%.1fx", f[4] / b)
 					note = f[12]
 					bm = bmove[k, mv]
-					if (match(note, /rebalance alone [0-9.]+/) && bm + 0 > 0) {
+					if (match(note, /rebalance alone [0-9.]+ s/) && bm + 0 > 0) {
 						split(substr(note, RSTART, RLENGTH), w, " ")
-						note = sprintf("rebalance alone %.2f s (%.1fx shardctl'"'"'s moves alone)", w[3], w[3] / bm)
+						note = substr(note, 1, RSTART - 1) \
+							sprintf("rebalance alone %.2f s (%.1fx shardctl'"'"'s moves alone)", w[3], w[3] / bm) \
+							substr(note, RSTART + RLENGTH)
 					}
 					printf "%-6s %-16s %10s %7s %7s %9s %9s %9s %5s %9s %6s  %s\n", mv, f[3], t, r, \
 						f[5], ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11], note
@@ -59,7 +61,8 @@ csv=$dir/resize.csv
 		print "lost: keys missing or changed when every key was verified after the move"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only)"
 		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node)"
-		print "note: the slot moves alone (redis-cli: its rebalance command; shardctl: its \"moved ... in X s\" line)"
+		print "note: the slot moves alone (redis-cli: its rebalance command; shardctl: its \"moved ... in X s\" line);"
+		print "      cpu: user + system time of the tool itself (the rest of its time it waits on the servers)"
 		print "load: 1-minute load average of the machine when the move ended (2 cores; other work skews times)"
 		print "peak RSS: /usr/bin/time -v, largest process of the tool (redis-cli: largest of its invocations)"
 	}' "$csv"

@@ -152,12 +152,15 @@ timed() {
 	cp "$WORK/$name.log" "$OUT/logs/$KEYS_NOW-$name.log" 2>/dev/null
 	T_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { m = $2 > m ? $2 : m } END { print m + 0 }' \
 		"$WORK"/rss.* 2>/dev/null)
+	T_CPU=$(awk -F': ' '/User time|System time/ { c += $2 } END { printf "%.2f", c }' "$WORK"/rss.* 2>/dev/null)
 	rm -f "$WORK"/rss.*
 	[ "$T_RC" -eq 0 ] || { log "$name failed (exit $T_RC):"; tail -20 "$WORK/$name.log" >&2; }
 	if [ -z "$T_DETAIL" ] && [ "${name%%-*}" = shardctl ]; then
 		T_DETAIL=$(move_only "$name")
 		T_DETAIL=${T_DETAIL:+moves alone $T_DETAIL s}
 	fi
+	# the tool's own CPU time (user + system): the rest is waiting on servers
+	[ "${name%%-*}" = floor ] || T_DETAIL="${T_DETAIL:+$T_DETAIL; }cpu ${T_CPU:-?} s"
 }
 
 # stamp: each line prefixed with the seconds since stamp started (where the
