@@ -240,6 +240,15 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 	}
 	for (int o = 0; o < t->m[a->dst].n.nopen; o++)
 		importing |= t->m[a->dst].n.open[o].slot == a->slot && t->m[a->dst].n.open[o].kind == OPEN_IMPORTING;
+	/* A target that began importing before it learned the slot's owner
+	 * (a run killed right after a join) never learns it by gossip, which
+	 * Redis ignores for importing slots, and refuses every RESTORE with
+	 * "CLUSTERDOWN Hash slot not served".  Telling it the owner, as the
+	 * owner itself says, changes nothing else (it keeps importing). */
+	if (own == a->src && conn_ok(dst, &e, "CLUSTER SETSLOT %d NODE %s", a->slot, t->m[a->src].n.id) < 0) {
+		snprintf(a->why, sizeof(a->why), "slot %d: %s", a->slot, e.msg);
+		goto out;
+	}
 	/* the target answers for keys of the slot only once it imports it */
 	if (own != a->dst && !importing &&
 	    conn_ok(dst, &e, "CLUSTER SETSLOT %d IMPORTING %s", a->slot, t->m[a->src].n.id) < 0) {
