@@ -80,7 +80,7 @@ run() { # run TARGET POINT: reconcile toward TARGET shards, killed at POINT ("" 
 	RC=$?
 }
 
-target=5 kills=0 finished=0 runs=0 i=0 fixes=0 failed_runs=0 deadline=$(($(date +%s) + 240))
+target=5 kills=0 finished=0 runs=0 i=0 fixes=0 failed_runs=0 deadline=$(($(date +%s) + 480))
 while [ "$kills" -lt "$KILLS" ] && [ "$(date +%s)" -lt "$deadline" ]; do
 	point=${points[$((i % ${#points[@]}))]}
 	i=$((i + 1))
