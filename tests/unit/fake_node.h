@@ -173,11 +173,15 @@ static int fake_answer(struct fake_node *f, int fd, char argv[][64], int argc)
 		snprintf(f->log[f->nlog], sizeof(f->log[0]), "%s", text);
 		f->seq[f->nlog++] = ++fake_seq;
 	}
+	/* every rule counts the commands it matches; the first rule whose
+	 * occurrence matches answers */
+	for (int i = 0; i < f->nrules; i++)
+		if (!strncmp(text, f->rules[i].prefix, strlen(f->rules[i].prefix)))
+			f->rules[i].seen++;
 	for (int i = 0; i < f->nrules; i++) {
 		struct fake_rule *r = &f->rules[i];
 		if (strncmp(text, r->prefix, strlen(r->prefix)) != 0)
 			continue;
-		r->seen++;
 		if (r->nth && r->seen != r->nth)
 			continue;
 		if (!strcmp(r->reply, "CLOSE"))

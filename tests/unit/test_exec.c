@@ -1,0 +1,138 @@
+/* The plan executor against scripted fake nodes (fake_node.h): REPLICATE
+ * retried while the master is an "Unknown node", then the replica announced
+ * to every member; FORGET sent to every other member before the forgotten
+ * node is reset; failures named. */
+#include <stdio.h>
+#include <string.h>
+
+#include "exec.h"
+#include "fake_node.h"
+#include "unit.h"
+
+#define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define ID_C "cccccccccccccccccccccccccccccccccccccccc"
+#define ID_D "dddddddddddddddddddddddddddddddddddddddd"
+
+static const char *ids[4] = { ID_A, ID_B, ID_C, ID_D };
+
+/* Four fakes: A and B masters, C an empty master, D a replica of A. */
+static int run(struct step *steps, int nsteps, int wait_ms, struct sc_err *e)
+{
+	struct member m[4];
+	struct topo t;
+	struct plan p;
+	struct plan_node pn[4];
+	struct exec_opts o;
+	struct conn_opts co;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	memset(m, 0, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	memset(pn, 0, sizeof(pn));
+	for (int i = 0; i < 4; i++) {
+		snprintf(m[i].n.id, sizeof(m[i].n.id), "%s", ids[i]);
+		snprintf(m[i].n.ip, sizeof(m[i].n.ip), "127.0.0.1");
+		m[i].n.port = fake_nodes[i].port;
+		m[i].n.cport = fake_nodes[i].port + 10000;
+		m[i].n.flags = i == 3 ? NF_REPLICA : NF_MASTER;
+		m[i].reachable = 1;
+		m[i].master = i == 3 ? 0 : -1;
+		snprintf(pn[i].id, sizeof(pn[i].id), "%s", ids[i]);
+		snprintf(pn[i].addr.host, sizeof(pn[i].addr.host), "127.0.0.1");
+		pn[i].addr.port = fake_nodes[i].port;
+	}
+	snprintf(m[3].n.master, sizeof(m[3].n.master), "%s", ID_A);
+	t.m = m;
+	t.n = 4;
+	p.nodes = pn;
+	p.nnodes = 4;
+	p.steps = steps;
+	p.nsteps = nsteps;
+	conn_opts_init(&co);
+	memset(&o, 0, sizeof(o));
+	o.conn = &co;
+	o.t = &t;
+	o.wait_ms = wait_ms;
+	fake_start();
+	rc = exec_run(&p, &o, e);
+	fake_stop();
+	return rc;
+}
+
+static void setup(void)
+{
+	fake_reset();
+	for (int i = 0; i < 4; i++)
+		fake_add(ids[i]);
+}
+
+static void test_replicate_and_forget(void)
+{
+	struct step steps[2] = {
+		{ .kind = STEP_REPLICATE, .node = 2, .peer = 1, .round = -1 },
+		{ .kind = STEP_FORGET, .node = 3, .peer = -1, .round = -1 },
+	};
+	struct fake_node *a = &fake_nodes[0], *b = &fake_nodes[1], *c = &fake_nodes[2], *d = &fake_nodes[3];
+	struct sc_err e = { 0 };
+	char meet[80];
+	int reset;
+
+	setup();
+	fake_rule(c, "CLUSTER REPLICATE", 1, "-ERR Unknown node " ID_B "\r\n");
+	fake_rule(c, "CLUSTER REPLICATE", 2, "-ERR Unknown node " ID_B "\r\n");
+	CHECK_INT(run(steps, 2, 5000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK_INT(fake_count(c, "CLUSTER REPLICATE " ID_B), 3);
+	/* the new replica announces itself to every other member */
+	for (int i = 0; i < 4; i++) {
+		snprintf(meet, sizeof(meet), "CLUSTER MEET 127.0.0.1 %d %d", fake_nodes[i].port,
+			 fake_nodes[i].port + 10000);
+		CHECK_INT(fake_count(c, meet), i == 2 ? 0 : 1);
+	}
+	/* D forgotten by every other member, then reset, and by nobody else */
+	CHECK_INT(fake_count(a, "CLUSTER FORGET " ID_D), 1);
+	CHECK_INT(fake_count(b, "CLUSTER FORGET " ID_D), 1);
+	CHECK_INT(fake_count(c, "CLUSTER FORGET " ID_D), 1);
+	CHECK_INT(fake_count(d, "CLUSTER FORGET"), 0);
+	reset = d->seq[fake_find(d, "CLUSTER RESET HARD")];
+	CHECK(fake_find(d, "CLUSTER RESET HARD") >= 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(fake_nodes[i].seq[fake_find(&fake_nodes[i], "CLUSTER FORGET")] < reset);
+}
+
+static void test_replicate_deadline(void)
+{
+	struct step steps[1] = { { .kind = STEP_REPLICATE, .node = 2, .peer = 1, .round = -1 } };
+	struct sc_err e = { 0 };
+	char want[200];
+
+	setup();
+	fake_rule(&fake_nodes[2], "CLUSTER REPLICATE", 0, "-ERR Unknown node " ID_B "\r\n");
+	CHECK_INT(run(steps, 1, 300, &e), -1);
+	snprintf(want, sizeof(want), "'CLUSTER REPLICATE' on '127.0.0.1:%d' failed: error 'ERR Unknown node",
+		 fake_nodes[2].port);
+	CHECK(strstr(e.msg, want) != NULL);
+}
+
+static void test_forget_refused(void)
+{
+	struct step steps[1] = { { .kind = STEP_FORGET, .node = 0, .peer = -1, .round = -1 } };
+	struct sc_err e = { 0 };
+
+	setup();
+	fake_rule(&fake_nodes[3], "CLUSTER FORGET", 0, "-ERR Can't forget my master!\r\n");
+	CHECK_INT(run(steps, 1, 1000, &e), -1);
+	CHECK(strstr(e.msg, "'CLUSTER FORGET' on") != NULL && strstr(e.msg, "forget my master") != NULL);
+	CHECK_INT(fake_count(&fake_nodes[0], "CLUSTER RESET"), 0); /* not reset after a failed fan-out */
+}
+
+int main(void)
+{
+	test_replicate_and_forget();
+	test_replicate_deadline();
+	test_forget_refused();
+	return UNIT_DONE("exec");
+}
