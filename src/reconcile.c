@@ -116,12 +116,30 @@ static struct cluster_lock *lock_take(struct rec *x, struct sc_err *e)
 
 /* Step 5: finish moves a killed run left open.  The pair of a slot is its
  * owner and the node the owner migrates it to, or the node importing it
- * from the owner; two different targets, or an open slot whose owner is not
- * its source, is left to `shardctl fix` (refused here). */
+ * from the owner.  A source still MIGRATING a slot its target already owns
+ * (killed between SETSLOT NODE on the target and on the source) only needs
+ * closing, provided it holds no key of the slot.  Anything else - two
+ * targets, an owner that is neither side, keys left behind - is left to
+ * `shardctl fix` (refused here). */
+static long long keys_in_slot(struct rec *x, int member, int slot)
+{
+	struct addr a;
+	struct sc_err e;
+	struct conn *c = member_addr(x, member, &a) == 0 ? conn_open(&a, x->r->conn, &e) : NULL;
+	redisReply *r = c ? conn_command(c, "CLUSTER COUNTKEYSINSLOT %d", slot) : NULL;
+	long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+	if (r)
+		freeReplyObject(r);
+	conn_free(c);
+	return n;
+}
+
 static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 {
 	const struct topo *t = &x->t;
 	int *dst = malloc(sizeof(int) * CLUSTER_SLOTS);
+	int *srcof = malloc(sizeof(int) * CLUSTER_SLOTS);
 	int *slots = malloc(sizeof(int) * CLUSTER_SLOTS);
 	struct migrate_node *nodes = calloc((size_t)t->n + 1, sizeof(*nodes));
 	struct migrate_move *mv = calloc((size_t)t->n * (size_t)t->n + 1, sizeof(*mv));
@@ -130,7 +148,7 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 	int nmv = 0, used = 0, rc = -1, st;
 
 	*resumed = 0;
-	if (!dst || !slots || !nodes || !mv) {
+	if (!dst || !srcof || !slots || !nodes || !mv) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -144,12 +162,16 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 			const struct open_slot *o = &n->open[k];
 			int peer = topo_find_id(t, o->peer), src = o->kind == OPEN_MIGRATING ? i : peer;
 			int to = o->kind == OPEN_MIGRATING ? peer : i;
-			if (peer < 0 || t->owner[o->slot] != src || (dst[o->slot] >= 0 && dst[o->slot] != to)) {
+			int closing = o->kind == OPEN_MIGRATING && peer >= 0 && t->owner[o->slot] == to;
+			if (peer < 0 || (t->owner[o->slot] != src && !closing) ||
+			    (dst[o->slot] >= 0 && dst[o->slot] != to) ||
+			    (closing && keys_in_slot(x, src, o->slot) != 0)) {
 				err_set(e, ERR_FAIL, "slot %d is left open in a way reconcile cannot finish safely; "
 					"run 'shardctl fix' first", o->slot);
 				goto out;
 			}
 			dst[o->slot] = to;
+			srcof[o->slot] = src;
 		}
 	}
 	for (int i = 0; i < t->n; i++) {
@@ -159,12 +181,12 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 		if (member_addr(x, i, &nodes[i].addr) < 0)
 			nodes[i].master = 0;
 	}
-	/* one move per (owner, target) pair */
+	/* one move per (source, target) pair */
 	for (int a = 0; a < t->n; a++) {
 		for (int b = 0; b < t->n; b++) {
 			int first = used;
 			for (int s = 0; s < CLUSTER_SLOTS; s++)
-				if (dst[s] == b && t->owner[s] == a)
+				if (dst[s] == b && srcof[s] == a)
 					slots[used++] = s;
 			if (used > first)
 				mv[nmv++] = (struct migrate_move){ a, b, slots + first, used - first };
@@ -186,6 +208,7 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 out:
 	migrate_finish(m, NULL);
 	free(dst);
+	free(srcof);
 	free(slots);
 	free(nodes);
 	free(mv);
