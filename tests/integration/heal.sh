@@ -83,6 +83,7 @@ t_eq 2 "$T_RC" "a list reaching two clusters is refused (exit 2)"
 t_contains "$T_ERR" "belong to different clusters" "refusal names the two clusters"
 t_eq 1 "$(rcli $OLD.7 cluster nodes | wc -l)" "refused: the other cluster's node still knows only itself"
 redis-server --bind $OLD.8 --port "$P" --save "" --daemonize no --logfile "$T_DIR/plain.log" &
+disown
 T_PIDS+=($!)
 t_wait 10 rcli $OLD.8 ping
 t_run heal --nodes "rc-1.rc-headless:$P,$OLD.8:$P"
