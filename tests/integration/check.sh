@@ -126,6 +126,28 @@ t_eq 3 "$(printf '%s\n' "$T_OUT" | grep -c "is unreachable: lost connection to '
 [ "$ms" -lt 2500 ] && t_ok "hung replicas: one timeout, not three (${ms} ms)" || t_not_ok "hung replicas: took ${ms} ms"
 t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "resumed replicas: healthy again" || t_not_ok "resumed replicas: healthy again"
 
+# --- a killed master: its replica takes over; the old master is unreachable
+# and failed, its shard is left without replica; back, it follows the new one
+old=$((P + 1))
+oldid=$(redis-cli -h $H -p $old cluster myid)
+kill -9 "$(mc_pid $H $old)"
+promoted() { redis-cli -h $H -p $((P + 4)) role | head -1 | grep -q master; }
+t_wait 20 promoted && t_ok "killed master: its replica took over" || t_not_ok "killed master: no failover"
+t_wait 10 marked
+t_run "$SHARDCTL" check "$S" --shards 3 --replicas 1
+t_eq 1 "$T_RC" "killed master: exit 1"
+t_contains "$T_OUT" "problem: '$H:$old' (${oldid:0:8}, master) is unreachable" "killed master: unreachable"
+t_contains "$T_OUT" "its peers mark it failed" "killed master: failed"
+t_contains "$T_OUT" "problem: master '$H:$((P + 4))' has 0 working replicas, expected 1" "killed master: the promoted one lacks a replica"
+t_not_contains "$T_OUT" "not covered" "killed master: every slot still covered"
+d="$T_DIR/node-$H-$old"
+redis-server --bind $H --port $old --cluster-enabled yes --cluster-config-file "$d/nodes.conf" \
+	--dir "$d" --save "" --appendonly no --cluster-announce-ip $H --logfile "$d/redis.log" \
+	--cluster-node-timeout 1000 --repl-diskless-sync-delay 0 --daemonize no &
+T_PIDS+=($!)
+t_wait 20 "$SHARDCTL" check "$S" --shards 3 --replicas 1 && t_ok "old master back as a replica: healthy" ||
+	t_not_ok "old master back: healthy"
+
 # --- a node-set disagreement: one master forgets a replica of another shard
 fid=$(redis-cli -h $H -p $((P + 3)) cluster myid) # follows P+0
 redis-cli -h $H -p $((P + 1)) cluster forget "$fid" >/dev/null
