@@ -22,8 +22,17 @@ static const char usage_text[] =
 	"then a map of the 16384 slots with one letter per master.  Changes nothing.\n"
 	"HOST:PORT may be a comma-separated list of seeds.\n"
 	"\n"
+	"LINK, the worst of: unreachable (not read), fail / pfail (its peers' verdict),\n"
+	"handshake, noaddr, repl-down (replica not linked to its master), state-fail\n"
+	"(it reports cluster_state:fail), bus-down (a peer's bus link to it is down), ok.\n"
+	"\n"
 	"options:\n"
-	"      --json                the same data as one JSON object\n" CLI_COMMON_HELP
+	"      --json                the same data as one JSON object: nodes, reachable,\n"
+	"                            shards_count, slots_covered, agree, disagreement,\n"
+	"                            conflicts, keys, used_memory, shards [{letter, slots,\n"
+	"                            ranges, master, replicas}], others, slot_map; each\n"
+	"                            node: id, address, hostname, role, flags, link, keys,\n"
+	"                            used_memory, open_slots, error, ...\n" CLI_COMMON_HELP
 	"  -h, --help                this text\n"
 	"\n"
 	"Exit status: 0 shown, 1 the cluster could not be read, 2 bad usage.\n";
