@@ -370,7 +370,9 @@ int topo_masters(const struct topo *t, int *out, int max)
 /* "host:port" of a member for messages (the id prefix when no address). */
 static const char *member_name(const struct member *m, char *buf, size_t size)
 {
-	if (m->n.ip[0])
+	if (m->n.ip[0] && strchr(m->n.ip, ':'))
+		snprintf(buf, size, "[%s]:%d", m->n.ip, m->n.port);
+	else if (m->n.ip[0])
 		snprintf(buf, size, "%s:%d", m->n.ip, m->n.port);
 	else
 		snprintf(buf, size, "%.8s", m->n.id);
