@@ -172,7 +172,10 @@ static int roles_settled(const struct await_req *r, const struct topo *t, int pu
 					 r->ids[k], r->masters[k][0] ? "a replica of " : "a master",
 					 r->masters[k]);
 			ok = 0;
-			if (push && ne && (who = topo_find_id(t, r->ids[k])) >= 0 && who != i)
+			/* only between expected members: a departing node is
+			 * not worth a MEET (it may be reset next) */
+			if (push && ne && listed(r, t->m[i].n.id) &&
+			    (who = topo_find_id(t, r->ids[k])) >= 0 && who != i)
 				nudge(r, &t->m[who], &t->m[i]);
 		}
 		view_release(&v);

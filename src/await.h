@@ -23,8 +23,9 @@
  *
  * One write, to hurry roles along (only with `masters`): a node learns a
  * peer's role only from that peer's own messages, which come every
- * cluster-node-timeout/2 or so; so when a member does not see ids[i]'s role
- * yet, ids[i] is made to send it a CLUSTER MEET (at most every 500 ms).  The
+ * cluster-node-timeout/2 or so; so when a member that is itself in `ids`
+ * does not see ids[i]'s role yet, ids[i] is made to send it a CLUSTER MEET
+ * (a round at most every 500 ms).  The
  * member already knows ids[i], so membership does not change; the MEET's
  * header carries the role, which the member takes at once.
  */
