@@ -83,8 +83,18 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 		return 0; /* unreachable: reported by the planner when it matters */
 	if (!(r = conn_command(c, "CLUSTER MYID")))
 		goto io;
+	if (reply_class(r) == RC_NOAUTH) {
+		err_set(e, ERR_FAIL, "'%s' refused us: %s (give the password with REDISCLI_AUTH or "
+			"--password-file, and --user for an ACL user)", c->name, r->str);
+		goto out;
+	}
 	if (r->type != REDIS_REPLY_STRING || r->len != NODE_ID_LEN) {
-		err_set(e, ERR_REFUSED, "'%s' is not cluster-enabled (set cluster-enabled yes)", c->name);
+		char desc[300];
+		if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "cluster support disabled"))
+			err_set(e, ERR_REFUSED, "'%s' is not cluster-enabled (set cluster-enabled yes)", c->name);
+		else
+			err_set(e, ERR_FAIL, "'CLUSTER MYID' on '%s' failed: %s", c->name,
+				reply_describe(r, desc, sizeof(desc)));
 		goto out;
 	}
 	memcpy(w->id, r->str, NODE_ID_LEN);
