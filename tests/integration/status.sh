@@ -77,6 +77,16 @@ t_contains "$T_OUT" "cannot connect to '$H:$((P + 5))'" "killed replica: why"
 t_run "$SHARDCTL" status "$S" --json
 t_eq "False migrating" "$(printf '%s' "$T_OUT" | py 'r=d["shards"][2]["replicas"][0]; print(r["reachable"], d["shards"][0]["master"]["open_slots"][0]["state"])')" "--json: troubles"
 
+# IPv6: a 3x0 cluster on ::1, addresses written [::1]:port
+V=$(t_free_ports 3) || exit 1
+mc_create ::1 "$V" 3 0 || t_not_ok "IPv6 cluster built"
+t_wait 10 "$SHARDCTL" check "[::1]:$V" --shards 3 --replicas 0 && t_ok "IPv6: healthy" || t_not_ok "IPv6: healthy"
+t_run "$SHARDCTL" status "[::1]:$V"
+t_contains "$T_OUT" "cluster: 3 nodes (3 reachable), 3 shards, 16384/16384 slots covered" "IPv6: summary"
+t_contains "$T_OUT" "legend: A=[::1]:$V B=[::1]:$((V + 1)) C=[::1]:$((V + 2))" "IPv6: addresses bracketed"
+t_run "$SHARDCTL" status "[::1]:$V" --json
+t_eq "[::1]:$V" "$(printf '%s' "$T_OUT" | py 'print(d["shards"][0]["master"]["address"])')" "IPv6: JSON address"
+
 # usage
 t_run "$SHARDCTL" status
 t_eq 2 "$T_RC" "no address: exit 2"
