@@ -125,7 +125,7 @@ struct shard {
 	int nranges;
 };
 
-struct view_model {
+struct shard_table {
 	struct shard *s;
 	int ns;
 	int *orphans; /* replicas whose master is not a shard here */
@@ -134,7 +134,7 @@ struct view_model {
 	char map[MAP_CELLS + 1];
 };
 
-static void model_release(struct view_model *vm)
+static void table_release(struct shard_table *vm)
 {
 	for (int i = 0; i < vm->ns; i++) {
 		free(vm->s[i].replicas);
@@ -144,7 +144,7 @@ static void model_release(struct view_model *vm)
 	free(vm->orphans);
 }
 
-static int model_build(struct view_model *vm, const struct topo *t, struct sc_err *e)
+static int table_build(struct shard_table *vm, const struct topo *t, struct sc_err *e)
 {
 	int *masters = malloc(((size_t)t->n + 1) * sizeof(int));
 	int *shard_of = malloc(((size_t)t->n + 1) * sizeof(int));
@@ -214,12 +214,12 @@ out:
 	free(masters);
 	free(shard_of);
 	if (rc < 0)
-		model_release(vm);
+		table_release(vm);
 	return rc;
 }
 
 /* Keys on the shards' masters, memory of every node; 0 if some unknown. */
-static int totals(const struct topo *t, const struct view_model *vm, long long *keys,
+static int totals(const struct topo *t, const struct shard_table *vm, long long *keys,
 		  long long *mem)
 {
 	int known = 1;
@@ -297,7 +297,7 @@ static void print_member_row(const struct member *m, char letter, const char *ro
 	}
 }
 
-static void print_human(const struct topo *t, const struct view_model *vm)
+static void print_human(const struct topo *t, const struct shard_table *vm)
 {
 	char ranges[256], addr[ADDR_HOST_MAX + 16];
 	struct widths w = { 7, 0 };
@@ -408,7 +408,7 @@ static void json_member(const struct member *m)
 	printf("}");
 }
 
-static void print_json(const struct topo *t, const struct view_model *vm)
+static void print_json(const struct topo *t, const struct shard_table *vm)
 {
 	printf("{\"nodes\":%d,\"reachable\":%d,\"shards_count\":%d,\"slots_covered\":%d,"
 	       "\"agree\":%s,\"disagreement\":",
@@ -456,9 +456,9 @@ int cmd_status(int argc, char **argv)
 	struct cli_common common;
 	struct addr_list seeds = { NULL, 0 };
 	struct topo t;
-	struct view_model vm;
+	struct shard_table vm;
 	struct sc_err e = { 0 };
-	int opt, rc = 2, have_topo = 0, have_model = 0;
+	int opt, rc = 2, have_topo = 0, have_table = 0;
 
 	memset(&t, 0, sizeof(t));
 	cli_common_init(&common);
@@ -495,19 +495,19 @@ int cmd_status(int argc, char **argv)
 		goto out;
 	}
 	have_topo = 1;
-	if (model_build(&vm, &t, &e) < 0) {
+	if (table_build(&vm, &t, &e) < 0) {
 		rc = cli_fail("status", &e);
 		goto out;
 	}
-	have_model = 1;
+	have_table = 1;
 	if (common.json)
 		print_json(&t, &vm);
 	else
 		print_human(&t, &vm);
 	rc = 0;
 out:
-	if (have_model)
-		model_release(&vm);
+	if (have_table)
+		table_release(&vm);
 	if (have_topo)
 		topo_release(&t);
 	addr_list_release(&seeds);
