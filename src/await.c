@@ -54,9 +54,7 @@ static int tolerated(const struct await_req *r, const struct member *m)
 	return (m->n.flags & NF_FAIL) || (r->nids > 0 && !listed(r, m->n.id));
 }
 
-/* The membership, slot and state conditions; 1 when all hold, else 0 with
- * the first missing one described in why. */
-static int settled(const struct await_req *r, const struct topo *t, char *why, int len)
+int await_check(const struct await_req *r, const struct topo *t, char *why, int len)
 {
 	char name[300];
 
@@ -147,7 +145,7 @@ static int roles_settled(const struct await_req *r, const struct topo *t, int pu
 		int readable = 1;
 
 		if (!t->m[i].reachable)
-			continue; /* tolerated (settled() checked the others) */
+			continue; /* tolerated (await_check() checked the others) */
 		member_name(&t->m[i], name, sizeof(name));
 		snprintf(a.host, sizeof(a.host), "%s", t->m[i].n.ip);
 		a.port = t->m[i].n.port;
@@ -203,7 +201,7 @@ int await_agreement(const struct await_req *r, struct sc_err *e)
 		if (survey_read(&t, r->seeds, r->nseeds, r->conn, 1, &last) == 0) {
 			read_once = 1;
 			int push = await_now_ms() >= next_push;
-			done = settled(r, &t, why, sizeof(why)) &&
+			done = await_check(r, &t, why, sizeof(why)) &&
 			       (!r->masters || roles_settled(r, &t, push, why, sizeof(why)));
 			if (push)
 				next_push = await_now_ms() + AWAIT_PUSH_MS;

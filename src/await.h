@@ -53,6 +53,11 @@ struct await_req {
 	const char *what;                   /* "nodes to meet", for messages */
 };
 
+/* The conditions above except the roles, on a topo read with stats (state_ok
+ * and known_nodes filled): 1 when they hold, else 0 with the first missing
+ * one described in why.  Pure: no I/O. */
+int await_check(const struct await_req *r, const struct topo *t, char *why, int len);
+
 /* Returns 0 once settled; -1 with ERR_FAIL when the deadline passed (the
  * message says what was still missing), ERR_IO when no seed could be read. */
 int await_agreement(const struct await_req *r, struct sc_err *e);
