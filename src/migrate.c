@@ -811,8 +811,8 @@ static void move_start(struct migrate *m, int mi)
 			avg = 1;
 		if (m->o.batch_bytes / avg < v->batch)
 			v->batch = (int)(m->o.batch_bytes / avg);
-		if (v->batch < 16 && m->o.batch_keys >= 16)
-			v->batch = 16;
+		if (v->batch < 1)
+			v->batch = 1; /* values bigger than a batch: one at a time */
 	}
 	if (v->ns == 0) {
 		v->st = M_DONE;

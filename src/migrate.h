@@ -53,7 +53,7 @@ struct migrate_opts {
 	int batch_keys;          /* most keys in one MIGRATE (default 1000) */
 	long long batch_bytes;   /* aimed-at payload of one MIGRATE (default 4 MB);
 				    keys per batch = batch_bytes / average value
-				    size on the source, within [16, batch_keys] */
+				    size on the source, within [1, batch_keys] */
 	int window;              /* slots open at once per move (default 256) */
 	int key_cap;             /* most keys fetched in flight per move (20000) */
 	int migrate_timeout_ms;  /* MIGRATE's own I/O timeout (default 10000) */
