@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# lifecycle.sh - the chart's lifecycle without Kubernetes (TESTING.md, layer 4).
+#
+# Each release revision is rendered by helm; k8s.py reads the rendered
+# manifests and plays the kubelet: the StatefulSet's pods run as redis-server
+# processes started by the chart's own start.sh with the rendered redis.conf
+# and environment, each pod on its own loopback address (127.0.5.x, ...; only
+# paths, the bind address and the pod IP are supplied, as Kubernetes would),
+# pod DNS names resolve through nss_wrapper, and the hook Jobs' containers
+# (init containers first) run the rendered commands, in Helm's order:
+#   pre-upgrade hook (old pods, old ConfigMap and Secret) -> objects applied
+#   (StatefulSet scaled: pods started, or stopped and their volume deleted as
+#   whenScaled: Delete says) -> post-upgrade hook.
+# Steps: install 4x1 with data, upgrade to 5 shards, back to 4, replicas 1 ->
+# 2, the same upgrade twice, helm test, every pod restarted on a new address
+# (healed by the heal sidecar's rendered command).  After each step: the
+# rendered `helm test` (shardctl check --shards S --replicas R) passes and
+# every key is verified by sc-load.
+T_PORT_BASE=41000
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../chart/chart-lib.bash"
+
+NKEYS=${LIFECYCLE_KEYS:-20000}
+NS=shop
+REL=rc
+SCLOAD=$SHARDCTL_TOOLS/sc-load
+K8S=$T_ROOT/tests/lifecycle/k8s.py
+NSS=$(for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do [ -f "$d/libnss_wrapper.so" ] && echo "$d/libnss_wrapper.so" && break; done)
+[ -n "$NSS" ] || { t_not_ok "libnss_wrapper.so not found (apt-get install libnss-wrapper)"; t_done; }
+[ -x "$SCLOAD" ] || { t_not_ok "sc-load not built ($SCLOAD): make tools"; t_done; }
+P=$(t_free_ports 1) || { t_not_ok "no free port"; t_done; }
+
+# The image puts shardctl, redis-server and redis-cli on PATH.
+mkdir -p "$T_DIR/bin" "$T_DIR/pods" "$T_DIR/k8s"
+ln -s "$SHARDCTL" "$T_DIR/bin/shardctl"
+PATH_IN_POD=$T_DIR/bin:/usr/local/bin:/usr/bin:/bin
+K=$T_DIR/k8s # the objects of the revision applied last (ConfigMap, Secret...)
+
+# Values of every revision: this test's port (each pod has its own address),
+# a short node timeout, a password with spaces, quotes and a backslash.
+cat >"$T_DIR/values.yaml" <<EOF
+port: $P
+clusterNodeTimeout: 3000
+auth:
+  enabled: true
+  password: 'life cycle "pw" \\ 1'
+hooks:
+  deadlineSeconds: 150
+EOF
+
+# nss_wrapper: the cluster DNS (pod names of the headless Service, the
+# client Service) as a hosts file, rewritten when pods come and go.
+echo "root:x:0:0:root:/root:/bin/sh" >"$T_DIR/passwd"
+echo "root:x:0:" >"$T_DIR/group"
+: >"$T_DIR/hosts"
+NSS_ENV=(LD_PRELOAD="$NSS" NSS_WRAPPER_HOSTS="$T_DIR/hosts" NSS_WRAPPER_PASSWD="$T_DIR/passwd"
+	NSS_WRAPPER_GROUP="$T_DIR/group" NSS_WRAPPER_DISABLE_DEEPBIND=1
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}")
+nss() { env "${NSS_ENV[@]}" "$@"; }
+
+declare -a POD_IP POD_PID
+NEXT_IP=0
+new_ip() { # a pod IP never used before: 127.0.5.10, 127.0.5.11, ... 127.0.9.249
+	IP=127.0.$((5 + NEXT_IP / 240)).$((10 + NEXT_IP % 240))
+	NEXT_IP=$((NEXT_IP + 1))
+}
+
+render() { # render REV SHARDS REPLICAS: the manifests of a revision
+	"$HELM" template "$REL" "$CHART" -n "$NS" -f "$T_DIR/values.yaml" \
+		--set shards="$2" --set replicasPerShard="$3" >"$T_DIR/rev-$1.yaml" ||
+		{ t_not_ok "helm template of revision $1"; t_done; }
+	REV=$T_DIR/rev-$1.yaml
+}
+
+# The StatefulSet's names, from the applied objects.
+sts_names() { read -r STS HEADLESS _ <"$K/statefulset"; }
+pod_name() { echo "$STS-$1"; }
+pod_fqdn() { echo "$STS-$1.$HEADLESS.$NS.svc.cluster.local"; }
+client_service() { awk '$2 == "client" { print $1 }' "$K/services"; }
+
+hosts_update() { # DNS: running pods by name; the client Service -> a running pod
+	local i first=
+	for i in "${!POD_PID[@]}"; do
+		echo "${POD_IP[$i]} $(pod_fqdn "$i")"
+		[ -n "$first" ] || first=${POD_IP[$i]}
+	done >"$T_DIR/hosts.new"
+	[ -n "$first" ] && echo "$first $(client_service).$NS.svc.cluster.local" >>"$T_DIR/hosts.new"
+	mv "$T_DIR/hosts.new" "$T_DIR/hosts"
+}
+
+mounts() { # mounts POD-DIR: volume name -> host folder
+	printf '{"data": "%s/data", "run": "%s/run", "tmp": "%s/tmp", "config": "%s/config", "auth": "%s/secret"}' \
+		"$1" "$1" "$1" "$1" "$K"
+}
+
+config_volume() { # config_volume POD-DIR: the kubelet refreshes the pod's ConfigMap volume
+	# redis.conf's `dir /data` is the one path adapted to the pod's folder
+	# (redis-server changes to it while reading the file).
+	mkdir -p "$1/config"
+	cp "$K"/configmap/* "$1/config/"
+	sed -i "s|^dir /data\$|dir $1/data|" "$1/config/redis.conf"
+}
+
+container() { # container WHAT NAME POD-NAME POD-IP POD-DIR: fills ENVS and CMD
+	local words i
+	mapfile -d '' words < <(python3 "$K8S" run "$REV" "$1" "$2" "$3" "$4" "$(mounts "$5")")
+	ENVS=() CMD=()
+	for ((i = 0; i < ${#words[@]}; i++)); do
+		[ "${words[$i]}" = -- ] && break
+		ENVS+=("${words[$i]}")
+	done
+	CMD=("${words[@]:$((i + 1))}")
+	[ ${#CMD[@]} -gt 0 ] || { t_not_ok "no command for $1/$2"; return 1; }
+}
+
+pod_start() { # pod_start I: the kubelet starts pod I on a new IP, volume kept
+	local d=$T_DIR/pods/$1
+	new_ip
+	mkdir -p "$d/data" "$d/run" "$d/tmp"
+	config_volume "$d"
+	container statefulset redis "$(pod_name "$1")" "$IP" "$d" || return 1
+	# Paths, bind address: what Kubernetes provides (mounts, the pod's own
+	# network namespace); everything else as rendered.
+	env -i PATH="$PATH_IN_POD" "${ENVS[@]}" REDIS_CONF_DIR="$d/config" REDIS_RUN_DIR="$d/run" \
+		"${CMD[@]}" --bind "$IP" --logfile "$d/redis.log" --daemonize no >>"$d/stdout" 2>&1 &
+	POD_PID[$1]=$!
+	POD_IP[$1]=$IP
+	T_PIDS+=($!)
+	disown $!
+}
+
+pod_stop() { # pod_stop I: SIGTERM (redis-server saves), SIGKILL after 10 s
+	local pid=${POD_PID[$1]}
+	kill -TERM "$pid" 2>/dev/null
+	t_wait 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	unset "POD_PID[$1]" "POD_IP[$1]"
+}
+
+probe() { # probe I ready|alive: the rendered probe, run in pod I
+	container statefulset "redis/${2}Probe" "$(pod_name "$1")" "${POD_IP[$1]}" "$T_DIR/pods/$1" || return 1
+	env -i PATH="$PATH_IN_POD" "${ENVS[@]}" REDIS_CONF_DIR="$T_DIR/pods/$1/config" REDIS_HOST="${POD_IP[$1]}" "${CMD[@]}"
+}
+
+pods_ready() { # every running pod passes its readiness probe (deadline 15 s)
+	local i
+	for i in "${!POD_PID[@]}"; do
+		t_wait 15 probe "$i" readiness || { t_not_ok "$1: pod $i not Ready: $(probe "$i" readiness)"; return 1; }
+	done
+	t_ok "$1: every pod Ready (${#POD_PID[@]} pods)"
+}
+
+apply() { # apply STEP: the revision's objects applied, the StatefulSet scaled
+	local i want old_template=
+	[ -f "$K/pod-template.json" ] && old_template=$(cat "$K/pod-template.json")
+	python3 "$K8S" objects "$REV" "$K" || { t_not_ok "$1: objects"; return 1; }
+	sts_names
+	if [ -n "$old_template" ]; then
+		t_eq "$old_template" "$(cat "$K/pod-template.json")" "$1: pod template unchanged (no pod restarted)"
+	fi
+	want=$(cat "$K/replicas")
+	for i in "${!POD_PID[@]}"; do # Parallel: every surplus pod at once
+		if [ "$i" -ge "$want" ]; then
+			pod_stop "$i" &
+		fi
+	done
+	wait
+	for i in "${!POD_PID[@]}"; do
+		if [ "$i" -ge "$want" ]; then
+			unset "POD_PID[$i]" "POD_IP[$i]"
+			[ "$(cat "$K/when-scaled")" = Delete ] && rm -rf "$T_DIR/pods/$i"
+		fi
+	done
+	for i in "${!POD_PID[@]}"; do config_volume "$T_DIR/pods/$i"; done
+	for ((i = 0; i < want; i++)); do
+		[ -n "${POD_PID[$i]:-}" ] || pod_start "$i"
+	done
+	hosts_update
+}
+
+hook() { # hook STEP NAME: the Job of hook NAME, each container in order
+	local c deadline log=$T_DIR/hook.log rc
+	mapfile -t cs < <(python3 "$K8S" containers "$REV" "hook:$2")
+	deadline=$(printf '%s\n' "${cs[@]}" | sed -n 's/^deadline //p')
+	: >"$log"
+	for c in "${cs[@]}"; do
+		[[ $c == deadline* ]] && continue
+		mkdir -p "$T_DIR/job/tmp"
+		container "hook:$2" "$c" "$REL-$2" 127.0.0.1 "$T_DIR/job" || return 1
+		echo "\$ ${CMD[*]}" >>"$log"
+		timeout "$deadline" env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}" >>"$log" 2>&1
+		rc=$?
+		t_eq 0 "$rc" "$1: $2 hook, container $c (${CMD[*]:0:2})"
+		if [ "$rc" -ne 0 ]; then
+			tail -n 30 "$log" | sed 's/^/    | /'
+			return 1
+		fi
+	done
+	cp "$log" "$T_DIR/hook-$1-$2.log"
+}
+
+helm_test() { # helm_test STEP: the rendered test Pod's shardctl check
+	mkdir -p "$T_DIR/job/tmp"
+	container test check "$REL-test" 127.0.0.1 "$T_DIR/job" || return 1
+	t_wait 20 env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
+	t_run env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
+	t_eq 0 "$T_RC" "$1: helm test (${CMD[*]:1:1} ${CMD[*]:3:4}) $T_ERR"
+}
+
+verify_keys() { # verify_keys STEP: every key read back through the cluster
+	t_run nss "$SCLOAD" verify --seed "$(client_service).$NS.svc.cluster.local:$P" --keys "$NKEYS" \
+		--password-file "$K/secret/password"
+	t_eq 0 "$T_RC" "$1: all $NKEYS keys verified $T_ERR"
+}
+
+rcli() { REDISCLI_AUTH=$(cat "$K/secret/password") redis-cli --no-auth-warning -h "${POD_IP[$1]}" -p "$P" "${@:2}"; }
+slot_map() { # id and slots of every master, sorted, seen from pod 0
+	rcli 0 cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { s = ""; for (i = 9; i <= NF; i++) s = s " " $i; print $1 s }' | sort
+}
+
+slot_counts() { # slots owned by each master, ascending
+	rcli 0 cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { n = 0
+		for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) }
+		print n }' | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+even_counts() { # what S masters own when even: floor or ceil of 16384/S, ascending
+	local s=$1 i
+	for ((i = 0; i < s; i++)); do echo $((16384 / s + (i >= s - 16384 % s ? 1 : 0))); done | tr '\n' ' ' | sed 's/ $//'
+}
+
+upgrade() { # upgrade STEP REV SHARDS REPLICAS
+	local i id departing=()
+	render "$2" "$3" "$4"
+	hook "$1" pre-upgrade || return 1
+	# What the pre-upgrade hook promised: the pods about to go own no slot
+	# and no staying node replicates them.
+	for i in "${!POD_PID[@]}"; do
+		[ "$i" -lt $(($3 * (1 + $4))) ] && continue
+		departing+=("$i")
+		id=$(rcli "$i" cluster myid)
+		t_eq "" "$(rcli 0 cluster nodes | awk -v id="$id" '$1 == id { for (i = 9; i <= NF; i++) printf "%s ", $i }')" \
+			"$1: departing pod $i owns no slot before it is deleted"
+		t_eq 0 "$(rcli 0 cluster nodes | awk -v id="$id" '$4 == id' | wc -l)" "$1: no node replicates departing pod $i"
+	done
+	apply "$1" || return 1
+	pods_ready "$1" || return 1
+	hook "$1" post-upgrade || return 1
+}
+
+# --- install: 4 shards x 1 replica, then data
+render 1 4 1
+apply install
+t_eq 8 "${#POD_PID[@]}" "install: the StatefulSet runs 8 pods"
+pods_ready "install (before any cluster exists: readiness ignores membership)" || t_done
+t_eq 1 "$(rcli 0 cluster info | tr -d '\r' | grep -c 'cluster_known_nodes:1$')" "install: pods are not in a cluster yet"
+hook install post-install || t_done
+t_run nss "$SCLOAD" fill --seed "$(client_service).$NS.svc.cluster.local:$P" --keys "$NKEYS" \
+	--password-file "$K/secret/password"
+t_eq 0 "$T_RC" "install: $NKEYS keys written $T_ERR"
+helm_test install
+verify_keys install
+
+# --- upgrade to 5 shards: pre-upgrade (nothing leaves), 2 pods more, post-upgrade
+upgrade "4->5 shards" 2 5 1 || t_done
+t_eq 10 "${#POD_PID[@]}" "4->5 shards: 10 pods"
+helm_test "4->5 shards"
+verify_keys "4->5 shards"
+t_eq "$(even_counts 5)" "$(slot_counts)" "4->5 shards: every master owns 3276 or 3277 slots"
+
+# --- back to 4 shards: pre-upgrade drains pods 8 and 9, then they go
+upgrade "5->4 shards" 3 4 1 || t_done
+t_eq 8 "${#POD_PID[@]}" "5->4 shards: 8 pods"
+helm_test "5->4 shards"
+verify_keys "5->4 shards"
+
+# --- replicas 1 -> 2
+upgrade "replicas 1->2" 4 4 2 || t_done
+t_eq 12 "${#POD_PID[@]}" "replicas 1->2: 12 pods"
+helm_test "replicas 1->2"
+verify_keys "replicas 1->2"
+
+# --- the same upgrade again: nothing moves
+before=$(slot_map)
+upgrade "same upgrade twice" 5 4 2 || t_done
+t_eq "$before" "$(slot_map)" "same upgrade twice: the slot map did not change"
+helm_test "same upgrade twice"
+verify_keys "same upgrade twice"
+
+# --- helm test, on its own
+helm_test "helm test"
+
+# --- every pod restarted at once on a new address (volumes kept)
+before=$(slot_map)
+old_ips="${POD_IP[*]}"
+for i in "${!POD_PID[@]}"; do pod_stop "$i" & done
+wait
+POD_PID=() POD_IP=()
+for ((i = 0; i < $(cat "$K/replicas"); i++)); do pod_start "$i"; done
+hosts_update
+t_not_contains "$old_ips" "${POD_IP[0]} " "restart: pod 0 has a new address"
+pods_ready restart
+# Every pod's heal sidecar takes one look (HEAL_ONCE) and heals if needed.
+healed=0
+for i in "${!POD_PID[@]}"; do
+	container statefulset heal "$(pod_name "$i")" "${POD_IP[$i]}" "$T_DIR/pods/$i" || break
+	t_run env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" HEAL_ONCE=1 REDIS_CONF_DIR="$T_DIR/pods/$i/config" \
+		REDIS_HOST="${POD_IP[$i]}" "${CMD[@]}"
+	t_eq 0 "$T_RC" "restart: heal sidecar of pod $i"
+	[ "$T_RC" -eq 0 ] || printf '%s\n%s\n' "$T_OUT" "$T_ERR" | tail -n 20 | sed 's/^/    | /'
+	case "$T_OUT" in *"running: shardctl heal"*) healed=$((healed + 1)) ;; esac
+done
+[ "$healed" -ge 1 ] && t_ok "restart: the sidecars saw the cluster broken; $healed of them ran shardctl heal" ||
+	t_not_ok "restart: no sidecar ran shardctl heal"
+helm_test restart
+verify_keys restart
+t_eq "$before" "$(slot_map)" "restart: heal moved no slot"
+
+t_done
