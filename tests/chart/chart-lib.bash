@@ -9,6 +9,10 @@ if ! HELM=$("$T_ROOT/scripts/get-helm.sh"); then
 	t_done
 fi
 MODELS_DIR=$T_ROOT/build/node
+# Debian's python3 (with python3-yaml, scripts/deps.sh test) when there is
+# one: a python3 earlier on PATH may lack yaml or start slowly.
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 # helm keeps its caches and config out of $HOME
 export HELM_CACHE_HOME=$T_DIR/.helm/cache HELM_CONFIG_HOME=$T_DIR/.helm/config HELM_DATA_HOME=$T_DIR/.helm/data
 
@@ -32,5 +36,5 @@ t_import() {
 
 # to_json: YAML stream on stdin -> JSON array of its objects on stdout
 to_json() {
-	python3 -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
+	"$PYTHON" -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
 }

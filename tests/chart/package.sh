@@ -23,7 +23,7 @@ t_eq 0 "$T_RC" "helm repo index"
 t_contains "$(cat "$repo/index.yaml")" "redis-cluster-$version.tgz" "index.yaml lists the package"
 
 # A static web server on a port the kernel picks (it writes the port down).
-python3 -c '
+"$PYTHON" -c '
 import functools, http.server, sys
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -39,7 +39,7 @@ t_contains "$T_OUT" "replicas: 8" "the served chart renders 4 shards x 1 replica
 kill "$http_pid" && wait "$http_pid" 2>/dev/null
 
 # The k3s example sets values the schema accepts (numbers unquoted).
-python3 - "$T_ROOT/deploy/k3s/helmchart.yaml" >"$T_DIR/k3s-values.yaml" <<'PY'
+"$PYTHON" - "$T_ROOT/deploy/k3s/helmchart.yaml" >"$T_DIR/k3s-values.yaml" <<'PY'
 import sys, yaml
 hc = yaml.safe_load(open(sys.argv[1]))
 assert hc["apiVersion"] == "helm.cattle.io/v1" and hc["kind"] == "HelmChart"

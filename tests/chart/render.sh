@@ -16,7 +16,7 @@ for f in "$CHART"/ci/*.yaml; do
 	fi
 	t_ok "$name: rendered"
 	echo "# $name"
-	t_import python3 "$T_ROOT/tests/chart/check_rendered.py" "$CHART" "$f" rc shop <"$T_DIR/$name.yaml"
+	t_import "$PYTHON" "$T_ROOT/tests/chart/check_rendered.py" "$CHART" "$f" rc shop <"$T_DIR/$name.yaml"
 done
 
 # Release names: one containing the chart name is not doubled; fullnameOverride wins.
@@ -27,7 +27,7 @@ t_contains "$(cat "$T_DIR/override.yaml")" "cache-0.cache-headless.shop.svc.clus
 
 # The pod template is the same whatever the shape: resizing restarts nothing.
 pod_template() {
-	"$HELM" template rc "$CHART" -n shop "$@" | python3 -c '
+	"$HELM" template rc "$CHART" -n shop "$@" | "$PYTHON" -c '
 import json, sys, yaml
 for d in yaml.safe_load_all(sys.stdin):
     if d and d["kind"] == "StatefulSet":

@@ -33,7 +33,17 @@ import yaml
 
 
 def load(path):
-    return [d for d in yaml.safe_load_all(open(path)) if d]
+    # The YAML is parsed once; later calls (one per pod and probe) read the
+    # JSON copy kept next to it.
+    cache = path + ".json"
+    if os.path.exists(cache) and os.path.getmtime(cache) >= os.path.getmtime(path):
+        with open(cache) as f:
+            return json.load(f)
+    objs = [d for d in yaml.safe_load_all(open(path)) if d]
+    with open(cache + ".tmp", "w") as f:
+        json.dump(objs, f)
+    os.replace(cache + ".tmp", cache)
+    return objs
 
 
 def pod_of(objs, what):

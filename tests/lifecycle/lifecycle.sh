@@ -6,14 +6,15 @@
 # processes started by the chart's own start.sh with the rendered redis.conf
 # and environment, each pod on its own loopback address (127.0.5.x, ...; only
 # paths, the bind address and the pod IP are supplied, as Kubernetes would),
-# pod DNS names resolve through nss_wrapper, and the hook Jobs' containers
+# pod DNS names resolve through nss_wrapper (for the pods and the Jobs alike),
+# and the hook Jobs' containers
 # (init containers first) run the rendered commands, in Helm's order:
 #   pre-upgrade hook (old pods, old ConfigMap and Secret) -> objects applied
 #   (StatefulSet scaled: pods started, or stopped and their volume deleted as
 #   whenScaled: Delete says) -> post-upgrade hook.
 # Steps: install 4x1 with data, upgrade to 5 shards, back to 4, replicas 1 ->
 # 2, the same upgrade twice, helm test, every pod restarted on a new address
-# (healed by the heal sidecar's rendered command).  After each step: the
+# (healed by the heal sidecar's rendered command), helm rollback to 4x1.  After each step: the
 # rendered `helm test` (shardctl check --shards S --replicas R) passes and
 # every key is verified by sc-load.
 T_PORT_BASE=41000
@@ -103,7 +104,7 @@ config_volume() { # config_volume POD-DIR: the kubelet refreshes the pod's Confi
 
 container() { # container WHAT NAME POD-NAME POD-IP POD-DIR: fills ENVS and CMD
 	local words i
-	mapfile -d '' words < <(python3 "$K8S" run "$REV" "$1" "$2" "$3" "$4" "$(mounts "$5")")
+	mapfile -d '' words < <("$PYTHON" "$K8S" run "$REV" "$1" "$2" "$3" "$4" "$(mounts "$5")")
 	ENVS=() CMD=()
 	for ((i = 0; i < ${#words[@]}; i++)); do
 		[ "${words[$i]}" = -- ] && break
@@ -119,9 +120,10 @@ pod_start() { # pod_start I: the kubelet starts pod I on a new IP, volume kept
 	mkdir -p "$d/data" "$d/run" "$d/tmp"
 	config_volume "$d"
 	container statefulset redis "$(pod_name "$1")" "$IP" "$d" || return 1
-	# Paths, bind address: what Kubernetes provides (mounts, the pod's own
-	# network namespace); everything else as rendered.
-	env -i PATH="$PATH_IN_POD" "${ENVS[@]}" REDIS_CONF_DIR="$d/config" REDIS_RUN_DIR="$d/run" \
+	# Paths, bind address, DNS: what Kubernetes provides (mounts, the pod's
+	# own network namespace, cluster DNS: redis-server resolves names too,
+	# e.g. the target of a MIGRATE); everything else as rendered.
+	env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" REDIS_CONF_DIR="$d/config" REDIS_RUN_DIR="$d/run" \
 		"${CMD[@]}" --bind "$IP" --logfile "$d/redis.log" --daemonize no >>"$d/stdout" 2>&1 &
 	POD_PID[$1]=$!
 	POD_IP[$1]=$IP
@@ -152,7 +154,7 @@ pods_ready() { # every running pod passes its readiness probe (deadline 15 s)
 apply() { # apply STEP: the revision's objects applied, the StatefulSet scaled
 	local i want old_template=
 	[ -f "$K/pod-template.json" ] && old_template=$(cat "$K/pod-template.json")
-	python3 "$K8S" objects "$REV" "$K" || { t_not_ok "$1: objects"; return 1; }
+	"$PYTHON" "$K8S" objects "$REV" "$K" || { t_not_ok "$1: objects"; return 1; }
 	sts_names
 	if [ -n "$old_template" ]; then
 		t_eq "$old_template" "$(cat "$K/pod-template.json")" "$1: pod template unchanged (no pod restarted)"
@@ -179,7 +181,7 @@ apply() { # apply STEP: the revision's objects applied, the StatefulSet scaled
 
 hook() { # hook STEP NAME: the Job of hook NAME, each container in order
 	local c deadline log=$T_DIR/hook.log rc
-	mapfile -t cs < <(python3 "$K8S" containers "$REV" "hook:$2")
+	mapfile -t cs < <("$PYTHON" "$K8S" containers "$REV" "hook:$2")
 	deadline=$(printf '%s\n' "${cs[@]}" | sed -n 's/^deadline //p')
 	: >"$log"
 	for c in "${cs[@]}"; do
@@ -191,7 +193,10 @@ hook() { # hook STEP NAME: the Job of hook NAME, each container in order
 		rc=$?
 		t_eq 0 "$rc" "$1: $2 hook, container $c (${CMD[*]:0:2})"
 		if [ "$rc" -ne 0 ]; then
-			tail -n 30 "$log" | sed 's/^/    | /'
+			grep -v 'waiting for every node to agree' "$log" | tail -n 25 | sed 's/^/    | /'
+			grep 'waiting for every node to agree' "$log" | tail -n 3 | sed 's/^/    | /'
+			echo "    cluster nodes seen from pod 0:"
+			rcli 0 cluster nodes | sed 's/^/    | /'
 			return 1
 		fi
 	done
@@ -217,6 +222,20 @@ slot_map() { # id and slots of every master, sorted, seen from pod 0
 	rcli 0 cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { s = ""; for (i = 9; i <= NF; i++) s = s " " $i; print $1 s }' | sort
 }
 
+shard_map() { # each shard (its master and replicas, by node id) with its slots
+	rcli 0 cluster nodes | "$PYTHON" -c '
+import sys
+shards = {}
+lines = [l.split() for l in sys.stdin if l.strip() and "fail" not in l.split()[2]]
+for f in lines:
+    if f[3] == "-":
+        shards.setdefault(f[0], [set(), " ".join(f[8:])])[0].add(f[0])
+for f in lines:
+    if f[3] != "-" and f[3] in shards:
+        shards[f[3]][0].add(f[0])
+for members, slots in sorted((sorted(m), sl) for m, sl in shards.values()):
+    print(",".join(members), slots)'
+}
 slot_counts() { # slots owned by each master, ascending
 	rcli 0 cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { n = 0
 		for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) }
@@ -227,23 +246,40 @@ even_counts() { # what S masters own when even: floor or ceil of 16384/S, ascend
 	for ((i = 0; i < s; i++)); do echo $((16384 / s + (i >= s - 16384 % s ? 1 : 0))); done | tr '\n' ' ' | sed 's/ $//'
 }
 
-upgrade() { # upgrade STEP REV SHARDS REPLICAS
-	local i id departing=()
-	render "$2" "$3" "$4"
-	hook "$1" pre-upgrade || return 1
-	# What the pre-upgrade hook promised: the pods about to go own no slot
-	# and no staying node replicates them.
+departing_hold_nothing() { # STEP SHARDS REPLICAS: after the pre-* hook, the
+	# pods about to go own no slot and no staying node replicates them
+	local i id n ids=" " keep=$(($2 * (1 + $3)))
 	for i in "${!POD_PID[@]}"; do
-		[ "$i" -lt $(($3 * (1 + $4))) ] && continue
-		departing+=("$i")
+		[ "$i" -lt "$keep" ] || ids+="$(rcli "$i" cluster myid) "
+	done
+	for i in "${!POD_PID[@]}"; do
+		[ "$i" -lt "$keep" ] && continue
 		id=$(rcli "$i" cluster myid)
 		t_eq "" "$(rcli 0 cluster nodes | awk -v id="$id" '$1 == id { for (i = 9; i <= NF; i++) printf "%s ", $i }')" \
 			"$1: departing pod $i owns no slot before it is deleted"
-		t_eq 0 "$(rcli 0 cluster nodes | awk -v id="$id" '$4 == id' | wc -l)" "$1: no node replicates departing pod $i"
+		n=$(rcli 0 cluster nodes | awk -v id="$id" -v gone="$ids" '$4 == id && index(gone, " " $1 " ") == 0' | wc -l)
+		t_eq 0 "$n" "$1: no staying node replicates departing pod $i"
+		[ "$n" = 0 ] || rcli 0 cluster nodes | sed 's/^/    | /'
 	done
+}
+
+upgrade() { # upgrade STEP REV SHARDS REPLICAS
+	render "$2" "$3" "$4"
+	hook "$1" pre-upgrade || return 1
+	departing_hold_nothing "$1" "$3" "$4"
+	lifecycle_apply "$1" "$3" "$4" post-upgrade
+}
+
+lifecycle_apply() { # STEP SHARDS REPLICAS POST-HOOK: objects applied, pods Ready, post hook
+	local i before=" ${!POD_PID[*]} "
 	apply "$1" || return 1
 	pods_ready "$1" || return 1
-	hook "$1" post-upgrade || return 1
+	for i in "${!POD_PID[@]}"; do
+		[[ $before == *" $i "* ]] && continue
+		t_eq 1 "$(rcli "$i" cluster info | tr -d '\r' | grep -c '^cluster_known_nodes:1$')" \
+			"$1: new pod $i is Ready before it is a member"
+	done
+	hook "$1" "$4" || return 1
 }
 
 # --- install: 4 shards x 1 replica, then data
@@ -282,6 +318,8 @@ verify_keys "replicas 1->2"
 before=$(slot_map)
 upgrade "same upgrade twice" 5 4 2 || t_done
 t_eq "$before" "$(slot_map)" "same upgrade twice: the slot map did not change"
+t_contains "$(cat "$T_DIR/hook-same upgrade twice-post-upgrade.log")" "nothing to do" \
+	"same upgrade twice: the post-upgrade hook says there is nothing to do"
 helm_test "same upgrade twice"
 verify_keys "same upgrade twice"
 
@@ -289,7 +327,7 @@ verify_keys "same upgrade twice"
 helm_test "helm test"
 
 # --- every pod restarted at once on a new address (volumes kept)
-before=$(slot_map)
+before=$(shard_map)
 old_ips="${POD_IP[*]}"
 for i in "${!POD_PID[@]}"; do pod_stop "$i" & done
 wait
@@ -312,6 +350,32 @@ done
 	t_not_ok "restart: no sidecar ran shardctl heal"
 helm_test restart
 verify_keys restart
-t_eq "$before" "$(slot_map)" "restart: heal moved no slot"
+# A replica may have been promoted while the links were down (Redis's own
+# failover); each shard keeps its members and its slots.
+t_eq "$before" "$(shard_map)" "restart: heal moved no slot (each shard keeps its members and slots)"
+
+# --- helm rollback: Helm renders the hooks of the revision rolled back to.
+# Revision 3 is 4 shards x 1 replica (replicas 2 -> 1).  LIFECYCLE_ROLLBACK=2
+# rolls back to 5 x 1 instead (shards up and replicas down at once).
+case ${LIFECYCLE_ROLLBACK:-3} in
+2) RB_S=5 RB_R=1 ;;
+*) LIFECYCLE_ROLLBACK=3 RB_S=4 RB_R=1 ;;
+esac
+step="rollback to revision $LIFECYCLE_ROLLBACK (${RB_S}x$RB_R)"
+REV=$T_DIR/rev-$LIFECYCLE_ROLLBACK.yaml
+hook "$step" pre-rollback || t_done
+departing_hold_nothing "$step" "$RB_S" "$RB_R"
+lifecycle_apply "$step" "$RB_S" "$RB_R" post-rollback || t_done
+t_eq $((RB_S * (1 + RB_R))) "${#POD_PID[@]}" "$step: $((RB_S * (1 + RB_R))) pods"
+helm_test "$step"
+verify_keys "$step"
+t_eq "$(even_counts "$RB_S")" "$(slot_counts)" "$step: every master owns floor or ceil of 16384/$RB_S slots"
+
+t_done
+lifecycle_apply "rollback to 5x1" 5 1 post-rollback || t_done
+t_eq 10 "${#POD_PID[@]}" "rollback to 5x1: 10 pods"
+helm_test "rollback to 5x1"
+verify_keys "rollback to 5x1"
+t_eq "$(even_counts 5)" "$(slot_counts)" "rollback to 5x1: every master owns 3276 or 3277 slots"
 
 t_done
