@@ -152,6 +152,17 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 		}
 		return;
 	}
+	if (!is_master(t, dst) && is_master(t, src) && t->m[dst].master == src) {
+		/* Redis turns a master emptied of its last slot into a replica
+		 * of the slot's new owner: a run killed while moving slots back
+		 * can leave the source migrating towards its own replica.  A
+		 * replica holds only its master's data: nothing to move. */
+		set(a, FIX_CLOSE, s, src, dst);
+		snprintf(a->why, sizeof(a->why), "slot %d: its target %s has become a replica of the source %s, "
+			 "so the move cannot go on; closed, its keys stay on %s", s, mname(t, dst, b1, sizeof(b1)),
+			 mname(t, src, b2, sizeof(b2)), b2);
+		return;
+	}
 	if (!is_master(t, dst) || !is_master(t, src)) {
 		int r = !is_master(t, dst) ? dst : src;
 		snprintf(a->why, sizeof(a->why), "slot %d is being moved from %s to %s but %s is not a master "
@@ -354,6 +365,29 @@ int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_s
 		p->nstops++;
 	}
 	return 0;
+}
+
+int fix_unseen_slots(const struct topo *t, const struct view *v, int *out)
+{
+	char *seen = calloc(CLUSTER_SLOTS, 1);
+	int n = 0;
+
+	if (!seen)
+		return 0;
+	for (int i = 0; i < v->n; i++) {
+		const struct node_entry *x = &v->e[i];
+		if (x->flags & NF_HANDSHAKE)
+			continue;
+		for (int r = 0; r < x->nranges; r++)
+			for (int s = x->ranges[r].first; s <= x->ranges[r].last && s < CLUSTER_SLOTS; s++)
+				if (s >= 0)
+					seen[s] = 1;
+	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		if (!seen[s] && t->owner[s] >= 0 && t->m[t->owner[s]].reachable && !slot_open(t, s))
+			out[n++] = s;
+	free(seen);
+	return n;
 }
 
 void fix_plan_release(struct fix_plan *p)

@@ -85,6 +85,14 @@ struct fix_stray {
 int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_stray *s, int n,
 		    struct sc_err *e);
 
+/* Slots one node's view leaves unassigned while their owner claims them in
+ * its own view and no node has them open.  Gossip normally fills such holes
+ * at once; a node whose record of the owner already lists the slot (e.g.
+ * after the slot's previous owner turned replica and its slots were
+ * cleared) never hears a change and stays in cluster_state:fail.  Returns
+ * how many slots were written to out (CLUSTER_SLOTS entries). */
+int fix_unseen_slots(const struct topo *t, const struct view *v, int *out);
+
 /* Human text of one action (or a run of them) for dry runs and logs. */
 const char *fix_kind_name(enum fix_kind k);
 

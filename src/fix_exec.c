@@ -172,6 +172,67 @@ static int find_strays(const struct topo *t, struct conns *cs, const struct conn
 	return 0;
 }
 
+/* Masters whose own view leaves owned slots unassigned (fix_unseen_slots):
+ * each is told the owner, as the owner itself says, with SETSLOT NODE
+ * (pipelined).  Nothing moves.  Returns how many slots were (or, in a dry
+ * run, would be) taught, or -1 (e). */
+static int teach_owners(const struct fix_req *r, const struct topo *t, struct conns *cs, struct sc_err *e)
+{
+	int *slots = malloc(CLUSTER_SLOTS * sizeof(*slots)), total = 0, rc = -1;
+	char b[300], ranges[160], desc[300];
+
+	if (!slots)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int m = 0; m < t->n; m++) {
+		struct conn *c;
+		struct view v;
+		redisReply *x;
+		int n, bad = 0;
+		size_t off = 0;
+		if (!(t->m[m].n.flags & NF_MASTER) || !t->m[m].reachable || !(c = conn_of(cs, t, m, r->conn, e)))
+			continue;
+		if (!(x = conn_command(c, "CLUSTER NODES")))
+			continue;
+		memset(&v, 0, sizeof(v));
+		n = x->type == REDIS_REPLY_STRING && view_parse(&v, x->str, e) == 0 ? fix_unseen_slots(t, &v, slots) : 0;
+		freeReplyObject(x);
+		view_release(&v);
+		err_clear(e);
+		if (n == 0)
+			continue;
+		ranges[0] = '\0';
+		for (int k = 0; k < n && off + 16 < sizeof(ranges); k++) {
+			int first = slots[k];
+			while (k + 1 < n && slots[k + 1] == slots[k] + 1)
+				k++;
+			off += (size_t)snprintf(ranges + off, sizeof(ranges) - off, first == slots[k] ? "%s%d" : "%s%d-%d",
+						off ? "," : "", first, slots[k]);
+		}
+		say(r, "%stell %s the owners of %d slot%s it sees unassigned though their owners claim them (%s%s)",
+		    r->dry_run ? "would " : "", mname(t, m, b, sizeof(b)), n, n == 1 ? "" : "s", ranges,
+		    off + 16 >= sizeof(ranges) ? ",..." : "");
+		total += n;
+		if (r->dry_run)
+			continue;
+		for (int k = 0; k < n; k++)
+			conn_append(c, "CLUSTER SETSLOT %d NODE %s", slots[k], t->m[t->owner[slots[k]]].n.id);
+		for (int k = 0; k < n; k++) {
+			if (!(x = conn_read(c))) {
+				*e = c->err;
+				goto out;
+			}
+			if (!reply_is_status(x, "OK") && !bad++)
+				say(r, "warning: 'CLUSTER SETSLOT %d NODE' on %s: %s", slots[k], b,
+				    reply_describe(x, desc, sizeof(desc)));
+			freeReplyObject(x);
+		}
+	}
+	rc = total;
+out:
+	free(slots);
+	return rc;
+}
+
 static void print_plan(const struct fix_req *r, const struct topo *t, const struct fix_plan *p)
 {
 	char b[300], b2[300], ranges[200];
@@ -455,8 +516,8 @@ static int run_closes_and_assigns(const struct fix_req *r, const struct topo *t,
 			struct conn *c;
 			for (int o = 0; o < t->m[m].n.nopen; o++)
 				open |= t->m[m].n.open[o].slot == a->slot;
-			if (!open || !t->m[m].reachable)
-				continue;
+			if (!open || !t->m[m].reachable || !(t->m[m].n.flags & NF_MASTER))
+				continue; /* replicas refuse SETSLOT; they follow their master */
 			if (!(c = conn_of(cs, t, m, r->conn, e)) ||
 			    conn_ok(c, e, "CLUSTER SETSLOT %d STABLE", a->slot) < 0)
 				return -1;
@@ -527,6 +588,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	struct fix_keys fk;
 	int *slots = NULL, n, rc = -1, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000, nstrays = 0;
 	struct fix_stray *strays = NULL;
+	int taught = 0;
 	long long *keys = NULL, deadline;
 	char why[600];
 
@@ -546,7 +608,9 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		goto out;
 	if (find_strays(&t, &cs, r->conn, &strays, &nstrays, e) < 0)
 		goto out;
-	if (n == 0 && nstrays == 0) {
+	if ((taught = teach_owners(r, &t, &cs, e)) < 0)
+		goto out;
+	if (n == 0 && nstrays == 0 && taught == 0) {
 		say(r, "nothing to fix: no open and no uncovered slot, no key outside its slot's owner (%d members)",
 		    t.n);
 		rc = 0;
@@ -585,8 +649,8 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		sleep_ms(300);
 	}
 	res->stops = p.nstops;
-	say(r, "done: %d slots moved, %d closed, %d assigned, %lld identical copies removed, %d need a decision",
-	    res->moved, res->closed, res->assigned, res->dup_removed, p.nstops);
+	say(r, "done: %d slots moved, %d closed, %d assigned, %d owners told, %lld identical copies removed, "
+	       "%d need a decision", res->moved, res->closed, res->assigned, taught, res->dup_removed, p.nstops);
 	if (p.nstops) {
 		int shown = 0;
 		for (int i = 0; i < p.n; i++)

@@ -39,7 +39,7 @@ t_run "$SCLOAD" fill --seed $NET.1:"$P" --keys $NKEYS
 t_eq 0 "$T_RC" "fixture: $NKEYS keys loaded"
 
 verify() { # verify WHAT: every key, one by one
-	t_run "$SCLOAD" verify --seed $NET.1:"$P" --keys $NKEYS
+	t_run timeout 60 "$SCLOAD" verify --seed $NET.1:"$P" --keys $NKEYS
 	t_eq 0 "$T_RC" "$1: all $NKEYS keys verified ($(echo "$T_OUT" | tail -n 1))"
 }
 

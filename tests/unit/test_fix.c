@@ -194,6 +194,30 @@ int main(void)
 	CHECK(strstr(a->why, "cannot be reached") != NULL);
 	done();
 
+	/* the target turned into a replica of the source: close, nothing to move */
+	{
+		struct view v[2];
+		struct sc_err e;
+		const char *ta = ID_A " 10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-16383 [7->-" ID_B "]\n"
+				 ID_B " 10.0.0.2:6379@16379 slave " ID_A " 0 0 1 connected\n";
+		const char *tb = ID_B " 10.0.0.2:6379@16379 myself,slave " ID_A " 0 0 1 connected\n"
+				 ID_A " 10.0.0.1:6379@16379 master - 0 0 1 connected 0-16383\n";
+		CHECK_INT(view_parse(&v[0], ta, &e), 0);
+		CHECK_INT(view_parse(&v[1], tb, &e), 0);
+		CHECK_INT(topo_build(&t, v, 2, &e), 0);
+		view_release(&v[0]);
+		view_release(&v[1]);
+		fk.nslots = fix_slots_needed(&t, &need, &e);
+		keys = calloc((size_t)fk.nslots * 2 + 1, sizeof(*keys));
+		fk.slots = need;
+		fk.keys = keys;
+		CHECK_INT(fk.nslots, 1);
+		a = plan();
+		CHECK_INT(a->kind, FIX_CLOSE);
+		CHECK(strstr(a->why, "has become a replica of the source") != NULL);
+		done();
+	}
+
 	/* uncovered, keys nowhere: a run goes to the master with fewest slots */
 	build(&(struct scenario){ { "", "5461-10922", "10923-16383" }, { NULL }, 3 });
 	CHECK_INT(fk.nslots, 5461);
