@@ -56,13 +56,15 @@ t_run() {
 	T_ERR=$(cat "$T_DIR/.err")
 }
 
-# t_port_free PORT: nothing listens on PORT or PORT+10000 (the cluster bus).
+# t_port_free PORT [HOST]: nothing listens on PORT or PORT+10000 (the cluster
+# bus) at HOST (default 127.0.0.1).
 t_port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! (exec 3<>"/dev/tcp/127.0.0.1/$(($1 + 10000))") 2>/dev/null
+	local h=${2:-127.0.0.1}
+	! (exec 3<>"/dev/tcp/$h/$1") 2>/dev/null && ! (exec 3<>"/dev/tcp/$h/$(($1 + 10000))") 2>/dev/null
 }
 
-# t_free_ports N: prints a base port B such that B..B+N-1 and their bus
-# ports are all free.  Ports stay within 12000..22767 so that the bus ports
+# t_free_ports N [HOST]: prints a base port B such that B..B+N-1 and their
+# bus ports are all free at HOST (default 127.0.0.1).  Ports stay within 12000..22767 so that the bus ports
 # (+10000) stay below Linux's ephemeral range (32768-60999), where outgoing
 # client connections would otherwise take them.  Scripts running at the same
 # time are spread by T_PORT_BASE (its thousands digit picks a band) and a
@@ -74,7 +76,7 @@ t_free_ports() {
 		[ $((base + n)) -gt 22767 ] && base=12000
 		ok=1
 		for ((i = 0; i < n; i++)); do
-			t_port_free $((base + i)) || { ok=0; break; }
+			t_port_free $((base + i)) "${2:-127.0.0.1}" || { ok=0; break; }
 		done
 		[ $ok -eq 1 ] && { echo "$base"; return 0; }
 		base=$((base + n + 1))
