@@ -38,3 +38,6 @@ t_import() {
 to_json() {
 	"$PYTHON" -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'
 }
+
+# helm v3 (also fetched by scripts/get-helm.sh): the chart supports both.
+HELM3=$T_ROOT/build/tools/helm3/helm
