@@ -24,6 +24,9 @@ struct xmember {
 	char master_of[NODE_ID_LEN + 1]; /* its master's id, "" for a master */
 	char ip[64];       /* cluster bus address, for CLUSTER MEET */
 	int cport;
+	int dead;          /* not reachable when surveyed, or failed: never
+			      met (its address may belong to another node
+			      by now), not waited for, told nothing */
 	int role_unknown;  /* emptied by a move: Redis may have turned it (and
 			      its replicas) into a replica of whoever took its
 			      last slot (cluster-allow-replica-migration) */
@@ -124,6 +127,8 @@ static int members_init(struct exec *x, struct sc_err *e)
 			       (n->flags & NF_REPLICA) ? n->master : "") < 0)
 			return err_set(e, ERR_FAIL, "out of memory");
 		member_bus(x, n->id, n->ip, n->cport > 0 ? n->cport : n->port + 10000);
+		if (!t->m[i].reachable || (n->flags & (NF_FAIL | NF_PFAIL | NF_HANDSHAKE)))
+			x->m[member_find(x, n->id)].dead = 1;
 	}
 	for (int i = 0; i < x->p->nnodes; i++) {
 		int k = member_find(x, x->p->nodes[i].id);
@@ -219,7 +224,7 @@ static void announce(struct exec *x, const char *id)
 	int sent = 0;
 
 	for (int i = 0; c && i < x->n; i++) {
-		if (i == k || x->m[i].gone || !x->m[i].ip[0])
+		if (i == k || x->m[i].gone || x->m[i].dead || !x->m[i].ip[0])
 			continue;
 		conn_append(c, "CLUSTER MEET %s %d %d", x->m[i].ip, x->m[i].addr.port, x->m[i].cport);
 		sent++;
@@ -239,7 +244,7 @@ static void meet_fanout(struct exec *x, const struct plan_node *n, const char *i
 
 	for (int i = 0; cs && i < x->n; i++) {
 		struct sc_err ce;
-		if (x->m[i].gone || !strcmp(x->m[i].id, n->id))
+		if (x->m[i].gone || x->m[i].dead || !strcmp(x->m[i].id, n->id))
 			continue;
 		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
 			conn_append(cs[i], "CLUSTER MEET %s %d %d", ip, n->addr.port, cport);
@@ -305,7 +310,7 @@ static int step_wait(struct exec *x, struct sc_err *e)
 		goto out;
 	}
 	for (int i = 0; i < x->n; i++) {
-		if (x->m[i].gone)
+		if (x->m[i].gone || x->m[i].dead)
 			continue;
 		seeds[ns++] = x->m[i].addr;
 		if (x->m[i].role_unknown)
@@ -453,7 +458,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 	 * must cover the whole fan-out, or gossip brings the node back */
 	for (int i = 0; i < x->n; i++) {
 		struct sc_err ce;
-		if (x->m[i].gone || strcmp(x->m[i].id, id) == 0)
+		if (x->m[i].gone || x->m[i].dead || strcmp(x->m[i].id, id) == 0)
 			continue;
 		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
 			conn_append(cs[i], "CLUSTER FORGET %s", id);
@@ -523,7 +528,7 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 		nodes[nn].addr = x->m[i].addr;
 		snprintf(nodes[nn].ip, sizeof(nodes[nn].ip), "%s", x->m[i].ip);
 		memcpy(nodes[nn].id, x->m[i].id, NODE_ID_LEN + 1);
-		nodes[nn].master = x->m[i].master;
+		nodes[nn].master = x->m[i].master && !x->m[i].dead;
 		map[i] = nn++;
 	}
 	for (int k = first; k < last; k++) {
