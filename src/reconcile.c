@@ -135,7 +135,8 @@ static long long keys_in_slot(struct rec *x, int member, int slot)
 	return n;
 }
 
-static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
+/* With `dry`, only counts the slots it would finish (into *resumed). */
+static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
 {
 	const struct topo *t = &x->t;
 	int *dst = malloc(sizeof(int) * CLUSTER_SLOTS);
@@ -175,7 +176,7 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 		}
 	}
 	for (int i = 0; i < t->n; i++) {
-		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0;
+		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0 && t->m[i].reachable;
 		memcpy(nodes[i].id, t->m[i].n.id, NODE_ID_LEN + 1);
 		snprintf(nodes[i].ip, sizeof(nodes[i].ip), "%s", t->m[i].n.ip);
 		if (member_addr(x, i, &nodes[i].addr) < 0)
@@ -192,7 +193,8 @@ static int resume_open(struct rec *x, int *resumed, struct sc_err *e)
 				mv[nmv++] = (struct migrate_move){ a, b, slots + first, used - first };
 		}
 	}
-	if (nmv == 0) {
+	if (nmv == 0 || dry) {
+		*resumed = used;
 		rc = 0;
 		goto out;
 	}
@@ -358,10 +360,25 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 			goto out;
 		/* a run we waited for may have changed everything */
 		if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0 || survey(&x, e) < 0 ||
-		    resume_open(&x, &resumed, e) < 0)
+		    resume_open(&x, 0, &resumed, e) < 0)
 			goto out;
 		if (resumed && survey(&x, e) < 0)
 			goto out;
+	}
+	if (r->dry_run) {
+		/* the planner refuses open slots; reconcile finishes its own */
+		if (resume_open(&x, 1, &resumed, e) < 0)
+			goto out;
+		if (resumed) {
+			FILE *f = r->out ? r->out : stdout;
+			if (r->json)
+				fprintf(f, "{\"no_cluster\":false,\"finish_open_slots\":%d,\"steps\":[]}\n", resumed);
+			else
+				fprintf(f, "reconcile would first finish %d slot(s) left open by an interrupted "
+					"run; plan again after that for the rest\n", resumed);
+			rc = 0;
+			goto out;
+		}
 	}
 	memset(&in, 0, sizeof(in));
 	in.t = &x.t;

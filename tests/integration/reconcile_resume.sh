@@ -50,6 +50,10 @@ rc_cli $B 1 cluster setslot $s importing $id0 >/dev/null
 rc_cli $B 0 cluster setslot $s migrating $id1 >/dev/null
 rc_cli $B 1 cluster setslot $s node $id1 >/dev/null
 t_contains "$(rc_cli $B 0 cluster nodes | grep myself)" "[$s->-$id1]" "slot $s left migrating on node 0"
+t_run "$SHARDCTL" plan --nodes "$(rc_list $B 0 4)" --shards 5 --replicas 0
+t_eq 0 "$T_RC" "plan with an open slot: exit 0 ($T_ERR)"
+t_contains "$T_OUT" "reconcile would first finish 1 slot(s) left open" "plan says reconcile finishes it first"
+t_contains "$(rc_cli $B 0 cluster nodes | grep myself)" "[$s->-$id1]" "plan changed nothing"
 t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 4)" --shards 5 --replicas 0
 t_eq 0 "$T_RC" "a slot owned by its target is closed: $T_ERR"
 t_contains "$T_OUT" "finishing 1 slot(s) left open" "says it finished the open slot"
