@@ -25,9 +25,12 @@ static const char usage_text[] =
 	"from the source only when both copies are identical; where two nodes hold\n"
 	"different data, or the slot's owner-to-be is ambiguous, fix leaves that slot\n"
 	"alone and prints a STOP line saying what it found and what to decide.\n"
+	"It also tells masters the owners of slots they see unassigned, and reports\n"
+	"keys held outside their slot's owner.  It holds the cluster lock while it\n"
+	"works (a running reconcile is waited for, up to --wait).\n"
 	"\n"
 	"      --dry-run        print what would be done, change nothing\n"
-	"      --wait SECONDS   deadline for the nodes to agree afterwards (default 60)\n" CLI_COMMON_HELP
+	"      --wait SECONDS   deadline of the lock and of the nodes' agreement (default 60)\n" CLI_COMMON_HELP
 	"  -h, --help           this text\n"
 	"\n"
 	"Exit status: 0 nothing to fix or fixed, 1 some slot needs a decision or a\n"

@@ -384,7 +384,7 @@ int fix_unseen_slots(const struct topo *t, const struct view *v, int *out)
 					seen[s] = 1;
 	}
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
-		if (!seen[s] && t->owner[s] >= 0 && t->m[t->owner[s]].reachable && !slot_open(t, s))
+		if (!seen[s] && t->owner[s] >= 0 && t->m[t->owner[s]].reachable)
 			out[n++] = s;
 	free(seen);
 	return n;

@@ -86,10 +86,13 @@ int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_s
 		    struct sc_err *e);
 
 /* Slots one node's view leaves unassigned while their owner claims them in
- * its own view and no node has them open.  Gossip normally fills such holes
- * at once; a node whose record of the owner already lists the slot (e.g.
- * after the slot's previous owner turned replica and its slots were
- * cleared) never hears a change and stays in cluster_state:fail.  Returns
+ * its own view.  Gossip normally fills such holes at once, but not for a
+ * slot the node imports (Redis ignores gossip about those: a node told to
+ * import right after it joined never learns the owner, refuses every
+ * RESTORE with "Hash slot not served" and stays in cluster_state:fail), nor
+ * when its record of the owner already lists the slot (after the slot's
+ * previous owner turned replica and its slots were cleared).  Telling such
+ * a node the owner (SETSLOT NODE owner) keeps any importing state.  Returns
  * how many slots were written to out (CLUSTER_SLOTS entries). */
 int fix_unseen_slots(const struct topo *t, const struct view *v, int *out);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lock.h"
 #include "migrate.h"
 #include "survey.h"
 
@@ -588,6 +589,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	struct fix_keys fk;
 	int *slots = NULL, n, rc = -1, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000, nstrays = 0;
 	struct fix_stray *strays = NULL;
+	struct cluster_lock *lock = NULL;
 	int taught = 0;
 	long long *keys = NULL, deadline;
 	char why[600];
@@ -601,6 +603,24 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		goto out;
 	}
 	cs.n = t.n;
+	if (!r->dry_run) {
+		/* never repair under a running reconcile (or another fix) */
+		struct addr *ms = calloc((size_t)t.n + 1, sizeof(*ms));
+		int nm = 0;
+		if (!ms) {
+			err_set(e, ERR_FAIL, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < t.n; i++)
+			if (t.m[i].reachable && (t.m[i].n.flags & NF_MASTER)) {
+				snprintf(ms[nm].host, sizeof(ms[nm].host), "%s", t.m[i].n.ip);
+				ms[nm++].port = t.m[i].n.port;
+			}
+		lock = nm ? lock_acquire(ms, nm, r->conn, wait_ms, e) : NULL;
+		free(ms);
+		if (nm && !lock)
+			goto out;
+	}
 	if (t.nconflicts)
 		say(r, "warning: %d slots are claimed by two masters; Redis settles those by config epoch, "
 		       "fix leaves them alone", t.nconflicts);
@@ -664,6 +684,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	}
 	rc = 0;
 out:
+	lock_release(lock);
 	for (int i = 0; i < cs.n; i++)
 		conn_free(cs.c[i]);
 	free(cs.c);
