@@ -99,6 +99,11 @@ hosts $NEW
 for i in 1 2 3 4 5 6; do pod $i $NEW || t_not_ok "restart pod $i"; done
 t_contains "$(rcli $NEW.1 cluster nodes)" "$OLD." "after the restart the nodes still look for old addresses"
 
+t_run heal --nodes "$names" --dry-run
+t_eq 0 "$T_RC" "heal --dry-run exits 0"
+t_contains "$T_OUT" "would: 'rc-1.rc-headless:$P' meets 'rc-2.rc-headless:$P'" "heal --dry-run says which meets it would send"
+t_contains "$(rcli $NEW.1 cluster nodes)" "$OLD." "heal --dry-run changed nothing"
+
 t_run heal --nodes "$names" --wait 45
 t_eq 0 "$T_RC" "heal exits 0: $(echo "$T_ERR" | tail -n 2)"
 t_contains "$T_OUT" "meets 'rc-" "heal met peers at their new addresses"
