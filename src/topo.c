@@ -401,28 +401,31 @@ static void claim(struct topo *t, const struct node_entry *n, int who, char *con
 }
 
 /* Compare one view summary (cand indexes mapped to members by `inv`) with
- * the merged model; writes the first difference into t->disagreement and
- * returns 1 if any.  `seen` and `vowner` are scratch. */
-static int view_differs(struct topo *t, const struct vsum *v, const int *inv, char *seen, int *vowner)
+ * the merged model.  Returns 0 when the same, 1 when it only lacks
+ * handshake members, 2 when it differs otherwise; the first difference is
+ * described in msg.  `seen` and `vowner` are scratch. */
+static int view_differs(const struct topo *t, const struct vsum *v, const int *inv, char *seen,
+			int *vowner, char *msg, size_t size)
 {
 	char a[96], b[96], c[96];
 	const struct member *me = &t->m[inv[v->self]];
+	int hs = 0;
 
 	if (v->nids != t->n) {
-		/* a handshake is a node being met, with a temporary id only the
-		 * meeting node knows: not a member others must know (health.h
-		 * reports it on its own) */
 		memset(seen, 0, (size_t)t->n);
 		for (int k = 0; k < v->nids; k++)
 			seen[inv[v->ids[k]]] = 1;
-		for (int i = 0; i < t->n; i++)
-			if (!seen[i] && !((t->m[i].n.flags | t->m[i].peer_flags) & NF_HANDSHAKE)) {
-				snprintf(t->disagreement, sizeof(t->disagreement),
-					 "'%s' does not know node %.8s ('%s')",
-					 member_name(me, a, sizeof(a)), t->m[i].n.id,
-					 member_name(&t->m[i], b, sizeof(b)));
-				return 1;
-			}
+		for (int i = 0; i < t->n; i++) {
+			int handshake = ((t->m[i].n.flags | t->m[i].peer_flags) & NF_HANDSHAKE) != 0;
+			if (seen[i] || (handshake && hs))
+				continue;
+			snprintf(msg, size, "'%s' does not know node %.8s ('%s')%s",
+				 member_name(me, a, sizeof(a)), t->m[i].n.id,
+				 member_name(&t->m[i], b, sizeof(b)), handshake ? ", in handshake" : "");
+			if (!handshake)
+				return 2;
+			hs = 1;
+		}
 	}
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
 		vowner[s] = -1;
@@ -433,24 +436,21 @@ static int view_differs(struct topo *t, const struct vsum *v, const int *inv, ch
 		if (vowner[s] == t->owner[s])
 			continue;
 		if (vowner[s] < 0)
-			snprintf(t->disagreement, sizeof(t->disagreement),
-				 "'%s' sees slot %d unassigned, its owner is '%s'",
+			snprintf(msg, size, "'%s' sees slot %d unassigned, its owner is '%s'",
 				 member_name(me, a, sizeof(a)), s,
 				 member_name(&t->m[t->owner[s]], b, sizeof(b)));
 		else if (t->owner[s] < 0)
-			snprintf(t->disagreement, sizeof(t->disagreement),
-				 "'%s' sees slot %d at '%s', no node claims it",
+			snprintf(msg, size, "'%s' sees slot %d at '%s', no node claims it",
 				 member_name(me, a, sizeof(a)), s,
 				 member_name(&t->m[vowner[s]], b, sizeof(b)));
 		else
-			snprintf(t->disagreement, sizeof(t->disagreement),
-				 "'%s' sees slot %d at '%s', its owner is '%s'",
+			snprintf(msg, size, "'%s' sees slot %d at '%s', its owner is '%s'",
 				 member_name(me, a, sizeof(a)), s,
 				 member_name(&t->m[vowner[s]], b, sizeof(b)),
 				 member_name(&t->m[t->owner[s]], c, sizeof(c)));
-		return 1;
+		return 2;
 	}
-	return 0;
+	return hs;
 }
 
 static int cmp_cand_ptr(const void *a, const void *b)
@@ -524,9 +524,23 @@ int topo_builder_finish(struct topo_builder *b, struct topo *t, struct sc_err *e
 			t->m[t->owner[s]].nslots++;
 
 	/* agreement, in view order, so the first difference is reproducible */
-	for (int v = 0; v < b->nv && t->agree; v++)
-		if (view_differs(t, &b->v[v], inv, seen, vowner))
+	{
+		char msg[sizeof(t->disagreement)], first_hs[sizeof(t->disagreement)] = "";
+		for (int v = 0; v < b->nv && t->agree; v++) {
+			int d = view_differs(t, &b->v[v], inv, seen, vowner, msg, sizeof(msg));
+			if (d == 2) {
+				t->agree = 0;
+				memcpy(t->disagreement, msg, sizeof(msg));
+			} else if (d == 1 && !first_hs[0]) {
+				memcpy(first_hs, msg, sizeof(msg));
+			}
+		}
+		if (t->agree && first_hs[0]) {
 			t->agree = 0;
+			t->handshake_only = 1;
+			memcpy(t->disagreement, first_hs, sizeof(first_hs));
+		}
+	}
 	rc = 0;
 out:
 	if (rc < 0)

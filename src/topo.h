@@ -109,6 +109,8 @@ struct topo {
 	int agree;                /* every reachable member's view gives the same
 				     member set and the same slot -> owner map */
 	char disagreement[256];   /* the first disagreement found, "" if none */
+	int handshake_only;       /* agree is 0 only because some views do not
+				     list a node in handshake (being met) */
 };
 
 /* Merge views (views[i] read from a reachable node; all nodes any view names
