@@ -22,8 +22,8 @@ static const char usage_text[] =
 	"  -n, --nodes LIST          comma-separated host:port list\n"
 	"  -s, --shards S            number of masters (3 or more)\n"
 	"  -r, --replicas R          replicas per master (default 0)\n"
-	"      --wait MS             deadline of each wait for the nodes to agree\n"
-	"                            (default 60000)\n"
+	"      --wait SECONDS        deadline of each wait for the nodes to agree\n"
+	"                            (default 60)\n"
 	CLI_COMMON_HELP
 	"  -h, --help                this text\n";
 
@@ -72,8 +72,9 @@ int cmd_create(int argc, char **argv)
 				goto fail;
 			break;
 		case OPT_WAIT:
-			if (cli_parse_int(optarg, 1, 86400000, "--wait", &wait_ms, &e) < 0)
+			if (cli_parse_int(optarg, 1, 86400, "--wait", &wait_ms, &e) < 0)
 				goto fail;
+			wait_ms *= 1000; /* seconds, like reconcile, fix and heal */
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -37,8 +37,8 @@ static const char usage_text[] =
 	"      --host H              IPv4 address to listen on and announce\n"
 	"                            (default 127.0.0.1)\n"
 	"      --redis-server PATH   the redis-server binary (default: from PATH)\n"
-	"      --wait MS             deadline of each wait (default 10000 for\n"
-	"                            processes, 60000 for the cluster)\n"
+	"      --wait SECONDS        deadline of each wait (default 10 for\n"
+	"                            processes, 60 for the cluster)\n"
 	CLI_COMMON_HELP
 	"  -h, --help                this text\n";
 
@@ -184,8 +184,9 @@ int cmd_local(int argc, char **argv)
 			lo.server = optarg;
 			break;
 		case OPT_WAIT:
-			if (cli_parse_int(optarg, 1, 86400000, "--wait", &lo.wait_ms, &e) < 0)
+			if (cli_parse_int(optarg, 1, 86400, "--wait", &lo.wait_ms, &e) < 0)
 				goto fail;
+			lo.wait_ms *= 1000; /* seconds, like reconcile, fix and heal */
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -77,7 +77,7 @@ t_eq 8 "$(for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && echo; done | gre
 # SIGKILL after the deadline
 kill -STOP "${pids[0]}"
 start=$(date +%s%N)
-t_run "$SHARDCTL" local down --dir "$D" --wait 1000
+t_run "$SHARDCTL" local down --dir "$D" --wait 1
 echo "local down took $((($(date +%s%N) - start) / 1000000)) ms"
 t_eq 0 "$T_RC" "local down succeeds ($T_ERR)"
 t_contains "$T_OUT" "stopped 8 node processes" "local down stopped 8 processes"

@@ -21,7 +21,7 @@ for step in "3 1" "3 0"; do
 	set -- $step
 	n=$(($1 * (1 + $2)))
 	start=$(date +%s%N)
-	t_run "$SHARDCTL" local scale --dir "$D" --shards "$1" --replicas "$2" --wait 30000
+	t_run "$SHARDCTL" local scale --dir "$D" --shards "$1" --replicas "$2" --wait 30
 	printf "%s\n" "$T_OUT" | grep -v "^  *[0-9]*\. \|^[0-9A-Z:]* *[0-9]* *running\|NODE" ; echo "scale to $1x$2 took $((($(date +%s%N) - start) / 1000000)) ms"
 	t_eq 0 "$T_RC" "scale to $1x$2 ($T_ERR)"
 	t_contains "$T_OUT" "$n of $n node processes running" "scale to $1x$2: $n node processes"
