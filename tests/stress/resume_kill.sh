@@ -8,7 +8,7 @@
 # finishes, `shardctl check` must pass for its target; at the end the cluster
 # is checked by shardctl and redis-cli.  KILLS=N changes the number of kills.
 #
-# Run by hand (about 2-6 minutes, more than the integration suite can give):
+# Run by hand (5-10 minutes on 2 cores, more than the integration suite can give):
 #   SHARDCTL=build/asan/shardctl bash tests/stress/resume_kill.sh
 #
 # A run that was not killed and still failed (reconcile could not resume by
@@ -78,7 +78,7 @@ run() { # run TARGET POINT: reconcile toward TARGET shards, killed at POINT ("" 
 	RC=$?
 }
 
-target=5 kills=0 finished=0 runs=0 i=0 fixes=0 failed_runs=0 deadline=$(($(date +%s) + 480))
+target=5 kills=0 finished=0 runs=0 i=0 fixes=0 failed_runs=0 deadline=$(($(date +%s) + 600))
 while [ "$kills" -lt "$KILLS" ] && [ "$(date +%s)" -lt "$deadline" ]; do
 	point=${points[$((i % ${#points[@]}))]}
 	i=$((i + 1))
