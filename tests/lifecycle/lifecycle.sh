@@ -16,7 +16,8 @@
 # 2, the same upgrade twice, helm test, every pod restarted on a new address
 # (healed by the heal sidecar's rendered command), helm rollback to 4x1.  After each step: the
 # rendered `helm test` (shardctl check --shards S --replicas R) passes and
-# every key is verified by sc-load.
+# every key is verified by sc-load; during the shard changes a cluster-aware
+# client reads and writes and must see no error.
 T_PORT_BASE=41000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../chart/chart-lib.bash"
@@ -60,6 +61,7 @@ NSS_ENV=(LD_PRELOAD="$NSS" NSS_WRAPPER_HOSTS="$T_DIR/hosts" NSS_WRAPPER_PASSWD="
 nss() { env "${NSS_ENV[@]}" "$@"; }
 
 declare -a POD_IP POD_PID
+CLIENTS=0
 NEXT_IP=0
 new_ip() { # a pod IP never used before: 127.0.5.10, 127.0.5.11, ... 127.0.9.249
 	IP=127.0.$((5 + NEXT_IP / 240)).$((10 + NEXT_IP % 240))
@@ -152,7 +154,7 @@ pods_ready() { # every running pod passes its readiness probe (deadline 15 s)
 }
 
 apply() { # apply STEP: the revision's objects applied, the StatefulSet scaled
-	local i want old_template=
+	local i want stops old_template=
 	[ -f "$K/pod-template.json" ] && old_template=$(cat "$K/pod-template.json")
 	"$PYTHON" "$K8S" objects "$REV" "$K" || { t_not_ok "$1: objects"; return 1; }
 	sts_names
@@ -160,12 +162,14 @@ apply() { # apply STEP: the revision's objects applied, the StatefulSet scaled
 		t_eq "$old_template" "$(cat "$K/pod-template.json")" "$1: pod template unchanged (no pod restarted)"
 	fi
 	want=$(cat "$K/replicas")
+	stops=()
 	for i in "${!POD_PID[@]}"; do # Parallel: every surplus pod at once
 		if [ "$i" -ge "$want" ]; then
 			pod_stop "$i" &
+			stops+=($!)
 		fi
 	done
-	wait
+	[ ${#stops[@]} -eq 0 ] || wait "${stops[@]}"
 	for i in "${!POD_PID[@]}"; do
 		if [ "$i" -ge "$want" ]; then
 			unset "POD_PID[$i]" "POD_IP[$i]"
@@ -206,7 +210,9 @@ hook() { # hook STEP NAME: the Job of hook NAME, each container in order
 helm_test() { # helm_test STEP: the rendered test Pod's shardctl check
 	mkdir -p "$T_DIR/job/tmp"
 	container test check "$REL-test" 127.0.0.1 "$T_DIR/job" || return 1
-	t_wait 20 env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
+	# Right after a hook the cluster must already be healthy; after the
+	# restart (HELM_TEST_WAIT) gossip may still be settling.
+	[ -z "${HELM_TEST_WAIT:-}" ] || t_wait "$HELM_TEST_WAIT" env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
 	t_run env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
 	t_eq 0 "$T_RC" "$1: helm test (${CMD[*]:1:1} ${CMD[*]:3:4}) $T_ERR"
 }
@@ -215,6 +221,23 @@ verify_keys() { # verify_keys STEP: every key read back through the cluster
 	t_run nss "$SCLOAD" verify --seed "$(client_service).$NS.svc.cluster.local:$P" --keys "$NKEYS" \
 		--password-file "$K/secret/password"
 	t_eq 0 "$T_RC" "$1: all $NKEYS keys verified $T_ERR"
+}
+
+client_start() { # a cluster-aware client reading and writing until client_stop
+	CLIENTS=$((CLIENTS + 1)) # each in a key namespace of its own
+	env "${NSS_ENV[@]}" "$SCLOAD" run --seed "$(client_service).$NS.svc.cluster.local:$P" --seconds 600 --rate 500 \
+		--run-prefix "live$CLIENTS" --password-file "$K/secret/password" >"$T_DIR/client.out" 2>&1 &
+	CLIENT=$!
+	T_PIDS+=($CLIENT)
+}
+client_stop() { # client_stop STEP: the client saw no error and lost no write
+	local rc
+	kill -TERM "$CLIENT"
+	t_wait 30 bash -c "! kill -0 $CLIENT" || kill -9 "$CLIENT"
+	wait "$CLIENT"
+	rc=$?
+	t_eq 0 "$rc" "$1: a client reading and writing throughout saw no error: $(grep '^run:' "$T_DIR/client.out")"
+	[ "$rc" -eq 0 ] || tail -n 8 "$T_DIR/client.out" | sed 's/^/    | /'
 }
 
 rcli() { REDISCLI_AUTH=$(cat "$K/secret/password") redis-cli --no-auth-warning -h "${POD_IP[$1]}" -p "$P" "${@:2}"; }
@@ -296,14 +319,18 @@ helm_test install
 verify_keys install
 
 # --- upgrade to 5 shards: pre-upgrade (nothing leaves), 2 pods more, post-upgrade
+client_start
 upgrade "4->5 shards" 2 5 1 || t_done
+client_stop "4->5 shards"
 t_eq 10 "${#POD_PID[@]}" "4->5 shards: 10 pods"
 helm_test "4->5 shards"
 verify_keys "4->5 shards"
 t_eq "$(even_counts 5)" "$(slot_counts)" "4->5 shards: every master owns 3276 or 3277 slots"
 
 # --- back to 4 shards: pre-upgrade drains pods 8 and 9, then they go
+client_start
 upgrade "5->4 shards" 3 4 1 || t_done
+client_stop "5->4 shards"
 t_eq 8 "${#POD_PID[@]}" "5->4 shards: 8 pods"
 helm_test "5->4 shards"
 verify_keys "5->4 shards"
@@ -329,8 +356,12 @@ helm_test "helm test"
 # --- every pod restarted at once on a new address (volumes kept)
 before=$(shard_map)
 old_ips="${POD_IP[*]}"
-for i in "${!POD_PID[@]}"; do pod_stop "$i" & done
-wait
+stops=()
+for i in "${!POD_PID[@]}"; do
+	pod_stop "$i" &
+	stops+=($!)
+done
+wait "${stops[@]}"
 POD_PID=() POD_IP=()
 for ((i = 0; i < $(cat "$K/replicas"); i++)); do pod_start "$i"; done
 hosts_update
@@ -348,7 +379,7 @@ for i in "${!POD_PID[@]}"; do
 done
 [ "$healed" -ge 1 ] && t_ok "restart: the sidecars saw the cluster broken; $healed of them ran shardctl heal" ||
 	t_not_ok "restart: no sidecar ran shardctl heal"
-helm_test restart
+HELM_TEST_WAIT=20 helm_test restart
 verify_keys restart
 # A replica may have been promoted while the links were down (Redis's own
 # failover); each shard keeps its members and its slots.
