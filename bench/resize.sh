@@ -98,15 +98,28 @@ wait_for() {
 	done
 }
 
-# every node given reports cluster_state:ok and redis-cli finds the cluster
-# consistent (all agree on the slot map, no open slot)
+# every node given reports cluster_state:ok and knows exactly the nodes
+# given, and redis-cli finds the cluster consistent (all agree on the slot
+# map, no open slot)
 cluster_ok() {
-	local a
+	local a info
 	for a in "$@"; do
-		redis-cli -h "${a%:*}" -p "${a#*:}" cluster info | grep -q cluster_state:ok || return 1
+		info=$(redis-cli -h "${a%:*}" -p "${a#*:}" cluster info | tr -d '\r')
+		grep -q cluster_state:ok <<<"$info" || return 1
+		grep -qx "cluster_known_nodes:$#" <<<"$info" || return 1
 	done
 	redis-cli --cluster check "$1" | grep -q 'All nodes agree' || return 1
 	! redis-cli --cluster check "$1" | grep -qE '^\[(ERR|WARNING)\]'
+}
+
+# replica_known REPLICA MASTER_ID NODES...: every node sees REPLICA as a
+# replica of MASTER_ID (rebalance would otherwise count it as a master)
+replica_known() {
+	local r=$1 id=$2 a
+	shift 2
+	for a in "$@"; do
+		redis-cli -h "${a%:*}" -p "${a#*:}" cluster nodes | grep " ${r}@" | grep -q "slave $id" || return 1
+	done
 }
 
 node_id() { redis-cli -h "${1%:*}" -p "${1#*:}" cluster myid; }
@@ -183,13 +196,19 @@ measured() {
 shardctl_to5() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 --replicas 1; }
 shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" --shards 4 --replicas 1; }
 
-# redis-cli's way to 5 shards x 1 replica; $1: extra rebalance options
+# redis-cli's way to 5 shards x 1 replica; $1: extra rebalance options.
+# Both nodes join as masters, and the replica is attached once every node
+# knows both: `add-node --cluster-slave` right after the first add-node, and
+# rebalance before every node knows every node, fail with "Unknown node" on
+# this machine (seen), so an operator has to wait between the steps.
 rcli_to5() {
 	local id t
 	measured redis-cli --cluster add-node "${N[8]}" "${N[0]}" || return 1
-	wait_for 60 cluster_ok "${N[@]:0:9}" || return 1
+	measured redis-cli --cluster add-node "${N[9]}" "${N[0]}" || return 1
+	wait_for 60 cluster_ok "${N[@]}" || return 1
 	id=$(node_id "${N[8]}")
-	measured redis-cli --cluster add-node "${N[9]}" "${N[0]}" --cluster-slave --cluster-master-id "$id" || return 1
+	redis-cli -h "${N[9]%:*}" -p "${N[9]#*:}" cluster replicate "$id" | grep -qx OK || return 1
+	wait_for 60 replica_known "${N[9]}" "$id" "${N[@]}" || return 1
 	wait_for 60 cluster_ok "${N[@]}" || return 1
 	t=$(now)
 	# shellcheck disable=SC2086
