@@ -204,6 +204,8 @@ shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" 
 rcli_to5() {
 	local id t
 	measured redis-cli --cluster add-node "${N[8]}" "${N[0]}" || return 1
+	# the next add-node refuses while nodes disagree ("Nodes don't agree")
+	wait_for 60 cluster_ok "${N[@]:0:9}" || return 1
 	measured redis-cli --cluster add-node "${N[9]}" "${N[0]}" || return 1
 	wait_for 60 cluster_ok "${N[@]}" || return 1
 	id=$(node_id "${N[8]}")
