@@ -22,7 +22,10 @@ static void resolve(const char *host, char *out, int len)
 	}
 }
 
-/* Ids a node knows (first word of each CLUSTER NODES line), "id id ...". */
+/* Ids a node knows (first word of each CLUSTER NODES line), "id id ...".
+ * Entries still in handshake are left out: their ids are temporary (a MEET
+ * in flight, e.g. from a run killed during a join), so they tie the node to
+ * no cluster yet. */
 struct known {
 	char *ids;
 	int n;
@@ -33,6 +36,27 @@ static int knows(const struct known *k, const char *id)
 	for (int i = 0; i < k->n; i++)
 		if (memcmp(k->ids + (size_t)i * (NODE_ID_LEN + 1), id, NODE_ID_LEN) == 0)
 			return 1;
+	return 0;
+}
+
+/* 1 if the flags (third field) of the CLUSTER NODES line at p name a
+ * handshake. */
+static int line_in_handshake(const char *p)
+{
+	for (int field = 0; field < 2; field++) {
+		p += strcspn(p, " \n");
+		if (*p != ' ')
+			return 0;
+		p++;
+	}
+	size_t n = strcspn(p, " \n");
+	for (const char *f = p; f < p + n; f += strcspn(f, ",") + 1) {
+		size_t len = strcspn(f, ", \n");
+		if (len == 9 && strncmp(f, "handshake", 9) == 0)
+			return 1;
+		if (f[len] != ',')
+			break;
+	}
 	return 0;
 }
 
@@ -51,7 +75,7 @@ static int read_known(struct conn *c, struct known *k, struct sc_err *e)
 		goto out;
 	}
 	for (p = r->str; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strcspn(p, " \n") != NODE_ID_LEN)
+		if (strcspn(p, " \n") != NODE_ID_LEN || line_in_handshake(p))
 			continue;
 		char *tmp = realloc(k->ids, (size_t)(k->n + 1) * (NODE_ID_LEN + 1));
 		if (!tmp) {
@@ -77,7 +101,7 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 	redisReply *r = NULL;
 	long long keys = -1;
 	char val[32];
-	int rc = -1, assigned = -1, known = -1;
+	int rc = -1, assigned = -1;
 
 	if (!c)
 		return 0; /* unreachable: reported by the planner when it matters */
@@ -110,14 +134,13 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 	if (r->type == REDIS_REPLY_STRING) {
 		if (info_field(r->str, "cluster_slots_assigned", val, sizeof(val)) == 0)
 			assigned = atoi(val);
-		if (info_field(r->str, "cluster_known_nodes", val, sizeof(val)) == 0)
-			known = atoi(val);
 	}
 	if (read_known(c, k, e) < 0)
 		goto out;
 	w->reachable = 1;
-	w->empty = keys == 0 && assigned == 0 && known == 1;
-	*in_cluster = assigned > 0 || known > 1;
+	/* k->n: nodes it knows by a settled id (itself included) */
+	w->empty = keys == 0 && assigned == 0 && k->n == 1;
+	*in_cluster = assigned > 0 || k->n > 1;
 	rc = 0;
 	goto out;
 io:
