@@ -395,7 +395,16 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		rc = 0;
 		goto out;
 	}
+	memset(&xo, 0, sizeof(xo));
+	xo.conn = r->conn;
+	xo.t = &x.t;
+	xo.wait_ms = r->wait_ms;
+	xo.log = r->out;
+	xo.tty = r->tty;
 	if (p.nsteps == 0) {
+		/* an earlier run may have stopped waiting for a replica to sync */
+		if (exec_sync(&xo, e) < 0)
+			goto out;
 		say(&x, "the cluster already matches (%d shards x %d replicas%s): nothing to do", r->shards,
 		    r->replicas, r->evacuate_only ? ", nothing to evacuate" : "");
 		rc = 0;
@@ -403,12 +412,6 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	}
 	if (r->out)
 		plan_print(&p, r->out, 0);
-	memset(&xo, 0, sizeof(xo));
-	xo.conn = r->conn;
-	xo.t = &x.t;
-	xo.wait_ms = r->wait_ms;
-	xo.log = r->out;
-	xo.tty = r->tty;
 	if (exec_run(&p, &xo, e) < 0 || verify(&x, e) < 0)
 		goto out;
 	say(&x, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,

@@ -61,6 +61,11 @@ static int run(struct step *steps, int nsteps, int wait_ms, struct sc_err *e)
 	return rc;
 }
 
+/* INFO replication of a replica: link down, syncing, in sync */
+#define INFO_DOWN "$79\r\n# Replication\r\nrole:slave\r\nmaster_link_status:down\r\nmaster_sync_in_progress:0\r\n\r\n"
+#define INFO_SYNCING "$77\r\n# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nmaster_sync_in_progress:1\r\n\r\n"
+#define INFO_UP "$77\r\n# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nmaster_sync_in_progress:0\r\n\r\n"
+
 static void setup(void)
 {
 	fake_reset();
@@ -82,6 +87,9 @@ static void test_replicate_and_forget(void)
 	setup();
 	fake_rule(c, "CLUSTER REPLICATE", 1, "-ERR Unknown node " ID_B "\r\n");
 	fake_rule(c, "CLUSTER REPLICATE", 2, "-ERR Unknown node " ID_B "\r\n");
+	fake_rule(c, "INFO replication", 1, INFO_DOWN);
+	fake_rule(c, "INFO replication", 2, INFO_SYNCING);
+	fake_rule(c, "INFO replication", 0, INFO_UP);
 	CHECK_INT(run(steps, 2, 5000, &e), 0);
 	if (e.msg[0])
 		fprintf(stderr, "%s\n", e.msg);
@@ -101,6 +109,37 @@ static void test_replicate_and_forget(void)
 	CHECK(fake_find(d, "CLUSTER RESET HARD") >= 0);
 	for (int i = 0; i < 3; i++)
 		CHECK(fake_nodes[i].seq[fake_find(&fake_nodes[i], "CLUSTER FORGET")] < reset);
+	/* the new replica was polled until in sync; nobody else was */
+	CHECK_INT(fake_count(c, "INFO replication"), 3);
+	CHECK_INT(fake_count(a, "INFO replication") + fake_count(b, "INFO replication"), 0);
+}
+
+/* A replica that never syncs fails the run when the wait runs out, named. */
+static void test_sync_deadline(void)
+{
+	struct step steps[1] = { { .kind = STEP_REPLICATE, .node = 2, .peer = 1, .round = -1 } };
+	struct sc_err e = { 0 };
+	char want[200];
+
+	setup();
+	fake_rule(&fake_nodes[2], "INFO replication", 0, INFO_DOWN);
+	CHECK_INT(run(steps, 1, 300, &e), -1);
+	snprintf(want, sizeof(want), "replica '127.0.0.1:%d' is not in sync with its master after 0 s "
+		 "(master_link_status:down); run again to continue", fake_nodes[2].port);
+	CHECK_STR(e.msg, want);
+}
+
+/* No failover onto a replica whose link is down: it would lose the shard. */
+static void test_failover_needs_sync(void)
+{
+	struct step steps[1] = { { .kind = STEP_FAILOVER, .node = 3, .peer = 0, .round = -1 } };
+	struct sc_err e = { 0 };
+
+	setup();
+	fake_rule(&fake_nodes[3], "INFO replication", 0, INFO_DOWN);
+	CHECK_INT(run(steps, 1, 300, &e), -1);
+	CHECK(strstr(e.msg, "is not in sync with its master") != NULL);
+	CHECK_INT(fake_count(&fake_nodes[3], "CLUSTER FAILOVER"), 0);
 }
 
 static void test_replicate_deadline(void)
@@ -133,6 +172,8 @@ int main(void)
 {
 	test_replicate_and_forget();
 	test_replicate_deadline();
+	test_sync_deadline();
+	test_failover_needs_sync();
 	test_forget_refused();
 	return UNIT_DONE("exec");
 }
