@@ -14,7 +14,8 @@
 #   whenScaled: Delete says) -> post-upgrade hook.
 # Steps: install 4x1 with data, upgrade to 5 shards, back to 4, replicas 1 ->
 # 2, the same upgrade twice, helm test, every pod restarted on a new address
-# (healed by the heal sidecar's rendered command), helm rollback to 4x1.  After each step: the
+# (healed by the heal sidecar's rendered command), helm rollback to 5x1 and
+# then to 4x1.  After each step: the
 # rendered `helm test` (shardctl check --shards S --replicas R) passes and
 # every key is verified by sc-load; during the shard changes a cluster-aware
 # client reads and writes and must see no error.
@@ -386,15 +387,23 @@ verify_keys restart
 t_eq "$before" "$(shard_map)" "restart: heal moved no slot (each shard keeps its members and slots)"
 
 # --- helm rollback: Helm renders the hooks of the revision rolled back to.
-# Revision 3 is 4 shards x 1 replica (replicas 2 -> 1).  LIFECYCLE_ROLLBACK=2
-# rolls back to 5 x 1 instead (shards up and replicas down at once).
-case ${LIFECYCLE_ROLLBACK:-3} in
-2) RB_S=5 RB_R=1 ;;
-*) LIFECYCLE_ROLLBACK=3 RB_S=4 RB_R=1 ;;
-esac
-step="rollback to revision $LIFECYCLE_ROLLBACK (${RB_S}x$RB_R)"
-REV=$T_DIR/rev-$LIFECYCLE_ROLLBACK.yaml
-hook "$step" pre-rollback || t_done
+# To revision 2 (5 shards x 1: shards up and replicas down at once), then to
+# revision 3 (4 x 1: a shard leaves).
+rollback() { # rollback REV SHARDS REPLICAS
+	local step="rollback to revision $1 (${2}x$3)"
+	REV=$T_DIR/rev-$1.yaml
+	hook "$step" pre-rollback || return 1
+	departing_hold_nothing "$step" "$2" "$3"
+	lifecycle_apply "$step" "$2" "$3" post-rollback || return 1
+	t_eq $(($2 * (1 + $3))) "${#POD_PID[@]}" "$step: $(($2 * (1 + $3))) pods"
+	helm_test "$step"
+	verify_keys "$step"
+	t_eq "$(even_counts "$2")" "$(slot_counts)" "$step: every master owns floor or ceil of 16384/$2 slots"
+}
+rollback 2 5 1 || t_done
+rollback 3 4 1 || t_done
+
+t_done
 departing_hold_nothing "$step" "$RB_S" "$RB_R"
 lifecycle_apply "$step" "$RB_S" "$RB_R" post-rollback || t_done
 t_eq $((RB_S * (1 + RB_R))) "${#POD_PID[@]}" "$step: $((RB_S * (1 + RB_R))) pods"
