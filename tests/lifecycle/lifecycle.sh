@@ -404,18 +404,3 @@ rollback 2 5 1 || t_done
 rollback 3 4 1 || t_done
 
 t_done
-departing_hold_nothing "$step" "$RB_S" "$RB_R"
-lifecycle_apply "$step" "$RB_S" "$RB_R" post-rollback || t_done
-t_eq $((RB_S * (1 + RB_R))) "${#POD_PID[@]}" "$step: $((RB_S * (1 + RB_R))) pods"
-helm_test "$step"
-verify_keys "$step"
-t_eq "$(even_counts "$RB_S")" "$(slot_counts)" "$step: every master owns floor or ceil of 16384/$RB_S slots"
-
-t_done
-lifecycle_apply "rollback to 5x1" 5 1 post-rollback || t_done
-t_eq 10 "${#POD_PID[@]}" "rollback to 5x1: 10 pods"
-helm_test "rollback to 5x1"
-verify_keys "rollback to 5x1"
-t_eq "$(even_counts 5)" "$(slot_counts)" "rollback to 5x1: every master owns 3276 or 3277 slots"
-
-t_done
