@@ -7,18 +7,18 @@
 # and environment, each pod on its own loopback address (127.0.5.x, ...; only
 # paths, the bind address and the pod IP are supplied, as Kubernetes would),
 # pod DNS names resolve through nss_wrapper (for the pods and the Jobs alike),
-# and the hook Jobs' containers
-# (init containers first) run the rendered commands, in Helm's order:
+# and the hook Jobs' containers (init containers first) run the rendered
+# commands, in Helm's order:
 #   pre-upgrade hook (old pods, old ConfigMap and Secret) -> objects applied
 #   (StatefulSet scaled: pods started, or stopped and their volume deleted as
 #   whenScaled: Delete says) -> post-upgrade hook.
 # Steps: install 4x1 with data, upgrade to 5 shards, back to 4, replicas 1 ->
 # 2, the same upgrade twice, helm test, every pod restarted on a new address
 # (healed by the heal sidecar's rendered command), helm rollback to 5x1 and
-# then to 4x1.  After each step: the
-# rendered `helm test` (shardctl check --shards S --replicas R) passes and
-# every key is verified by sc-load; during the shard changes a cluster-aware
-# client reads and writes and must see no error.
+# then to 4x1.  After each step the rendered `helm test` (shardctl check
+# --shards S --replicas R) passes and every key is verified by sc-load;
+# during the shard changes a cluster-aware client reads and writes and must
+# see no error.  LIFECYCLE_KEYS sets the data set size (default 20000).
 T_PORT_BASE=41000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../chart/chart-lib.bash"
