@@ -318,12 +318,77 @@ static void log_layout(const struct create_req *r, const struct layout *l)
 	}
 }
 
+/* Step 1 of a create: probe every node the layout uses, refusing before
+ * anything changes (probe_node), and distinct ids.  ids[i] gets node i's. */
+static int probe_all(const struct create_req *r, const struct layout *l, struct probed *p,
+		     char (*ids)[NODE_ID_LEN + 1], struct sc_err *e)
+{
+	char a[ADDR_HOST_MAX + 16], b[ADDR_HOST_MAX + 16];
+
+	for (int i = 0; i < l->n; i++) {
+		if (probe_node(&r->nodes[i], &p[i], r->conn, l->master[i] < 0 ? &l->slots[l->shard[i]] : NULL,
+			       i + 1, e) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(p[i].id, p[j].id))
+				return err_set(e, ERR_REFUSED, "'%s' and '%s' are the same node (id %.8s)",
+					       addr_format(&r->nodes[j], a, sizeof(a)),
+					       addr_format(&r->nodes[i], b, sizeof(b)), p[i].id);
+		memcpy(ids[i], p[i].id, sizeof(ids[i]));
+	}
+	return 0;
+}
+
+int create_interrupted(const struct create_req *r, struct sc_err *e)
+{
+	struct layout l = { 0 };
+	struct probed *p = NULL, extra;
+	char (*ids)[NODE_ID_LEN + 1] = NULL;
+	int rc = -1, slotted = 0;
+
+	memset(&extra, 0, sizeof(extra));
+	if (layout_build(&l, r->nodes, r->nnodes, r->shards, r->replicas, e) < 0)
+		return -1;
+	p = calloc((size_t)l.n, sizeof(*p));
+	ids = calloc((size_t)l.n, sizeof(*ids));
+	if (!p || !ids) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (probe_all(r, &l, p, ids, e) < 0)
+		goto out;
+	for (int i = 0; i < l.n; i++)
+		slotted += p[i].has_slots;
+	if (slotted == 0) {
+		err_set(e, ERR_REFUSED, "no node has slots from an interrupted create");
+		goto out;
+	}
+	/* a listed node the layout leaves out must not be part of anything
+	 * either: no slots, no epoch, no peer, no key */
+	for (int i = l.n; i < r->nnodes; i++) {
+		int bad = probe_node(&r->nodes[i], &extra, r->conn, NULL, 0, e) < 0;
+		conn_free(extra.c);
+		memset(&extra, 0, sizeof(extra));
+		if (bad)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (p)
+		for (int i = 0; i < l.n; i++)
+			conn_free(p[i].c);
+	free(p);
+	free(ids);
+	layout_release(&l);
+	return rc;
+}
+
 int create_cluster(const struct create_req *r, struct sc_err *e)
 {
 	struct layout l = { 0 };
 	struct probed *p = NULL;
 	char (*ids)[NODE_ID_LEN + 1] = NULL, (*masters)[NODE_ID_LEN + 1] = NULL;
-	char a[ADDR_HOST_MAX + 16], b[ADDR_HOST_MAX + 16];
+	char a[ADDR_HOST_MAX + 16];
 	struct await_req w;
 	long long t0 = await_now_ms();
 	int rc = -1;
@@ -338,19 +403,8 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 		goto out;
 	}
 	/* 1. probe every node; refuse before changing anything */
-	for (int i = 0; i < l.n; i++) {
-		if (probe_node(&r->nodes[i], &p[i], r->conn, l.master[i] < 0 ? &l.slots[l.shard[i]] : NULL,
-			       i + 1, e) < 0)
-			goto out;
-		for (int j = 0; j < i; j++)
-			if (!strcmp(p[i].id, p[j].id)) {
-				err_set(e, ERR_REFUSED, "'%s' and '%s' are the same node (id %.8s)",
-					addr_format(&r->nodes[j], a, sizeof(a)),
-					addr_format(&r->nodes[i], b, sizeof(b)), p[i].id);
-				goto out;
-			}
-		memcpy(ids[i], p[i].id, sizeof(ids[i]));
-	}
+	if (probe_all(r, &l, p, ids, e) < 0)
+		goto out;
 	log_layout(r, &l);
 	for (int i = 0; i < l.n; i++)
 		if (p[i].has_slots || p[i].has_epoch)

@@ -36,4 +36,13 @@ struct create_req {
 
 int create_cluster(const struct create_req *r, struct sc_err *e);
 
+/* 0 when create_cluster(r) would finish an interrupted create: every node
+ * the layout uses is alone and has nothing, or exactly its slots and/or
+ * epoch of this layout, at least one has its slots, and every listed node
+ * the layout leaves out is empty and alone (the same checks as
+ * create_cluster's, which it shares).  -1 otherwise, with e saying why.
+ * Changes nothing.  reconcile uses it on lone nodes that each own slots,
+ * which are otherwise taken for nodes of different clusters. */
+int create_interrupted(const struct create_req *r, struct sc_err *e);
+
 #endif

@@ -2,7 +2,9 @@
  *
  * Order of work, and why:
  *  1. probe the list (ids, empty nodes, nodes of other clusters);
- *  2. no listed node in a cluster: create one (create.h) and stop;
+ *  2. no listed node in a cluster: create one (create.h) and stop; the
+ *     same when the only "clusters" are lone nodes holding what a killed
+ *     create gave them (create_interrupted): create finishes it;
  *  3. survey the cluster from its listed members;
  *  4. take the cluster lock, then survey again (a run we waited for may
  *     have changed everything);
@@ -217,21 +219,47 @@ out:
 	return rc;
 }
 
-static int create(struct rec *x, struct sc_err *e)
+static void create_req_of(const struct rec *x, struct create_req *c)
+{
+	const struct reconcile_req *r = x->r;
+
+	memset(c, 0, sizeof(*c));
+	c->nodes = r->nodes->v;
+	c->nnodes = r->nodes->n;
+	c->shards = r->shards;
+	c->replicas = r->replicas;
+	c->conn = r->conn;
+	c->wait_ms = r->wait_ms;
+	c->log = r->out;
+}
+
+/* Lone nodes that each own slots look like nodes of different clusters,
+ * but a create killed between ADDSLOTSRANGE and the meet leaves exactly
+ * that: when every node has nothing or exactly what create's layout gives
+ * it (create_interrupted: create's own checks), create finishes the job.
+ * 1: it is such a state; 0: it is not (e untouched). */
+static int interrupted_create(const struct rec *x)
+{
+	struct create_req c;
+	struct sc_err ce;
+
+	create_req_of(x, &c);
+	c.log = NULL;
+	return create_interrupted(&c, &ce) == 0;
+}
+
+static int create(struct rec *x, int resume, struct sc_err *e)
 {
 	const struct reconcile_req *r = x->r;
 	struct create_req c;
 
-	memset(&c, 0, sizeof(c));
-	c.nodes = r->nodes->v;
-	c.nnodes = r->nodes->n;
-	c.shards = r->shards;
-	c.replicas = r->replicas;
-	c.conn = r->conn;
-	c.wait_ms = r->wait_ms;
-	c.log = r->out;
-	say(x, "no listed node belongs to a cluster: creating one of %d shards x %d replicas", r->shards,
-	    r->replicas);
+	create_req_of(x, &c);
+	if (resume)
+		say(x, "the listed nodes hold slots of an interrupted create of %d shards x %d replicas: "
+		    "finishing it", r->shards, r->replicas);
+	else
+		say(x, "no listed node belongs to a cluster: creating one of %d shards x %d replicas",
+		    r->shards, r->replicas);
 	if (create_cluster(&c, e) < 0)
 		return -1;
 	say(x, "created: %d shards x %d replicas", r->shards, r->replicas);
@@ -327,10 +355,16 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0)
+	if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0) {
+		if (e->kind == ERR_REFUSED && !r->evacuate_only && interrupted_create(&x))
+			goto resume_create;
 		goto out;
+	}
 	for (int i = 0; i < x.nwant; i++)
 		nseeds += x.in_cluster[i];
+	/* one lone node with slots: maybe the only one a killed create reached */
+	if (nseeds == 1 && !r->evacuate_only && interrupted_create(&x))
+		goto resume_create;
 	if (nseeds == 0) {
 		if (r->evacuate_only) {
 			say(&x, "no listed node belongs to a cluster yet: nothing to evacuate");
@@ -349,7 +383,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 			plan_print(&p, r->out ? r->out : stdout, r->json);
 			rc = 0;
 		} else {
-			rc = create(&x, e);
+			rc = create(&x, 0, e);
 		}
 		goto out;
 	}
@@ -417,6 +451,20 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	say(&x, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,
 	    r->evacuate_only ? " (departing members evacuated)" : "");
 	rc = 0;
+	goto out;
+resume_create:
+	if (r->dry_run) {
+		FILE *f = r->out ? r->out : stdout;
+		if (r->json)
+			fprintf(f, "{\"no_cluster\":true,\"finish_create\":true,\"steps\":[]}\n");
+		else
+			fprintf(f, "reconcile would finish an interrupted create of %d shards x %d replicas "
+				"(the listed nodes own its slots but have not met)\n", r->shards, r->replicas);
+		rc = 0;
+	} else {
+		memset(e, 0, sizeof(*e)); /* the refusal was not the last word */
+		rc = create(&x, 1, e);
+	}
 out:
 	if (have_plan)
 		plan_release(&p);
