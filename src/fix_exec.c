@@ -12,6 +12,7 @@
 
 #include "lock.h"
 #include "migrate.h"
+#include "owners.h"
 #include "survey.h"
 
 static long long now_ms(void)
@@ -171,67 +172,6 @@ static int find_strays(const struct topo *t, struct conns *cs, const struct conn
 	}
 	err_clear(e);
 	return 0;
-}
-
-/* Masters whose own view leaves owned slots unassigned (fix_unseen_slots):
- * each is told the owner, as the owner itself says, with SETSLOT NODE
- * (pipelined).  Nothing moves.  Returns how many slots were (or, in a dry
- * run, would be) taught, or -1 (e). */
-static int teach_owners(const struct fix_req *r, const struct topo *t, struct conns *cs, struct sc_err *e)
-{
-	int *slots = malloc(CLUSTER_SLOTS * sizeof(*slots)), total = 0, rc = -1;
-	char b[300], ranges[160], desc[300];
-
-	if (!slots)
-		return err_set(e, ERR_FAIL, "out of memory");
-	for (int m = 0; m < t->n; m++) {
-		struct conn *c;
-		struct view v;
-		redisReply *x;
-		int n, bad = 0;
-		size_t off = 0;
-		if (!(t->m[m].n.flags & NF_MASTER) || !t->m[m].reachable || !(c = conn_of(cs, t, m, r->conn, e)))
-			continue;
-		if (!(x = conn_command(c, "CLUSTER NODES")))
-			continue;
-		memset(&v, 0, sizeof(v));
-		n = x->type == REDIS_REPLY_STRING && view_parse(&v, x->str, e) == 0 ? fix_unseen_slots(t, &v, slots) : 0;
-		freeReplyObject(x);
-		view_release(&v);
-		err_clear(e);
-		if (n == 0)
-			continue;
-		ranges[0] = '\0';
-		for (int k = 0; k < n && off + 16 < sizeof(ranges); k++) {
-			int first = slots[k];
-			while (k + 1 < n && slots[k + 1] == slots[k] + 1)
-				k++;
-			off += (size_t)snprintf(ranges + off, sizeof(ranges) - off, first == slots[k] ? "%s%d" : "%s%d-%d",
-						off ? "," : "", first, slots[k]);
-		}
-		say(r, "%stell %s the owners of %d slot%s it sees unassigned though their owners claim them (%s%s)",
-		    r->dry_run ? "would " : "", mname(t, m, b, sizeof(b)), n, n == 1 ? "" : "s", ranges,
-		    off + 16 >= sizeof(ranges) ? ",..." : "");
-		total += n;
-		if (r->dry_run)
-			continue;
-		for (int k = 0; k < n; k++)
-			conn_append(c, "CLUSTER SETSLOT %d NODE %s", slots[k], t->m[t->owner[slots[k]]].n.id);
-		for (int k = 0; k < n; k++) {
-			if (!(x = conn_read(c))) {
-				*e = c->err;
-				goto out;
-			}
-			if (!reply_is_status(x, "OK") && !bad++)
-				say(r, "warning: 'CLUSTER SETSLOT %d NODE' on %s: %s", slots[k], b,
-				    reply_describe(x, desc, sizeof(desc)));
-			freeReplyObject(x);
-		}
-	}
-	rc = total;
-out:
-	free(slots);
-	return rc;
 }
 
 static void print_plan(const struct fix_req *r, const struct topo *t, const struct fix_plan *p)
@@ -628,8 +568,12 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		goto out;
 	if (find_strays(&t, &cs, r->conn, &strays, &nstrays, e) < 0)
 		goto out;
-	if ((taught = teach_owners(r, &t, &cs, e)) < 0)
-		goto out;
+	{
+		/* a node importing a slot whose owner it never learned (owners.h) */
+		struct owners_req ow = { &t, r->conn, r->dry_run, r->out, "fix: " };
+		if ((taught = owners_teach(&ow, e)) < 0)
+			goto out;
+	}
 	if (n == 0 && nstrays == 0 && taught == 0) {
 		say(r, "nothing to fix: no open and no uncovered slot, no key outside its slot's owner (%d members)",
 		    t.n);
