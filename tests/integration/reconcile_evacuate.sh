@@ -65,6 +65,8 @@ t_eq 1 "$(rc_cli $B 8 dbsize)" "node 8 still holds its key"
 # nodes 9 and 10 form another cluster
 rc_cli $B 9 cluster meet "$(rc_host 10)" $((B + 10)) >/dev/null
 t_wait 10 sh -c "redis-cli -h $(rc_host 9) -p $((B + 9)) cluster info | grep -q known_nodes:2"
+# a peer still in handshake ties a node to no cluster (probe.c): wait for the real id
+t_wait 10 sh -c "! redis-cli -h $(rc_host 9) -p $((B + 9)) cluster nodes | grep -q handshake"
 refused "a node of another cluster" "belong to different clusters" \
 	--nodes "$(rc_list $B 0 5),$(rc_host 9):$((B + 9))" --shards 3 --replicas 1
 t_run "$SHARDCTL" plan --nodes "$(rc_list $B 0 5),$(rc_host 9):$((B + 9))" --shards 3 --replicas 1
