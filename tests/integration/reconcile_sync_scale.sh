@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# reconcile_sync_scale.sh - 4x1 with 50000 keys -> 5x1: right after
+# reconcile returns, the new master's replica reports master_link_status:up
+# and as many keys as its master (it was attached to the empty new master
+# before the moves; the run waits for its sync to finish).  Before the sync
+# wait, that replica was typically 'down' with 0 keys at this point.
+T_PORT_BASE=33000
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/reconcile.inc"
+rc_host() { echo "127.0.12.$(($1 % 3 + 1))"; }
+
+B=$(t_free_ports 10) || exit 1
+rc_start "$B" 10 || exit 1
+seed=$(rc_host 0):$B
+t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 7)" --shards 4 --replicas 1
+t_eq 0 "$T_RC" "4x1 created: $T_ERR"
+t_run "$RC_LOAD" fill --seed "$seed" --keys 50000
+t_eq 0 "$T_RC" "50000 keys written"
+
+t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 9)" --shards 5 --replicas 1
+
+nodes=$(redis-cli -h "${seed%:*}" -p "${seed#*:}" cluster nodes)
+bad=0 n=0
+while read -r a m; do
+	a=${a%@*}
+	ma=$(echo "$nodes" | awk -v m="$m" '$1 == m {print $2}')
+	ma=${ma%@*}
+	link=$(redis-cli -h "${a%:*}" -p "${a##*:}" info replication | tr -d '\r' | grep '^master_link_status:')
+	rk=$(redis-cli -h "${a%:*}" -p "${a##*:}" dbsize)
+	mk=$(redis-cli -h "${ma%:*}" -p "${ma##*:}" dbsize)
+	n=$((n + 1))
+	if [ "$link" != "master_link_status:up" ] || [ "$rk" != "$mk" ] || [ "$mk" = 0 ]; then
+		echo "# replica $a: $link, $rk keys; master $ma: $mk keys"
+		bad=$((bad + 1))
+	fi
+done < <(echo "$nodes" | awk '$3 ~ /slave/ {print $2, $4}')
+t_eq 0 "$T_RC" "4x1 -> 5x1: $T_ERR"
+t_eq "5 0" "$n $bad" "right after reconcile: 5 replicas, all link up with their master's key count"
+t_eq "3276 3277 3277 3277 3277" "$(rc_slot_counts $seed)" "5 masters, even slots"
+rc_verify "$seed" 50000
+t_done
