@@ -9,9 +9,7 @@
  *  4. take the cluster lock, then survey again (a run we waited for may
  *     have changed everything);
  *  4b. repair views a killed run left wrong: a node importing slots whose
- *     owner it never learned is told the owners (owners.h), and when the
- *     views still disagree, wait for agreement, so no move targets a node
- *     that does not know the slot map;
+ *     owner it never learned is told the owners (owners.h);
  *  5. finish slots a killed run left open (source MIGRATING to target,
  *     target IMPORTING from source): re-running the same move is safe, and
  *     the planner refuses open slots;
@@ -124,13 +122,15 @@ static struct cluster_lock *lock_take(struct rec *x, struct sc_err *e)
 /* Step 4b.  Without it a node that began importing before it learned the
  * slot's owner (a run killed during or right after a join) stays in
  * cluster_state:fail and refuses every MIGRATE ("CLUSTERDOWN Hash slot not
- * served"), so resume_open and every later move to it would fail. */
+ * served"), so resume_open and every later move to it would fail.
+ * No general wait for agreement here: views that differ only in members (a
+ * run killed between the FORGETs and the RESET of a removed node) never
+ * agree by themselves, and the plan is what repairs them; the executor
+ * waits for agreement after its own joins, and moves retry CLUSTERDOWN. */
 static int repair_views(struct rec *x, struct sc_err *e)
 {
 	struct owners_req ow;
-	struct await_req w;
-	struct addr *seeds;
-	int taught, n = 0, rc = -1;
+	int taught;
 
 	memset(&ow, 0, sizeof(ow));
 	ow.t = &x->t;
@@ -138,28 +138,7 @@ static int repair_views(struct rec *x, struct sc_err *e)
 	ow.log = x->r->out;
 	if ((taught = owners_teach(&ow, e)) < 0)
 		return -1;
-	if (taught && survey(x, e) < 0)
-		return -1;
-	if (x->t.agree)
-		return 0;
-	if (!(seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds))))
-		return err_set(e, ERR_FAIL, "out of memory");
-	for (int i = 0; i < x->nwant; i++)
-		if (x->in_cluster[i])
-			seeds[n++] = x->want[i].addr;
-	say(x, "the nodes do not agree yet (%s): waiting", x->t.disagreement);
-	memset(&w, 0, sizeof(w));
-	w.seeds = seeds;
-	w.nseeds = n;
-	w.conn = x->r->conn;
-	w.wait_ms = x->r->wait_ms;
-	w.what = "the nodes to agree before planning";
-	if (await_agreement(&w, e) < 0 || survey(x, e) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(seeds);
-	return rc;
+	return taught ? survey(x, e) : 0;
 }
 
 /* Step 5: finish moves a killed run left open.  The pair of a slot is its
