@@ -19,7 +19,7 @@ long long await_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+void await_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -227,7 +227,7 @@ int await_agreement(const struct await_req *r, struct sc_err *e)
 			fflush(r->log);
 			next_log = now + AWAIT_LOG_MS;
 		}
-		sleep_ms(AWAIT_POLL_MS);
+		await_sleep_ms(AWAIT_POLL_MS);
 	}
 	return rc;
 }

@@ -64,5 +64,7 @@ int await_agreement(const struct await_req *r, struct sc_err *e);
 
 /* Milliseconds on a monotonic clock (for the deadlines of callers too). */
 long long await_now_ms(void);
+/* Sleep ms milliseconds (backoff inside a deadline loop, never alone). */
+void await_sleep_ms(int ms);
 
 #endif

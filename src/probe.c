@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "await.h"
+
 /* The IP a name resolves to now (the failure domain); the host itself when
  * it does not resolve. */
 static void resolve(const char *host, char *out, int len)
@@ -60,9 +62,28 @@ static int line_in_handshake(const char *p)
 	return 0;
 }
 
+/* Send a command, retrying while the node answers LOADING (it is loading
+ * its data set: a replica right after its first sync, a restarted pod),
+ * for up to PROBE_LOADING_MS.  NULL on I/O failure, like conn_command. */
+#define PROBE_LOADING_MS 60000
+static redisReply *command_loaded(struct conn *c, const char *cmd, const char *sub)
+{
+	long long deadline = await_now_ms() + PROBE_LOADING_MS;
+	const char *argv[2] = { cmd, sub };
+	int argc = sub ? 2 : 1;
+	redisReply *r;
+
+	while ((r = conn_command_argv(c, argc, argv, NULL)) && reply_class(r) == RC_LOADING &&
+	       await_now_ms() < deadline) {
+		freeReplyObject(r);
+		await_sleep_ms(100);
+	}
+	return r;
+}
+
 static int read_known(struct conn *c, struct known *k, struct sc_err *e)
 {
-	redisReply *r = conn_command(c, "CLUSTER NODES");
+	redisReply *r = command_loaded(c, "CLUSTER", "NODES");
 	const char *p;
 	int rc = -1;
 
@@ -105,7 +126,7 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 
 	if (!c)
 		return 0; /* unreachable: reported by the planner when it matters */
-	if (!(r = conn_command(c, "CLUSTER MYID")))
+	if (!(r = command_loaded(c, "CLUSTER", "MYID")))
 		goto io;
 	if (reply_class(r) == RC_NOAUTH) {
 		err_set(e, ERR_FAIL, "'%s' refused us: %s (give the password with REDISCLI_AUTH or "
@@ -124,12 +145,12 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 	memcpy(w->id, r->str, NODE_ID_LEN);
 	w->id[NODE_ID_LEN] = '\0';
 	freeReplyObject(r);
-	if (!(r = conn_command(c, "DBSIZE")))
+	if (!(r = command_loaded(c, "DBSIZE", NULL)))
 		goto io;
 	if (r->type == REDIS_REPLY_INTEGER)
 		keys = r->integer;
 	freeReplyObject(r);
-	if (!(r = conn_command(c, "CLUSTER INFO")))
+	if (!(r = command_loaded(c, "CLUSTER", "INFO")))
 		goto io;
 	if (r->type == REDIS_REPLY_STRING) {
 		if (info_field(r->str, "cluster_slots_assigned", val, sizeof(val)) == 0)

@@ -69,6 +69,9 @@ int server_prepare(const struct server *s, const char *password, struct sc_err *
 		"# are instant and leave nothing to clean up; 'local down' loses the data\n"
 		"save \"\"\n"
 		"appendonly no\n"
+		"# a replica's first sync starts at once, not after 5 s: local clusters\n"
+		"# are in sync by the time 'local up' returns\n"
+		"repl-diskless-sync-delay 0\n"
 		"# stopping (SIGTERM) does not wait for lagging replicas\n"
 		"shutdown-on-sigterm nosave now\n",
 		s->host, s->port, s->dir, s->dir, s->dir, s->host);
