@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +12,7 @@
 #include "await.h"
 #include "layout.h"
 #include "topo.h"
+#include "progress.h"
 
 /* What the probe learned about one node. */
 struct probed {
@@ -23,19 +23,6 @@ struct probed {
 	int has_slots, has_epoch; /* left so by an interrupted create */
 };
 
-static void logf_(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(FILE *log, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log)
-		return;
-	va_start(ap, fmt);
-	vfprintf(log, fmt, ap);
-	va_end(ap);
-	fputc('\n', log);
-	fflush(log);
-}
 
 /* The IP the connection reached (CLUSTER MEET wants an address, and a DNS
  * name must not be resolved a second time to something else). */
@@ -258,7 +245,7 @@ static int meet_all(const struct layout *l, struct probed *p, FILE *log, struct 
 	for (int i = 0; i < (mesh ? l->n : 1); i++)
 		if (read_oks(p[i].c, l->n - 1, "CLUSTER MEET", e) < 0)
 			return -1;
-	logf_(log, "%s: %d nodes", mesh ? "every node met every other" : "every node met the first", l->n);
+	progress_say(log, "%s: %d nodes", mesh ? "every node met every other" : "every node met the first", l->n);
 	return 0;
 }
 
@@ -305,16 +292,16 @@ static void log_layout(const struct create_req *r, const struct layout *l)
 
 	if (!r->log)
 		return;
-	logf_(r->log, "creating a cluster of %d shards with %d replica%s each on %d nodes", l->shards,
+	progress_say(r->log, "creating a cluster of %d shards with %d replica%s each on %d nodes", l->shards,
 	      l->replicas, l->replicas == 1 ? "" : "s", l->n);
 	for (int s = 0; s < l->shards; s++) {
 		int m = l->shard_master[s];
-		logf_(r->log, "shard %d: master %s, slots %d-%d (%d)", s,
+		progress_say(r->log, "shard %d: master %s, slots %d-%d (%d)", s,
 		      addr_format(&r->nodes[m], a, sizeof(a)), l->slots[s].first, l->slots[s].last,
 		      l->slots[s].last - l->slots[s].first + 1);
 		for (int i = 0; i < l->n; i++)
 			if (l->master[i] == m)
-				logf_(r->log, "shard %d: replica %s", s, addr_format(&r->nodes[i], b, sizeof(b)));
+				progress_say(r->log, "shard %d: replica %s", s, addr_format(&r->nodes[i], b, sizeof(b)));
 	}
 }
 
@@ -408,14 +395,14 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	log_layout(r, &l);
 	for (int i = 0; i < l.n; i++)
 		if (p[i].has_slots || p[i].has_epoch)
-			logf_(r->log, "'%s' already has its %s from an interrupted create: resuming",
+			progress_say(r->log, "'%s' already has its %s from an interrupted create: resuming",
 			      addr_format(&r->nodes[i], a, sizeof(a)),
 			      p[i].has_slots && p[i].has_epoch ? "slots and config epoch" :
 			      p[i].has_slots ? "slots" : "config epoch");
 	/* 2. slots and distinct epochs, before the meet */
 	if (assign_slots_and_epochs(&l, p, e) < 0)
 		goto out;
-	logf_(r->log, "slots and config epochs assigned");
+	progress_say(r->log, "slots and config epochs assigned");
 	if (meet_all(&l, p, r->log, e) < 0)
 		goto out;
 	/* 3. wait until every node knows all others and agrees: REPLICATE
@@ -436,7 +423,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	w.what = "the nodes to meet";
 	if (await_agreement(&w, e) < 0)
 		goto out;
-	logf_(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
+	progress_say(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
 	      (await_now_ms() - t0) / 1000.0);
 	if (l.replicas == 0) {
 		rc = 0;
@@ -452,7 +439,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	w.what = "the replicas to be known";
 	if (await_agreement(&w, e) < 0)
 		goto out;
-	logf_(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
+	progress_say(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
 	      (await_now_ms() - t0) / 1000.0);
 	rc = 0;
 out:

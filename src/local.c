@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,23 +13,11 @@
 
 #include "await.h"
 #include "create.h"
+#include "progress.h"
 
 #define STATE_FILE "cluster.state"
 #define STATE_MAGIC "shardctl-local 1"
 
-static void say(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(FILE *log, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log)
-		return;
-	va_start(ap, fmt);
-	vfprintf(log, fmt, ap);
-	va_end(ap);
-	fputc('\n', log);
-	fflush(log);
-}
 
 static void nap(int ms)
 {
@@ -252,7 +239,7 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 		}
 		nap(20);
 	}
-	say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
+	progress_say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
 	rc = 0;
 out:
 	free(ready);
@@ -353,7 +340,7 @@ int local_up(const struct local_opts *o, struct sc_err *e)
 	/* the state first: whatever happens next, 'down' finds the nodes */
 	if (local_state_write(abs, &st, e) < 0)
 		goto out;
-	say(o->log, "starting %d nodes on %s:%d-%d in %s", n, st.host, st.port, st.port + n - 1, abs);
+	progress_say(o->log, "starting %d nodes on %s:%d-%d in %s", n, st.host, st.port, st.port + n - 1, abs);
 	started = 1;
 	if (local_start(v, n, o, e) < 0)
 		goto out;

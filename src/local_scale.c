@@ -2,25 +2,12 @@
  * on local processes (see local.h). */
 #include "local.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reconcile.h"
+#include "progress.h"
 
-static void say(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(FILE *log, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log)
-		return;
-	va_start(ap, fmt);
-	vfprintf(log, fmt, ap);
-	va_end(ap);
-	fputc('\n', log);
-	fflush(log);
-}
 
 static int run_reconcile(const struct local_opts *o, const struct addr_list *nodes, int shards,
 			 int replicas, int evacuate_only, struct sc_err *e)
@@ -89,11 +76,11 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 		snprintf(nodes.v[i].host, sizeof(nodes.v[i].host), "%s", st.host);
 		nodes.v[i].port = st.port + i;
 	}
-	say(o->log, "scaling %s from %d shards x %d replicas (%d nodes) to %d x %d (%d nodes)", o->dir,
+	progress_say(o->log, "scaling %s from %d shards x %d replicas (%d nodes) to %d x %d (%d nodes)", o->dir,
 	    st.shards, st.replicas, st.nodes, next.shards, next.replicas, next.nodes);
 
 	/* pre-upgrade: the departing nodes still run */
-	say(o->log, "pre-upgrade: reconcile --evacuate-only with the new node list");
+	progress_say(o->log, "pre-upgrade: reconcile --evacuate-only with the new node list");
 	if (run_reconcile(o, &nodes, next.shards, next.replicas, 1, e) < 0)
 		goto out;
 
@@ -110,13 +97,13 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 			goto out;
 		for (int k = 0; k < ngone; k++)
 			server_remove(&gone[k]);
-		say(o->log, "stopped %d departed node%s", ngone, ngone == 1 ? "" : "s");
+		progress_say(o->log, "stopped %d departed node%s", ngone, ngone == 1 ? "" : "s");
 	}
 	if (nadd && local_start(add, nadd, o, e) < 0)
 		goto out;
 
 	/* post-upgrade */
-	say(o->log, "post-upgrade: reconcile");
+	progress_say(o->log, "post-upgrade: reconcile");
 	if (run_reconcile(o, &nodes, next.shards, next.replicas, 0, e) < 0)
 		goto out;
 	rc = 0;

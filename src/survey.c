@@ -11,6 +11,7 @@
  * address was reused); the named node is then unreachable.
  */
 #include "survey.h"
+#include "vec.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -104,20 +105,7 @@ struct survey {
 
 static int grow(void **v, int *cap, int need, size_t size)
 {
-	void *tmp;
-	int ncap;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	tmp = realloc(*v, (size_t)ncap * size);
-	if (!tmp)
-		return -1;
-	*v = tmp;
-	*cap = ncap;
-	return 0;
+	return vec_grow(v, cap, need, size, 16);
 }
 
 /* Queue an address unless already queued.  0 / -1 (out of memory). */

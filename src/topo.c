@@ -6,6 +6,7 @@
  * owner).  topo_build is the same builder fed from an array.
  */
 #include "topo.h"
+#include "vec.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -47,20 +48,7 @@ struct topo_builder {
 
 static int grow(void **v, int *cap, int need, size_t size)
 {
-	void *tmp;
-	int ncap;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	tmp = realloc(*v, (size_t)ncap * size);
-	if (!tmp)
-		return -1;
-	*v = tmp;
-	*cap = ncap;
-	return 0;
+	return vec_grow(v, cap, need, size, 16);
 }
 
 static uint64_t id_hash(const char *id)

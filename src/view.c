@@ -5,6 +5,7 @@
  * checked; the first bad one makes the whole reply an error naming the line.
  */
 #include "topo.h"
+#include "vec.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -168,20 +169,7 @@ static int parse_flags(const struct field *f, unsigned *out)
 
 static int grow(void **v, int *cap, int need, size_t size)
 {
-	void *tmp;
-	int ncap;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 4;
-	while (ncap < need)
-		ncap *= 2;
-	tmp = realloc(*v, (size_t)ncap * size);
-	if (!tmp)
-		return -1;
-	*v = tmp;
-	*cap = ncap;
-	return 0;
+	return vec_grow(v, cap, need, size, 4);
 }
 
 /* One slot field: "N", "N-M", "[N->-id]" or "[N-<-id]". */
