@@ -43,13 +43,6 @@ struct exec {
 	int wait_ms;
 };
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void logf_(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void logf_(struct exec *x, const char *fmt, ...)
@@ -431,7 +424,7 @@ static int sync_wait(struct exec *x, const int *idx, int n, struct sc_err *e)
 				x->wait_ms / 1000, why);
 			goto out;
 		}
-		sleep_ms(POLL_MS);
+		await_sleep_ms(POLL_MS);
 	}
 	rc = 0;
 out:
@@ -507,7 +500,7 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 			err_set(e, ERR_FAIL, "failover of '%s' did not complete within %d s", a, x->wait_ms / 1000);
 			goto out;
 		}
-		sleep_ms(POLL_MS);
+		await_sleep_ms(POLL_MS);
 	}
 	/* the old master and its other replicas follow the new master */
 	old = s->peer >= 0 ? x->p->nodes[s->peer].id : "-";
@@ -558,7 +551,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 		}
 		freeReplyObject(r);
 		r = NULL;
-		sleep_ms(POLL_MS);
+		await_sleep_ms(POLL_MS);
 	}
 	if ((k = member_find(x, x->p->nodes[s->node].id)) >= 0) {
 		x->m[k].master = 0;

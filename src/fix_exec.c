@@ -14,6 +14,7 @@
 #include "migrate.h"
 #include "owners.h"
 #include "survey.h"
+#include "await.h"
 
 static long long now_ms(void)
 {
@@ -21,13 +22,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static void say(const struct fix_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -610,7 +604,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 				wait_ms / 1000, why);
 			goto out;
 		}
-		sleep_ms(300);
+		await_sleep_ms(300);
 	}
 	res->stops = p.nstops;
 	say(r, "done: %d slots moved, %d closed, %d assigned, %d owners told, %lld identical copies removed, "

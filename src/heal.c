@@ -1,5 +1,6 @@
 /* heal.c - see heal.h */
 #include "heal.h"
+#include "await.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -183,13 +184,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static void say(const struct heal_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -633,7 +627,7 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 	deadline = now_ms() + wait_ms;
 	next_meet = now_ms() + 2000;
 	while (1) {
-		sleep_ms(200);
+		await_sleep_ms(200);
 		refresh(&al, &plan, r->conn);
 		if (!still_wrong(&al, &plan, r, 1, &res->reattached, why, sizeof(why)))
 			break;
