@@ -45,7 +45,13 @@ check_replicas() {
 t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 11)" --shards 4 --replicas 2
 res=$(check_replicas)
 t_eq 0 "$T_RC" "4x1 -> 4x2: $T_ERR"
-t_contains "$T_OUT" "waiting for 4 replicas to sync" "the sync wait is shown"
+# how many of the 4 are still syncing when the run ends depends on timing
+# (Redis delays a diskless sync by 5 s); at least one always is
+if echo "$T_OUT" | grep -Eq "waiting for ([0-9]+ replicas|replica '[^']+') to sync"; then
+	t_ok "the sync wait is shown"
+else
+	t_not_ok "the sync wait is shown: $(echo "$T_OUT" | tail -n 5)"
+fi
 echo "$res" | grep '^#'
 t_eq "8 0" "$(echo "$res" | tail -1)" "right after reconcile: 8 replicas, all link up with their master's key count"
 rc_verify "$seed" 50000
