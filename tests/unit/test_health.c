@@ -3,50 +3,8 @@
 #include <stdlib.h>
 
 #include "health.h"
+#include "fixture.h"
 #include "unit.h"
-
-static char *slurp(const char *name)
-{
-	char path[512];
-	const char *dir = getenv("FIXTURES");
-	FILE *f;
-	char *buf;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s.txt", dir ? dir : "tests/fixtures/nodes", name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open '%s'\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)len + 1);
-	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
-		exit(1);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static char *edit(char *s, const char *from, const char *to)
-{
-	char *at = strstr(s, from), *out;
-	size_t head;
-
-	if (!at) {
-		fprintf(stderr, "edit: '%s' not found\n", from);
-		exit(1);
-	}
-	head = (size_t)(at - s);
-	out = malloc(strlen(s) - strlen(from) + strlen(to) + 1);
-	memcpy(out, s, head);
-	strcpy(out + head, to);
-	strcat(out, at + strlen(from));
-	free(s);
-	return out;
-}
 
 /* Build a topo from the named fixtures (or texts, when given). */
 static void build(struct topo *t, int n, char **texts)
@@ -73,7 +31,7 @@ static void build_fixtures(struct topo *t, const char *prefix, int n)
 
 	for (int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "%s.%d", prefix, i + 1);
-		texts[i] = slurp(name);
+		texts[i] = fixture_read(name);
 	}
 	build(t, n, texts);
 	for (int i = 0; i < n; i++)
@@ -155,7 +113,7 @@ static void test_open(void)
 {
 	struct topo t;
 	struct health h;
-	char *texts[2] = { slurp("migrating.1"), slurp("importing.1") };
+	char *texts[2] = { fixture_read("migrating.1"), fixture_read("importing.1") };
 
 	build(&t, 2, texts);
 	all_reachable(&t);
@@ -176,7 +134,7 @@ static void test_many_open(void)
 {
 	struct topo t;
 	struct health h;
-	char *text = slurp("migrating.1"), *texts[1], *peer, buf[128];
+	char *text = fixture_read("migrating.1"), *texts[1], *peer, buf[128];
 	char more[16384] = "";
 	size_t o = 0;
 
@@ -187,7 +145,7 @@ static void test_many_open(void)
 	{
 		char *with = malloc(strlen(buf) + o + 1);
 		sprintf(with, "%s%s", buf, more);
-		text = edit(text, buf, with);
+		text = fixture_edit(text, buf, with);
 		free(with);
 	}
 	texts[0] = text;
@@ -243,10 +201,10 @@ static void test_nodes(void)
 	 * a handshake problem, not a disagreement */
 	{
 		char *texts[6], name[32];
-		texts[0] = slurp("handshake.1");
+		texts[0] = fixture_read("handshake.1");
 		for (int i = 1; i < 6; i++) {
 			snprintf(name, sizeof(name), "healthy.%d", i + 1);
-			texts[i] = slurp(name);
+			texts[i] = fixture_read(name);
 		}
 		build(&t, 6, texts);
 		CHECK_INT(t.agree, 0); /* waits (await.c) rely on this */
@@ -301,7 +259,7 @@ static void test_slots(void)
 	/* the owner of 10923-16383 dropped 16000-16383 from its own view */
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "healthy.%d", i + 1);
-		texts[i] = slurp(name);
+		texts[i] = fixture_read(name);
 	}
 	/* find the view whose myself line ends in 10923-16383 */
 	for (int i = 0; i < 6; i++) {
@@ -331,7 +289,7 @@ static void test_slots(void)
 	/* a node that does not know one member */
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "healthy.%d", i + 1);
-		texts[i] = slurp(name);
+		texts[i] = fixture_read(name);
 	}
 	{
 		char *line = strstr(texts[3], "slave"), *start = line, *nl;
@@ -361,10 +319,10 @@ static void test_slots(void)
 	for (int i = 0; i < 6; i++) {
 		char *me;
 		snprintf(name, sizeof(name), "healthy.%d", i + 1);
-		texts[i] = slurp(name);
+		texts[i] = fixture_read(name);
 		me = strstr(texts[i], "myself,master");
 		if (me && strstr(me, " 5461-10922\n") && strstr(me, " 5461-10922\n") < strchr(me, '\n') + 1)
-			texts[i] = edit(texts[i], " 5461-10922\n", " 5000-10922\n");
+			texts[i] = fixture_edit(texts[i], " 5461-10922\n", " 5000-10922\n");
 	}
 	build(&t, 6, texts);
 	judge(&t, -1, -1, &h);

@@ -4,6 +4,7 @@
  * redis-server replies through the real parser.  Every plan also passes the
  * checks of plan_world.h (run_case).  Generated topologies and the
  * 1000-node timings are in test_plan_gen.c. */
+#include "fixture.h"
 #include "plan_world.h"
 
 static void test_scale_out_4_to_5(void)
@@ -582,27 +583,6 @@ static void test_master_spread(void)
 
 /* ---- captured replies, through the real parser ------------------------- */
 
-static char *slurp(const char *name)
-{
-	char path[512], *buf = NULL;
-	const char *dir = getenv("FIXTURES");
-	FILE *f;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s.txt", dir ? dir : "tests/fixtures/nodes", name);
-	if (!(f = fopen(path, "rb")))
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len)
-		buf[len] = '\0';
-	else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* topo from captured CLUSTER NODES replies (names[] without ".txt") */
 static int fixture_topo(struct topo *t, const char *const *names, int n)
 {
@@ -612,7 +592,7 @@ static int fixture_topo(struct topo *t, const char *const *names, int n)
 
 	memset(v, 0, sizeof(v));
 	for (; nv < n; nv++) {
-		char *text = slurp(names[nv]);
+		char *text = fixture_read(names[nv]);
 		int bad = !text || view_parse(&v[nv], text, &e) < 0;
 		free(text);
 		if (bad) {

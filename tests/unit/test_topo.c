@@ -4,56 +4,14 @@
 #include <stdlib.h>
 
 #include "topo.h"
+#include "fixture.h"
 #include "unit.h"
 
-static char *slurp(const char *name)
-{
-	char path[512];
-	const char *dir = getenv("FIXTURES");
-	FILE *f;
-	char *buf = NULL;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s.txt", dir ? dir : "tests/fixtures/nodes", name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open '%s'\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)len + 1);
-	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
-		exit(1);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Replace the first `from` in s by `to` (a new string; s freed). */
-static char *edit(char *s, const char *from, const char *to)
-{
-	char *at = strstr(s, from), *out;
-	size_t head;
-
-	if (!at) {
-		fprintf(stderr, "edit: '%s' not found\n", from);
-		exit(1);
-	}
-	head = (size_t)(at - s);
-	out = malloc(strlen(s) - strlen(from) + strlen(to) + 1);
-	memcpy(out, s, head);
-	strcpy(out + head, to);
-	strcat(out, at + strlen(from));
-	free(s);
-	return out;
-}
-
 static int parse_fixture(struct view *v, const char *name)
 {
 	struct sc_err e = { 0 };
-	char *text = slurp(name);
+	char *text = fixture_read(name);
 	int rc = view_parse(v, text, &e);
 
 	if (rc < 0)
@@ -304,7 +262,7 @@ static void test_disagreement(void)
 	/* view 2 misses a node: the last line of healthy.2 that is not itself */
 	victim = v[1].self == v[1].n - 1 ? 0 : v[1].n - 1;
 	third = v[1].e[victim].id;
-	text = slurp("healthy.2");
+	text = fixture_read("healthy.2");
 	{
 		char *line = strstr(text, third), *nl = strchr(line, '\n');
 		memmove(line, nl + 1, strlen(nl + 1) + 1);
@@ -321,8 +279,8 @@ static void test_disagreement(void)
 	view_release(&v[1]);
 
 	/* view 2 thinks slot 16383 unassigned (it is not its owner) */
-	text = slurp("healthy.2");
-	text = edit(text, " 10923-16383", " 10923-16382");
+	text = fixture_read("healthy.2");
+	text = fixture_edit(text, " 10923-16383", " 10923-16382");
 	CHECK_INT(view_parse(&v[1], text, &e), 0);
 	free(text);
 	CHECK_INT(topo_build(&t, v, 6, &e), 0);
@@ -341,8 +299,8 @@ static void test_disagreement(void)
 				owner_view = i;
 		CHECK(owner_view >= 0);
 		snprintf(name, sizeof(name), "healthy.%d", owner_view + 1);
-		text = slurp(name);
-		text = edit(text, "connected 5461-10922", "connected 0-10922");
+		text = fixture_read(name);
+		text = fixture_edit(text, "connected 5461-10922", "connected 0-10922");
 		view_release(&v[owner_view]);
 		CHECK_INT(view_parse(&v[owner_view], text, &e), 0);
 		free(text);
