@@ -10,42 +10,10 @@
 #include <time.h>
 
 #include "await.h"
+#include "exec_int.h"
 #include "progress.h"
 
-#define POLL_MS 100
-
-/* What exec knows of the cluster as it changes it: the members (joined by
- * MEET, dropped by FORGET) and who is a master, for the waits, the FORGET
- * fan-out and the SETSLOT NODE broadcasts of migrations. */
-struct xmember {
-	char id[NODE_ID_LEN + 1];
-	struct addr addr;
-	int master;
-	char master_of[NODE_ID_LEN + 1]; /* its master's id, "" for a master */
-	char ip[64];       /* cluster bus address, for CLUSTER MEET */
-	int cport;
-	int dead;          /* not reachable when surveyed, or failed: never
-			      met (its address may belong to another node
-			      by now), not waited for, told nothing */
-	int role_unknown;  /* emptied by a move: Redis may have turned it (and
-			      its replicas) into a replica of whoever took its
-			      last slot (cluster-allow-replica-migration) */
-	int gone;
-	int attached;      /* made a replica by this run: in sync before the
-			      run ends */
-};
-
-struct exec {
-	struct plan *p;
-	const struct exec_opts *o;
-	struct xmember *m;
-	int n, cap;
-	int wait_ms;
-};
-
-static void logf_(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void logf_(struct exec *x, const char *fmt, ...)
+void exec_log(struct exec *x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,7 +26,7 @@ static void logf_(struct exec *x, const char *fmt, ...)
 	fflush(x->o->log);
 }
 
-static int member_find(const struct exec *x, const char *id)
+int exec_member_find(const struct exec *x, const char *id)
 {
 	for (int i = 0; id[0] && i < x->n; i++)
 		if (!x->m[i].gone && strcmp(x->m[i].id, id) == 0)
@@ -69,7 +37,7 @@ static int member_find(const struct exec *x, const char *id)
 static int member_add(struct exec *x, const char *id, const struct addr *a, int master,
 		      const char *master_of)
 {
-	int i = member_find(x, id);
+	int i = exec_member_find(x, id);
 
 	if (i >= 0) {
 		x->m[i].addr = *a;
@@ -97,7 +65,7 @@ static int member_add(struct exec *x, const char *id, const struct addr *a, int 
 
 static void member_bus(struct exec *x, const char *id, const char *ip, int cport)
 {
-	int k = member_find(x, id);
+	int k = exec_member_find(x, id);
 
 	if (k >= 0) {
 		snprintf(x->m[k].ip, sizeof(x->m[k].ip), "%s", ip);
@@ -107,7 +75,7 @@ static void member_bus(struct exec *x, const char *id, const char *ip, int cport
 
 /* Members from the topo; a plan node's address (the LIST address) wins
  * over the topo's ip for the same id. */
-static int members_init(struct exec *x, struct sc_err *e)
+int exec_members_init(struct exec *x, struct sc_err *e)
 {
 	const struct topo *t = x->o->t;
 
@@ -123,10 +91,10 @@ static int members_init(struct exec *x, struct sc_err *e)
 			return err_set(e, ERR_FAIL, "out of memory");
 		member_bus(x, n->id, n->ip, n->cport > 0 ? n->cport : n->port + 10000);
 		if (!t->m[i].reachable || (n->flags & (NF_FAIL | NF_PFAIL | NF_HANDSHAKE)))
-			x->m[member_find(x, n->id)].dead = 1;
+			x->m[exec_member_find(x, n->id)].dead = 1;
 	}
 	for (int i = 0; i < x->p->nnodes; i++) {
-		int k = member_find(x, x->p->nodes[i].id);
+		int k = exec_member_find(x, x->p->nodes[i].id);
 		if (k >= 0)
 			x->m[k].addr = x->p->nodes[i].addr;
 	}
@@ -212,7 +180,7 @@ static int bus_port(struct conn *c, int port)
  * of a gossip period.  Best effort: errors are ignored, the wait decides. */
 static void announce(struct exec *x, const char *id)
 {
-	int k = member_find(x, id);
+	int k = exec_member_find(x, id);
 	struct sc_err ce;
 	struct conn *c = k >= 0 ? conn_open(&x->m[k].addr, x->o->conn, &ce) : NULL;
 	redisReply *r;
@@ -266,7 +234,7 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 
 	if (ti >= 0 && t->m[ti].n.cport > 0)
 		cport = t->m[ti].n.cport;
-	logf_(x, "joining '%s' to the cluster through '%s'", pname(x, s->node, a, sizeof(a)),
+	exec_log(x, "joining '%s' to the cluster through '%s'", pname(x, s->node, a, sizeof(a)),
 	      pname(x, s->peer, b, sizeof(b)));
 	if (resolve_ip(peer->addr.host, ip, sizeof(ip), e) < 0)
 		goto out;
@@ -325,152 +293,12 @@ static int step_wait(struct exec *x, struct sc_err *e)
 	r.wait_ms = x->wait_ms;
 	r.log = x->o->log;
 	r.what = "every node to agree";
-	logf_(x, "waiting for every node to agree");
+	exec_log(x, "waiting for every node to agree");
 	rc = await_agreement(&r, e);
 out:
 	free(seeds);
 	free(ids);
 	free(masters);
-	return rc;
-}
-
-static int role_is_master(struct conn *c)
-{
-	redisReply *r = conn_command(c, "ROLE");
-	int yes = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-		  r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
-
-	if (r)
-		freeReplyObject(r);
-	return yes;
-}
-
-/* A replica's link to its master, from its INFO replication: 1 in sync
- * (role master - nothing to sync -, or master_link_status:up and no sync
- * in progress), 0 not yet (why says which), -1 no answer. */
-static int repl_synced(struct conn *c, char *why, int len)
-{
-	redisReply *r = conn_command(c, "INFO replication");
-	int rc = -1;
-
-	if (!r || r->type != REDIS_REPLY_STRING) {
-		snprintf(why, (size_t)len, "%s", r ? "no INFO replication" : c->err.msg);
-		goto out;
-	}
-	if (strstr(r->str, "role:master")) {
-		rc = 1;
-	} else if (!strstr(r->str, "master_link_status:up")) {
-		snprintf(why, (size_t)len, "master_link_status:down");
-		rc = 0;
-	} else if (strstr(r->str, "master_sync_in_progress:1")) {
-		snprintf(why, (size_t)len, "master_sync_in_progress:1");
-		rc = 0;
-	} else {
-		rc = 1;
-	}
-out:
-	if (r)
-		freeReplyObject(r);
-	return rc;
-}
-
-/* Wait until the members idx[0..n) are in sync with their masters: a
- * replica still loading its master's data would lose the shard if a
- * failover promoted it now.  Deadline: the run's wait. */
-static int sync_wait(struct exec *x, const int *idx, int n, struct sc_err *e)
-{
-	long long deadline = await_now_ms() + x->wait_ms;
-	struct conn **cs = calloc((size_t)n + 1, sizeof(*cs));
-	int *done = calloc((size_t)n + 1, sizeof(*done));
-	char why[256] = "", a[300];
-	int rc = -1, left = n, last = -1;
-
-	if (!cs || !done) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto out;
-	}
-	for (int round = 0;; round++) {
-		for (int i = 0; i < n; i++) {
-			struct sc_err ce;
-			int st;
-			if (done[i])
-				continue;
-			if (cs[i] && cs[i]->broken) {
-				conn_free(cs[i]);
-				cs[i] = NULL;
-			}
-			if (!cs[i] && !(cs[i] = conn_open(&x->m[idx[i]].addr, x->o->conn, &ce))) {
-				snprintf(why, sizeof(why), "%s", ce.msg);
-				last = i;
-				continue;
-			}
-			if ((st = repl_synced(cs[i], why, sizeof(why))) == 1) {
-				done[i] = 1;
-				left--;
-			} else {
-				last = i;
-			}
-		}
-		if (left == 0)
-			break;
-		/* said only when there is something to wait for */
-		if (round == 0 && left > 1)
-			logf_(x, "waiting for %d replicas to sync", left);
-		else if (round == 0)
-			logf_(x, "waiting for replica '%s' to sync", addr_format(&x->m[idx[last]].addr, a, sizeof(a)));
-		if (await_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "replica '%s' is not in sync with its master after %d s (%s); "
-				"run again to continue", addr_format(&x->m[idx[last]].addr, a, sizeof(a)),
-				x->wait_ms / 1000, why);
-			goto out;
-		}
-		await_sleep_ms(POLL_MS);
-	}
-	rc = 0;
-out:
-	for (int i = 0; cs && i < n; i++)
-		conn_free(cs[i]);
-	free(cs);
-	free(done);
-	return rc;
-}
-
-/* Every replica this run attached, still a member and alive. */
-static int sync_attached(struct exec *x, struct sc_err *e)
-{
-	int *idx = calloc((size_t)x->n + 1, sizeof(*idx));
-	int n = 0, rc;
-
-	if (!idx)
-		return err_set(e, ERR_FAIL, "out of memory");
-	for (int i = 0; i < x->n; i++)
-		if (x->m[i].attached && !x->m[i].gone && !x->m[i].dead)
-			idx[n++] = i;
-	rc = n ? sync_wait(x, idx, n, e) : 0;
-	free(idx);
-	return rc;
-}
-
-int exec_sync(const struct exec_opts *o, struct sc_err *e)
-{
-	struct plan none;
-	struct exec x;
-	int rc = -1;
-
-	memset(&none, 0, sizeof(none));
-	memset(&x, 0, sizeof(x));
-	x.p = &none;
-	x.o = o;
-	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
-	if (members_init(&x, e) < 0)
-		goto out;
-	for (int i = 0; i < x.n; i++) {
-		int m = x.m[i].master_of[0] ? member_find(&x, x.m[i].master_of) : -1;
-		x.m[i].attached = m >= 0 && !x.m[m].dead;
-	}
-	rc = sync_attached(&x, e);
-out:
-	free(x.m);
 	return rc;
 }
 
@@ -482,16 +310,16 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 	const char *old, *nid;
 	int rc = -1, k;
 
-	logf_(x, "failing over: '%s' takes over from '%s'", pname(x, s->node, a, sizeof(a)),
+	exec_log(x, "failing over: '%s' takes over from '%s'", pname(x, s->node, a, sizeof(a)),
 	      pname(x, s->peer, b, sizeof(b)));
 	/* a replica still syncing would be promoted without the data */
-	if ((k = member_find(x, x->p->nodes[s->node].id)) >= 0 && sync_wait(x, &k, 1, e) < 0)
+	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0 && exec_sync_wait(x, &k, 1, e) < 0)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
-	if (!role_is_master(c) && conn_ok(c, e, "CLUSTER FAILOVER") < 0)
+	if (!exec_role_is_master(c) && conn_ok(c, e, "CLUSTER FAILOVER") < 0)
 		goto out;
-	while (!role_is_master(c)) {
+	while (!exec_role_is_master(c)) {
 		if (c->broken) {
 			*e = c->err;
 			goto out;
@@ -532,7 +360,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 	char a[300], b[300], desc[300];
 	int rc = -1, k;
 
-	logf_(x, "making '%s' a replica of '%s'", pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+	exec_log(x, "making '%s' a replica of '%s'", pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
 	for (;;) {
@@ -553,7 +381,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 		r = NULL;
 		await_sleep_ms(POLL_MS);
 	}
-	if ((k = member_find(x, x->p->nodes[s->node].id)) >= 0) {
+	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0) {
 		x->m[k].master = 0;
 		x->m[k].role_unknown = 0;
 		x->m[k].attached = 1;
@@ -577,7 +405,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 	redisReply *r;
 	int rc = -1, k;
 
-	logf_(x, "removing '%s' (%.8s) from the cluster", pname(x, s->node, a, sizeof(a)), id);
+	exec_log(x, "removing '%s' (%.8s) from the cluster", pname(x, s->node, a, sizeof(a)), id);
 	if (!cs) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
@@ -591,7 +419,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
 			conn_append(cs[i], "CLUSTER FORGET %s", id);
 		else
-			logf_(x, "warning: %s", ce.msg);
+			exec_log(x, "warning: %s", ce.msg);
 	}
 	for (int i = 0; i < x->n; i++)
 		if (cs[i])
@@ -600,7 +428,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		if (!cs[i])
 			continue;
 		if (!(r = conn_read(cs[i]))) {
-			logf_(x, "warning: %s", cs[i]->err.msg);
+			exec_log(x, "warning: %s", cs[i]->err.msg);
 			continue;
 		}
 		if (!reply_is_status(r, "OK") && !(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unknown node"))) {
@@ -611,7 +439,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		}
 		freeReplyObject(r);
 	}
-	if ((k = member_find(x, id)) >= 0)
+	if ((k = exec_member_find(x, id)) >= 0)
 		x->m[k].gone = 1;
 	/* the node itself forgets the cluster, so it cannot gossip its way
 	 * back, and is empty and free for a later join */
@@ -620,7 +448,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		if (conn_ok(self, e, "CLUSTER RESET HARD") < 0)
 			goto out;
 	} else {
-		logf_(x, "note: '%s' does not answer; it was not reset", a);
+		exec_log(x, "note: '%s' does not answer; it was not reset", a);
 	}
 	rc = 0;
 out:
@@ -661,7 +489,7 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	}
 	for (int k = first; k < last; k++) {
 		const struct step *s = &x->p->steps[k];
-		int si = member_find(x, x->p->nodes[s->node].id), di = member_find(x, x->p->nodes[s->peer].id);
+		int si = exec_member_find(x, x->p->nodes[s->node].id), di = exec_member_find(x, x->p->nodes[s->peer].id);
 		if (si < 0 || di < 0) {
 			err_set(e, ERR_FAIL, "cannot move slots from '%s' to '%s': not both members",
 				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
@@ -676,7 +504,7 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 				slots[used++] = sl;
 		mv[k - first].nslots = (int)(slots + used - mv[k - first].slots);
 		nslots += mv[k - first].nslots;
-		logf_(x, "moving %d slots from '%s' to '%s'", mv[k - first].nslots, pname(x, s->node, a, sizeof(a)),
+		exec_log(x, "moving %d slots from '%s' to '%s'", mv[k - first].nslots, pname(x, s->node, a, sizeof(a)),
 		      pname(x, s->peer, b, sizeof(b)));
 	}
 	if (x->o->mig)
@@ -759,7 +587,7 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 	x.p = p;
 	x.o = o;
 	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
-	if (members_init(&x, e) < 0)
+	if (exec_members_init(&x, e) < 0)
 		goto out;
 	hoist_replicates(p);
 	while (i < p->nsteps) {
@@ -793,7 +621,7 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 			goto out;
 		i++;
 	}
-	rc = sync_attached(&x, e);
+	rc = exec_sync_attached(&x, e);
 out:
 	free(x.m);
 	return rc;
