@@ -11,6 +11,7 @@
 
 #include "await.h"
 #include "exec_int.h"
+#include "fastjoin.h"
 #include "progress.h"
 
 void exec_log(struct exec *x, const char *fmt, ...)
@@ -227,8 +228,9 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 {
 	struct plan_node *n = &x->p->nodes[s->node], *peer = &x->p->nodes[s->peer];
 	char ip[64], a[300], b[300];
-	int cport = peer->addr.port + 10000, rc = -1;
+	int cport = peer->addr.port + 10000, rc = -1, k;
 	struct conn *c = NULL;
+	struct fastjoin fj;
 	const struct topo *t = x->o->t;
 	int ti = t ? topo_find_id(t, peer->id) : -1;
 
@@ -240,8 +242,11 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
-	if (conn_ok(c, e, "CLUSTER MEET %s %d %d", ip, peer->addr.port, cport) < 0)
+	fastjoin_lower(c, &fj);
+	if (conn_ok(c, e, "CLUSTER MEET %s %d %d", ip, peer->addr.port, cport) < 0) {
+		fastjoin_restore(c, &fj, FASTJOIN_TIMEOUT | FASTJOIN_SYNC_DELAY);
 		goto out;
+	}
 	if (!n->id[0] && node_id_read(c, n->id, e) < 0)
 		goto out;
 	if (resolve_ip(n->addr.host, ip, sizeof(ip), e) < 0)
@@ -253,11 +258,39 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 		goto out;
 	}
 	member_bus(x, n->id, ip, cport);
+	k = exec_member_find(x, n->id);
+	x->m[k].fj = fj;
+	x->m[k].fast = 1;
 	announce(x, n->id);
 	rc = 0;
 out:
 	conn_free(c);
 	return rc;
+}
+
+/* Put back the settings fastjoin lowered on the nodes this run joined
+ * (`what`: fastjoin.h).  A node that cannot be told is named: it keeps the
+ * lowered value until it restarts. */
+static void fast_restore(struct exec *x, int what)
+{
+	char a[300];
+
+	for (int i = 0; i < x->n; i++) {
+		struct xmember *m = &x->m[i];
+		struct sc_err ce;
+		struct conn *c;
+		int rc;
+
+		if (!m->fast || !fastjoin_pending(&m->fj, what))
+			continue;
+		c = conn_open(&m->addr, x->o->conn, &ce);
+		rc = c ? fastjoin_restore(c, &m->fj, what) : -1;
+		if (rc < 0)
+			exec_log(x, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay "
+				 "on '%s' (lowered for its join): it keeps them until it restarts",
+				 addr_format(&m->addr, a, sizeof(a)));
+		conn_free(c);
+	}
 }
 
 static int step_wait(struct exec *x, struct sc_err *e)
@@ -384,7 +417,6 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0) {
 		x->m[k].master = 0;
 		x->m[k].role_unknown = 0;
-		x->m[k].attached = 1;
 		snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", master);
 	}
 	announce(x, x->p->nodes[s->node].id);
@@ -551,10 +583,15 @@ static int joined_here(const struct plan *p, int node)
 }
 
 /* A REPLICATE whose replica and master both join in this plan runs right
- * after the agreement wait that follows the joins, before any MOVE:
- * attaching a replica to an empty master costs nothing, while attaching it
- * after the moves costs a full sync of everything moved (and a wait for it).
- * Everything else keeps the planner's order. */
+ * after the joins, before the agreement wait that follows them and before
+ * any MOVE: attaching a replica to an empty master costs nothing, while
+ * attaching it after the moves costs a full sync of everything moved (and
+ * a wait for it).  Before the wait, not after: the replica's sync (and the
+ * master's diskless-sync delay, fastjoin.h) then overlaps the new master's
+ * rejoin delay instead of following it; REPLICATE needs only that the
+ * replica knows the master ("Unknown node" is retried), and the wait then
+ * covers the replica's new role too.  Everything else keeps the planner's
+ * order. */
 static void hoist_replicates(struct plan *p)
 {
 	int wait = -1, move = -1;
@@ -569,7 +606,7 @@ static void hoist_replicates(struct plan *p)
 	}
 	if (wait < 0 || move < 0 || move < wait)
 		return;
-	for (int i = move + 1, at = wait + 1; i < p->nsteps; i++) {
+	for (int i = move + 1, at = wait; i < p->nsteps; i++) {
 		struct step st = p->steps[i];
 		if (st.kind != STEP_REPLICATE || !joined_here(p, st.node) || !joined_here(p, st.peer))
 			continue;
@@ -597,7 +634,8 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 			rc = step_meet(&x, s, e);
 			break;
 		case STEP_WAIT:
-			rc = step_wait(&x, e);
+			if ((rc = step_wait(&x, e)) == 0)
+				fast_restore(&x, FASTJOIN_TIMEOUT); /* joins are over */
 			break;
 		case STEP_FAILOVER:
 			rc = step_failover(&x, s, e);
@@ -621,8 +659,12 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 			goto out;
 		i++;
 	}
-	rc = exec_sync_attached(&x, e);
+	/* done means every replica is in sync, not only those attached now: a
+	 * replica still loading (e.g. since the create) would lose its shard
+	 * on a failover */
+	rc = exec_sync_replicas(&x, e);
 out:
+	fast_restore(&x, FASTJOIN_TIMEOUT | FASTJOIN_SYNC_DELAY);
 	free(x.m);
 	return rc;
 }

@@ -42,13 +42,14 @@ struct exec_opts {
  * steps before it stay done: run reconcile again to continue). */
 int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e);
 
-/* Before exec_run returns, every replica a REPLICATE step attached (and,
- * before a FAILOVER, the replica promoted) reports master_link_status:up
- * and master_sync_in_progress:0 in INFO replication, or the run fails
- * naming it when wait_ms runs out: a failover onto a replica still loading
- * its master's data loses the shard.  exec_sync waits the same way for
- * every reachable replica of o->t whose master is alive (a run that timed
- * out waiting is continued by the next, even when nothing else is left). */
+/* Before exec_run returns, every replica whose master is a live member
+ * (those a REPLICATE step attached and those there before), and before a
+ * FAILOVER the replica promoted, reports master_link_status:up and
+ * master_sync_in_progress:0 in INFO replication, or the run fails naming
+ * it when wait_ms runs out: a failover onto a replica still loading its
+ * master's data loses the shard.  exec_sync waits the same way for every
+ * reachable replica of o->t whose master is alive (a run that timed out
+ * waiting is continued by the next, even when nothing else is left). */
 int exec_sync(const struct exec_opts *o, struct sc_err *e);
 
 #endif

@@ -25,8 +25,8 @@ struct xmember {
 			      its replicas) into a replica of whoever took its
 			      last slot (cluster-allow-replica-migration) */
 	int gone;
-	int attached;      /* made a replica by this run: in sync before the
-			      run ends */
+	int fast;          /* joined by this run with fastjoin settings */
+	struct fastjoin fj;
 };
 
 struct exec {
@@ -47,8 +47,8 @@ int exec_role_is_master(struct conn *c);
 /* Wait until the members idx[0..n) are in sync with their masters
  * (deadline: the run's wait). */
 int exec_sync_wait(struct exec *x, const int *idx, int n, struct sc_err *e);
-/* exec_sync_wait for every replica this run attached, still a member and
- * alive. */
-int exec_sync_attached(struct exec *x, struct sc_err *e);
+/* exec_sync_wait for every replica whose master is a live member (gone and
+ * dead members are skipped). */
+int exec_sync_replicas(struct exec *x, struct sc_err *e);
 
 #endif

@@ -109,17 +109,20 @@ out:
 	return rc;
 }
 
-/* Every replica this run attached, still a member and alive. */
-int exec_sync_attached(struct exec *x, struct sc_err *e)
+int exec_sync_replicas(struct exec *x, struct sc_err *e)
 {
 	int *idx = calloc((size_t)x->n + 1, sizeof(*idx));
 	int n = 0, rc;
 
 	if (!idx)
 		return err_set(e, ERR_FAIL, "out of memory");
-	for (int i = 0; i < x->n; i++)
-		if (x->m[i].attached && !x->m[i].gone && !x->m[i].dead)
-			idx[n++] = i;
+	for (int i = 0; i < x->n; i++) {
+		const struct xmember *r = &x->m[i];
+		int m = r->master_of[0] ? exec_member_find(x, r->master_of) : -1;
+		if (r->gone || r->dead || m < 0 || x->m[m].dead)
+			continue;
+		idx[n++] = i;
+	}
 	rc = n ? exec_sync_wait(x, idx, n, e) : 0;
 	free(idx);
 	return rc;
@@ -138,11 +141,7 @@ int exec_sync(const struct exec_opts *o, struct sc_err *e)
 	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
 	if (exec_members_init(&x, e) < 0)
 		goto out;
-	for (int i = 0; i < x.n; i++) {
-		int m = x.m[i].master_of[0] ? exec_member_find(&x, x.m[i].master_of) : -1;
-		x.m[i].attached = m >= 0 && !x.m[m].dead;
-	}
-	rc = exec_sync_attached(&x, e);
+	rc = exec_sync_replicas(&x, e);
 out:
 	free(x.m);
 	return rc;

@@ -3,7 +3,8 @@
 # reconcile returns, the new master's replica reports master_link_status:up
 # and as many keys as its master (it was attached to the empty new master
 # before the moves; the run waits for its sync to finish).  Before the sync
-# wait, that replica was typically 'down' with 0 keys at this point.
+# wait, that replica was typically 'down' with 0 keys at this point.  The
+# settings lowered for the join (fastjoin.h) are back afterwards.
 T_PORT_BASE=33000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/reconcile.inc"
@@ -38,4 +39,11 @@ t_eq 0 "$T_RC" "4x1 -> 5x1: $T_ERR"
 t_eq "5 0" "$n $bad" "right after reconcile: 5 replicas, all link up with their master's key count"
 t_eq "3276 3277 3277 3277 3277" "$(rc_slot_counts $seed)" "5 masters, even slots"
 rc_verify "$seed" 50000
+
+# the joining nodes ran their join with a 1 s node timeout and no diskless
+# sync delay (fastjoin.h); both are back to what the nodes were started with
+for i in 8 9; do
+	t_eq "5000 5" "$(rc_cli "$B" $i config get cluster-node-timeout | tail -1) $(rc_cli "$B" $i config get repl-diskless-sync-delay | tail -1)" \
+		"node $i: cluster-node-timeout and repl-diskless-sync-delay restored after its join"
+done
 t_done

@@ -1,0 +1,54 @@
+/* fastjoin.h - shorten the two waits Redis puts on a node joining a cluster,
+ * by lowering two settings on that node only, for the join, then putting
+ * them back.
+ *
+ * 1. Rejoin delay.  A master that was "in a minority" (a fresh node knows no
+ *    one) reports cluster_state:ok only after min(cluster-node-timeout, 5 s)
+ *    with the majority in sight (Redis's CLUSTER_MAX_REJOIN_DELAY, floored
+ *    at 500 ms).  Migrating to it before that fails with CLUSTERDOWN, so
+ *    every scale-out waited 5 s with the default 15 s node timeout.  With
+ *    the joining node's cluster-node-timeout at FASTJOIN_NODE_TIMEOUT_MS the
+ *    delay is ~1 s.  Lowered before its CLUSTER MEET, restored once every
+ *    node agrees and it reports ok (exec's wait after the joins).
+ *    Meanwhile only this node judges peers faster (PFAIL after 1 s without
+ *    a pong); its report alone never makes a FAIL (a majority of masters
+ *    must agree), and it owns no slot yet.
+ * 2. Diskless sync delay.  A master serving a full sync waits
+ *    repl-diskless-sync-delay (5 s by default) for more replicas to arrive.
+ *    A new master's replica is attached right after the join, while the
+ *    master is still empty: with the delay at 0 the sync is immediate and
+ *    the replica is in sync long before the moves end.  Restored when the
+ *    run ends (after the replicas are in sync).
+ *
+ * Best effort: a node that refuses CONFIG (ACL, renamed command) keeps its
+ * settings and the join is just slower.  A run killed inside the window
+ * leaves the lowered values until the node restarts (CONFIG SET is not
+ * written to redis.conf) or an operator sets them: see docs/ENGINE.md.
+ */
+#ifndef SHARDCTL_FASTJOIN_H
+#define SHARDCTL_FASTJOIN_H
+
+#include "conn.h"
+
+#define FASTJOIN_NODE_TIMEOUT_MS 1000
+
+struct fastjoin {
+	long long node_timeout;  /* value before, restored; 0: untouched */
+	long long sync_delay;    /* value before, restored; -1: untouched */
+};
+
+/* Lower both settings on the node behind c, remembering the values before
+ * in f (untouched ones are marked so).  Never fails: see above. */
+void fastjoin_lower(struct conn *c, struct fastjoin *f);
+
+/* Put back what fastjoin_lower changed: the node timeout, the sync delay or
+ * both.  Each value is restored once: f forgets it even when the node
+ * refused.  0, or -1 when a value could not be put back (to be reported:
+ * the node keeps the lowered value until it restarts). */
+enum { FASTJOIN_TIMEOUT = 1, FASTJOIN_SYNC_DELAY = 2 };
+int fastjoin_restore(struct conn *c, struct fastjoin *f, int what);
+
+/* 1 when f still holds a value to restore among `what`. */
+int fastjoin_pending(const struct fastjoin *f, int what);
+
+#endif
