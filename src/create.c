@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include "await.h"
+#include "exec.h"
+#include "fastjoin.h"
 #include "layout.h"
 #include "topo.h"
 #include "progress.h"
@@ -21,6 +23,7 @@ struct probed {
 	char ip[64];  /* the address we reached it at, for CLUSTER MEET */
 	int cport;    /* its cluster bus port */
 	int has_slots, has_epoch; /* left so by an interrupted create */
+	struct fastjoin fj;       /* settings lowered for the create */
 };
 
 
@@ -286,6 +289,32 @@ static int announce_replicas(const struct layout *l, struct probed *p, struct sc
 	return 0;
 }
 
+static void put_back(const struct create_req *r, const struct layout *l, struct probed *p, int what)
+{
+	for (int i = 0; i < l->n; i++)
+		fastjoin_put_back(&r->nodes[i], r->conn, &p[i].fj, what, r->log);
+}
+
+static int sync_replicas(const struct create_req *r, const struct layout *l, struct sc_err *e)
+{
+	struct addr *a = calloc((size_t)l->n + 1, sizeof(*a));
+	struct exec_opts xo;
+	int n = 0, rc;
+
+	if (!a)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < l->n; i++)
+		if (l->master[i] >= 0)
+			a[n++] = r->nodes[i];
+	memset(&xo, 0, sizeof(xo));
+	xo.conn = r->conn;
+	xo.wait_ms = r->wait_ms;
+	xo.log = r->log;
+	rc = exec_sync_nodes(&xo, a, n, e);
+	free(a);
+	return rc;
+}
+
 static void log_layout(const struct create_req *r, const struct layout *l)
 {
 	char a[ADDR_HOST_MAX + 16], b[ADDR_HOST_MAX + 16];
@@ -399,6 +428,11 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 			      addr_format(&r->nodes[i], a, sizeof(a)),
 			      p[i].has_slots && p[i].has_epoch ? "slots and config epoch" :
 			      p[i].has_slots ? "slots" : "config epoch");
+	/* settings that make the nodes join faster (fastjoin.h): the masters
+	 * get their slots before they meet, so each counts as rejoining from
+	 * a minority and waits Redis's rejoin delay */
+	for (int i = 0; i < l.n; i++)
+		fastjoin_lower(p[i].c, &p[i].fj);
 	/* 2. slots and distinct epochs, before the meet */
 	if (assign_slots_and_epochs(&l, p, e) < 0)
 		goto out;
@@ -425,6 +459,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 		goto out;
 	progress_say(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
 	      (await_now_ms() - t0) / 1000.0);
+	put_back(r, &l, p, FASTJOIN_TIMEOUT);
 	if (l.replicas == 0) {
 		rc = 0;
 		goto out;
@@ -441,8 +476,14 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 		goto out;
 	progress_say(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
 	      (await_now_ms() - t0) / 1000.0);
+	/* 5. the replicas loaded their (empty) masters' data: done means a
+	 * failover would not lose a shard */
+	if (sync_replicas(r, &l, e) < 0)
+		goto out;
 	rc = 0;
 out:
+	if (p)
+		put_back(r, &l, p, FASTJOIN_TIMEOUT | FASTJOIN_SYNC_DELAY);
 	if (p)
 		for (int i = 0; i < l.n; i++)
 			conn_free(p[i].c);

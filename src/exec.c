@@ -260,7 +260,6 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 	member_bus(x, n->id, ip, cport);
 	k = exec_member_find(x, n->id);
 	x->m[k].fj = fj;
-	x->m[k].fast = 1;
 	announce(x, n->id);
 	rc = 0;
 out:
@@ -269,28 +268,11 @@ out:
 }
 
 /* Put back the settings fastjoin lowered on the nodes this run joined
- * (`what`: fastjoin.h).  A node that cannot be told is named: it keeps the
- * lowered value until it restarts. */
+ * (`what`: fastjoin.h). */
 static void fast_restore(struct exec *x, int what)
 {
-	char a[300];
-
-	for (int i = 0; i < x->n; i++) {
-		struct xmember *m = &x->m[i];
-		struct sc_err ce;
-		struct conn *c;
-		int rc;
-
-		if (!m->fast || !fastjoin_pending(&m->fj, what))
-			continue;
-		c = conn_open(&m->addr, x->o->conn, &ce);
-		rc = c ? fastjoin_restore(c, &m->fj, what) : -1;
-		if (rc < 0)
-			exec_log(x, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay "
-				 "on '%s' (lowered for its join): it keeps them until it restarts",
-				 addr_format(&m->addr, a, sizeof(a)));
-		conn_free(c);
-	}
+	for (int i = 0; i < x->n; i++)
+		fastjoin_put_back(&x->m[i].addr, x->o->conn, &x->m[i].fj, what, x->o->log);
 }
 
 static int step_wait(struct exec *x, struct sc_err *e)

@@ -52,4 +52,8 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e);
  * waiting is continued by the next, even when nothing else is left). */
 int exec_sync(const struct exec_opts *o, struct sc_err *e);
 
+/* The same wait for the replicas at nodes[0..n) (only o->conn, o->wait_ms
+ * and o->log are used): create's last step. */
+int exec_sync_nodes(const struct exec_opts *o, const struct addr *nodes, int n, struct sc_err *e);
+
 #endif

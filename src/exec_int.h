@@ -25,8 +25,7 @@ struct xmember {
 			      its replicas) into a replica of whoever took its
 			      last slot (cluster-allow-replica-migration) */
 	int gone;
-	int fast;          /* joined by this run with fastjoin settings */
-	struct fastjoin fj;
+	struct fastjoin fj; /* settings lowered for its join by this run */
 };
 
 struct exec {

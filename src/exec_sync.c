@@ -146,3 +146,32 @@ out:
 	free(x.m);
 	return rc;
 }
+
+int exec_sync_nodes(const struct exec_opts *o, const struct addr *nodes, int n, struct sc_err *e)
+{
+	struct plan none;
+	struct exec x;
+	int *idx = calloc((size_t)n + 1, sizeof(*idx));
+	int rc = -1;
+
+	memset(&none, 0, sizeof(none));
+	memset(&x, 0, sizeof(x));
+	x.p = &none;
+	x.o = o;
+	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
+	x.m = calloc((size_t)n + 1, sizeof(*x.m));
+	if (!x.m || !idx) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		x.m[i].addr = nodes[i];
+		idx[i] = i;
+	}
+	x.n = n;
+	rc = n ? exec_sync_wait(&x, idx, n, e) : 0;
+out:
+	free(x.m);
+	free(idx);
+	return rc;
+}

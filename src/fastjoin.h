@@ -28,27 +28,36 @@
 #ifndef SHARDCTL_FASTJOIN_H
 #define SHARDCTL_FASTJOIN_H
 
+#include <stdio.h>
+
+#include "addr.h"
 #include "conn.h"
 
 #define FASTJOIN_NODE_TIMEOUT_MS 1000
 
+enum { FASTJOIN_TIMEOUT = 1, FASTJOIN_SYNC_DELAY = 2 };
+
+/* What fastjoin_lower changed; all zero: nothing. */
 struct fastjoin {
-	long long node_timeout;  /* value before, restored; 0: untouched */
-	long long sync_delay;    /* value before, restored; -1: untouched */
+	int held;                /* FASTJOIN_* bits: values to put back */
+	long long node_timeout;  /* cluster-node-timeout before */
+	long long sync_delay;    /* repl-diskless-sync-delay before */
 };
 
 /* Lower both settings on the node behind c, remembering the values before
- * in f (untouched ones are marked so).  Never fails: see above. */
+ * in f.  Never fails: see above. */
 void fastjoin_lower(struct conn *c, struct fastjoin *f);
 
 /* Put back what fastjoin_lower changed: the node timeout, the sync delay or
  * both.  Each value is restored once: f forgets it even when the node
  * refused.  0, or -1 when a value could not be put back (to be reported:
  * the node keeps the lowered value until it restarts). */
-enum { FASTJOIN_TIMEOUT = 1, FASTJOIN_SYNC_DELAY = 2 };
 int fastjoin_restore(struct conn *c, struct fastjoin *f, int what);
 
-/* 1 when f still holds a value to restore among `what`. */
-int fastjoin_pending(const struct fastjoin *f, int what);
+/* fastjoin_restore on a new connection to `a`, when f holds something of
+ * `what` to put back; a node that cannot be told is named on `log` (it
+ * keeps the lowered values until it restarts). */
+void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct fastjoin *f, int what,
+		       FILE *log);
 
 #endif

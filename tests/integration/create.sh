@@ -101,6 +101,17 @@ t_eq "" "$(shape "${nodes[0]}" | awk '$4 != 0')" "4x1: no replica on its master'
 for h in 127.0.2.1 127.0.2.2 127.0.2.3; do
 	t_contains "$(shape "${nodes[0]}")" "$h:" "4x1: host $h has a master"
 done
+# create ran with a 1 s node timeout and no diskless-sync delay on every
+# node (fastjoin.h), waited for the replicas to sync, then put both back
+insync=0 conf=""
+for a in "${nodes[@]}"; do
+	info=$(redis-cli -h "${a%:*}" -p "${a#*:}" info replication | tr -d '\r')
+	grep -q '^role:slave' <<<"$info" && grep -q '^master_link_status:up' <<<"$info" &&
+		grep -q '^master_sync_in_progress:0' <<<"$info" && insync=$((insync + 1))
+	conf="$conf $(redis-cli -h "${a%:*}" -p "${a#*:}" config get cluster-node-timeout | tail -1)/$(redis-cli -h "${a%:*}" -p "${a#*:}" config get repl-diskless-sync-delay | tail -1)"
+done
+t_eq 4 "$insync" "4x1: right after create, all 4 replicas are in sync"
+t_eq "$(printf ' 5000/5%.0s' 1 2 3 4 5 6 7 8)" "$conf" "4x1: node timeout and diskless-sync delay back to the started values"
 
 # --- 5 shards x 2 replicas over three hosts (5 nodes each, listed host by host)
 base=$((all + 11))

@@ -123,10 +123,29 @@ static void test_sync_deadline(void)
 
 	setup();
 	fake_rule(&fake_nodes[2], "INFO replication", 0, INFO_DOWN);
+	fake_rule(&fake_nodes[3], "INFO replication", 0, INFO_UP);
 	CHECK_INT(run(steps, 1, 300, &e), -1);
 	snprintf(want, sizeof(want), "replica '127.0.0.1:%d' is not in sync with its master after 0 s "
 		 "(master_link_status:down); run again to continue", fake_nodes[2].port);
 	CHECK_STR(e.msg, want);
+}
+
+/* The run ends when every replica of a live master is in sync, also one it
+ * did not attach (D, e.g. still syncing since the create). */
+static void test_sync_all_replicas(void)
+{
+	struct step steps[1] = { { .kind = STEP_REPLICATE, .node = 2, .peer = 1, .round = -1 } };
+	struct sc_err e = { 0 };
+
+	setup();
+	fake_rule(&fake_nodes[2], "INFO replication", 0, INFO_UP);
+	fake_rule(&fake_nodes[3], "INFO replication", 1, INFO_SYNCING);
+	fake_rule(&fake_nodes[3], "INFO replication", 2, INFO_DOWN);
+	fake_rule(&fake_nodes[3], "INFO replication", 0, INFO_UP);
+	CHECK_INT(run(steps, 1, 5000, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_INT(fake_count(&fake_nodes[3], "INFO replication"), 3);
+	CHECK_INT(fake_count(&fake_nodes[0], "INFO replication") + fake_count(&fake_nodes[1], "INFO replication"), 0);
 }
 
 /* No failover onto a replica whose link is down: it would lose the shard. */
@@ -173,6 +192,7 @@ int main(void)
 	test_replicate_and_forget();
 	test_replicate_deadline();
 	test_sync_deadline();
+	test_sync_all_replicas();
 	test_failover_needs_sync();
 	test_forget_refused();
 	return UNIT_DONE("exec");
