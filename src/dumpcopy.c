@@ -9,6 +9,7 @@ struct copy_job {
 	struct addr src, dst;
 	const struct conn_opts *opts;
 	int *slots, nslots, pipeline;
+	long long *starts;  /* migrate: kv index where each slot's keys begin */
 	long long keys, bytes;
 	struct sc_err err;
 	int failed;
@@ -72,6 +73,8 @@ static int copy_list_keys(struct conn *src, struct copy_job *j, struct keyvec *k
 				freeReplyObject(r);
 				return -1;
 			}
+			if (j->starts)
+				j->starts[s + x] = kv->n;
 			for (size_t k = 0; k < r->elements; k++)
 				if (r->element[k]->type == REDIS_REPLY_STRING &&
 				    keyvec_push(kv, r->element[k]->str, r->element[k]->len) < 0) {
@@ -81,6 +84,8 @@ static int copy_list_keys(struct conn *src, struct copy_job *j, struct keyvec *k
 			freeReplyObject(r);
 		}
 	}
+	if (j->starts)
+		j->starts[j->nslots] = kv->n;
 	return 0;
 }
 
@@ -204,6 +209,46 @@ int dumpcopy_parse_slots(const char *text, char *mark, struct sc_err *e)
 	return 0;
 }
 
+/* One job per owner of some marked slot, into jobs[] (nnodes + 1 long,
+ * zeroed).  Returns how many, or -1 (e). */
+static int jobs_build(const struct ccli *c, const char *mark, const struct addr *to, int pipeline,
+		      struct copy_job *jobs, struct sc_err *e)
+{
+	int nj = 0;
+
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		if (mark[s] && c->owner[s] < 0)
+			return err_set(e, ERR_FAIL, "slot %d is not served by any node", s);
+	for (int n = 0; n < c->nnodes; n++) {
+		struct copy_job *j = &jobs[nj];
+		for (int s = 0; s < CLUSTER_SLOTS; s++) {
+			if (!mark[s] || c->owner[s] != n)
+				continue;
+			if (!j->slots && (!(j->slots = malloc(sizeof(int) * CLUSTER_SLOTS)) ||
+					  !(j->starts = malloc(sizeof(long long) * (CLUSTER_SLOTS + 1)))))
+				return err_set(e, ERR_FAIL, "out of memory");
+			j->slots[j->nslots++] = s;
+		}
+		if (!j->nslots)
+			continue;
+		j->src = c->node[n].addr;
+		j->dst = *to;
+		j->opts = &c->opts;
+		j->pipeline = pipeline;
+		nj++;
+	}
+	return nj;
+}
+
+static void jobs_release(struct copy_job *jobs, int nnodes)
+{
+	for (int i = 0; jobs && i <= nnodes; i++) {
+		free(jobs[i].slots);
+		free(jobs[i].starts);
+	}
+	free(jobs);
+}
+
 int dumpcopy_run(const struct ccli *c, const char *mark, const struct addr *to, int pipeline,
 		 struct dumpcopy_result *res, struct sc_err *e)
 {
@@ -217,31 +262,8 @@ int dumpcopy_run(const struct ccli *c, const char *mark, const struct addr *to, 
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	for (int s = 0; s < CLUSTER_SLOTS; s++)
-		if (mark[s] && c->owner[s] < 0) {
-			err_set(e, ERR_FAIL, "slot %d is not served by any node", s);
-			goto out;
-		}
-	/* one job per owner of some marked slot */
-	for (int n = 0; n < c->nnodes; n++) {
-		struct copy_job *j = &jobs[nj];
-		for (int s = 0; s < CLUSTER_SLOTS; s++) {
-			if (!mark[s] || c->owner[s] != n)
-				continue;
-			if (!j->slots && !(j->slots = malloc(sizeof(int) * CLUSTER_SLOTS))) {
-				err_set(e, ERR_FAIL, "out of memory");
-				goto out;
-			}
-			j->slots[j->nslots++] = s;
-		}
-		if (!j->nslots)
-			continue;
-		j->src = c->node[n].addr;
-		j->dst = *to;
-		j->opts = &c->opts;
-		j->pipeline = pipeline;
-		nj++;
-	}
+	if ((nj = jobs_build(c, mark, to, pipeline, jobs, e)) < 0)
+		goto out;
 	start = ccli_now_us();
 	for (; started < nj; started++)
 		if (pthread_create(&th[started], NULL, copy_thread, &jobs[started]) != 0) {
@@ -264,10 +286,110 @@ int dumpcopy_run(const struct ccli *c, const char *mark, const struct addr *to, 
 	}
 	rc = 0;
 out:
-	if (jobs)
-		for (int i = 0; i <= c->nnodes; i++)
-			free(jobs[i].slots);
-	free(jobs);
+	jobs_release(jobs, c->nnodes);
 	free(th);
+	return rc;
+}
+
+/* Read `n` MIGRATE replies: OK (or NOKEY: nothing left to move). */
+static int migrate_replies(struct conn *src, int n, struct sc_err *e)
+{
+	char d[300];
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		redisReply *r = conn_read(src);
+		if (!r) {
+			*e = src->err;
+			return -1;
+		}
+		if (!reply_is_status(r, "OK") && !reply_is_status(r, "NOKEY") && rc == 0)
+			rc = err_set(e, ERR_FAIL, "'MIGRATE' on '%s' failed: %s", src->name,
+				     reply_describe(r, d, sizeof(d)));
+		freeReplyObject(r);
+	}
+	return rc;
+}
+
+/* One source: every slot's keys in MIGRATE ... COPY KEYS calls of at most
+ * 1000 keys (shardctl's batch), `depth` calls in flight. */
+static int migrate_job(struct copy_job *j, int depth)
+{
+	struct keyvec kv = { 0 };
+	struct conn *src = conn_open(&j->src, j->opts, &j->err);
+	const char **argv = NULL;
+	size_t *lens = NULL;
+	char port[16];
+	int inflight = 0;
+
+	if (!src || conn_set_timeout(src, 60000) < 0 || copy_list_keys(src, j, &kv) < 0)
+		goto out;
+	argv = malloc(sizeof(*argv) * 1010);
+	lens = malloc(sizeof(*lens) * 1010);
+	if (!argv || !lens) {
+		err_set(&j->err, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	snprintf(port, sizeof(port), "%d", j->dst.port);
+	for (int s = 0; s < j->nslots; s++) {
+		for (long long k = j->starts[s]; k < j->starts[s + 1]; k += 1000) {
+			long long end = j->starts[s + 1] - k > 1000 ? k + 1000 : j->starts[s + 1];
+			const char *head[8] = { "MIGRATE", j->dst.host, port, "", "0", "10000", "COPY", "KEYS" };
+			int argc = 0;
+			for (; argc < 8; argc++) {
+				argv[argc] = head[argc];
+				lens[argc] = strlen(head[argc]);
+			}
+			for (long long x = k; x < end; x++, argc++) {
+				argv[argc] = kv.k[x];
+				lens[argc] = kv.len[x];
+			}
+			conn_append_argv(src, argc, argv, lens);
+			j->keys += end - k;
+			if (++inflight == depth) {
+				if (migrate_replies(src, inflight, &j->err) < 0)
+					goto out;
+				inflight = 0;
+			}
+		}
+	}
+	(void)migrate_replies(src, inflight, &j->err);
+out:
+	j->failed = j->err.msg[0] != 0;
+	free(argv);
+	free(lens);
+	keyvec_release(&kv);
+	conn_free(src);
+	return j->failed ? -1 : 0;
+}
+
+int dumpcopy_migrate(const struct ccli *c, const char *mark, const struct addr *to, int depth,
+		     struct dumpcopy_result *res, struct sc_err *e)
+{
+	struct copy_job *jobs = calloc((size_t)c->nnodes + 1, sizeof(*jobs));
+	uint64_t start;
+	int rc = -1, nj;
+
+	memset(res, 0, sizeof(*res));
+	if (!jobs) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if ((nj = jobs_build(c, mark, to, 0, jobs, e)) < 0)
+		goto out;
+	start = ccli_now_us();
+	/* one source at a time, as shardctl moves into one target */
+	for (int i = 0; i < nj; i++) {
+		if (migrate_job(&jobs[i], depth < 1 ? 1 : depth) < 0) {
+			*e = jobs[i].err;
+			goto out;
+		}
+		res->keys += jobs[i].keys;
+	}
+	res->seconds = (double)(ccli_now_us() - start) / 1e6;
+	res->sources = nj;
+	rc = 0;
+out:
+	jobs_release(jobs, c->nnodes);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* dumpcopy.h - the floor of a slot move, for benchmarks: every key of a set
+/* dumpcopy.h - the floors of a slot move, for benchmarks.  dumpcopy_run: every key of a set
  * of slots copied from its owner with pipelined DUMP and RESTORE into one
  * target (a plain redis-server), one thread per source node, DUMPs of the
  * next round in flight while the current round is restored.  It copies only
@@ -27,5 +27,15 @@ int dumpcopy_parse_slots(const char *text, char *mark, struct sc_err *e);
  * DUMP or RESTORE error (a key already on the target included). */
 int dumpcopy_run(const struct ccli *c, const char *mark, const struct addr *to, int pipeline,
 		 struct dumpcopy_result *res, struct sc_err *e);
+
+/* The floor of a MIGRATE-based move of the same keys: for each source in
+ * turn (shardctl moves into one target one source at a time), every marked
+ * slot's keys with MIGRATE ... COPY KEYS (at most 1000 keys per call, one
+ * call per slot at most: MIGRATE cannot cross slots in a cluster), `depth`
+ * calls pipelined.  COPY keeps the source's keys (no DEL, no replication of
+ * a DEL) and there is no SETSLOT: less than any real move does.
+ * res->bytes stays 0. */
+int dumpcopy_migrate(const struct ccli *c, const char *mark, const struct addr *to, int depth,
+		     struct dumpcopy_result *res, struct sc_err *e);
 
 #endif

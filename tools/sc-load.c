@@ -37,7 +37,9 @@ static const char usage_text[] =
 	"           namespace --run-prefix; verifies what it wrote at the end; reports ops,\n"
 	"           errors and latency percentiles\n"
 	"  copy     the floor of a slot move: pipelined DUMP of every key of --slots from their\n"
-	"           owners (one thread per owner) and RESTORE into --to (a plain redis-server)\n"
+	"           owners (one thread per owner) and RESTORE into --to (a plain redis-server);\n"
+	"           with --migrate: MIGRATE ... COPY of the same keys into --to, slot by slot,\n"
+	"           one owner after another, 16 calls in flight (the floor of a MIGRATE move)\n"
 	"\n"
 	"options:\n"
 	"      --seed LIST          cluster nodes to start from\n"
@@ -55,12 +57,13 @@ static const char usage_text[] =
 	"      --to HOST:PORT       copy: target\n"
 	"      --slots RANGES       copy: slots, e.g. 0-819,4096-4915\n"
 	"      --pipeline N         copy: keys per DUMP/RESTORE round (default 1000)\n"
+	"      --migrate            copy: with MIGRATE ... COPY instead (see copy)\n"
 	"      --json               one JSON object on stdout\n" CLI_COMMON_HELP;
 
 enum {
 	OPT_SEED = OPT_OWN, OPT_KEYS, OPT_SIZE, OPT_PREFIX, OPT_DATA_SEED, OPT_BATCH, OPT_SHOW,
 	OPT_SECONDS, OPT_RATE, OPT_RUN_KEYS, OPT_RUN_PREFIX, OPT_WRITE_PCT, OPT_TO, OPT_SLOTS,
-	OPT_PIPELINE,
+	OPT_PIPELINE, OPT_MIGRATE,
 };
 
 struct opts {
@@ -73,7 +76,7 @@ struct opts {
 	char run_prefix_buf[64];
 	uint64_t data_seed;
 	struct addr to;
-	int have_to;
+	int have_to, migrate;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -577,11 +580,15 @@ static int cmd_copy(struct ccli *c, const struct opts *o)
 		goto out;
 	}
 	if (dumpcopy_parse_slots(o->slots, mark, &e) < 0 ||
-	    dumpcopy_run(c, mark, &o->to, o->pipeline, &res, &e) < 0)
+	    (o->migrate ? dumpcopy_migrate(c, mark, &o->to, 16, &res, &e)
+			: dumpcopy_run(c, mark, &o->to, o->pipeline, &res, &e)) < 0)
 		goto out;
 	if (o->common.json)
 		printf("{\"keys\":%lld,\"bytes\":%lld,\"sources\":%d,\"seconds\":%.3f}\n", res.keys,
 		       res.bytes, res.sources, res.seconds);
+	else if (o->migrate)
+		printf("copied %lld keys with MIGRATE ... COPY from %d nodes in %.2f s (%.0f keys/s)\n", res.keys,
+		       res.sources, res.seconds, res.seconds > 0 ? (double)res.keys / res.seconds : 0.0);
 	else
 		printf("copied %lld keys (%lld bytes of DUMP payload) from %d nodes in %.2f s "
 		       "(%.0f keys/s)\n", res.keys, res.bytes, res.sources, res.seconds,
@@ -633,6 +640,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "slots", required_argument, NULL, OPT_SLOTS },
 		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+		{ "migrate", no_argument, NULL, OPT_MIGRATE },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long ll;
@@ -717,6 +725,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 		case OPT_PIPELINE:
 			if (cli_parse_int(optarg, 1, 1000000, "--pipeline", &o->pipeline, e) < 0)
 				return -1;
+			break;
+		case OPT_MIGRATE:
+			o->migrate = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -30,6 +30,34 @@ t_run "$LOAD" verify --seed $B --keys $N --size 100 --json
 t_eq 0 "$T_RC" "verify exits 0 on intact data"
 t_contains "$T_OUT" "\"ok\":$N,\"missing\":0,\"wrong\":0,\"errors\":0" "verify counts every key ok"
 
+# copy, the floors of the benchmark: DUMP/RESTORE and MIGRATE ... COPY of
+# slots 0-9999 into a plain node; the cluster keeps its keys
+fbase=$(t_free_ports 1) || exit 1
+redis-server --bind $H --port "$fbase" --save "" --appendonly no --dir "$T_DIR" --logfile "$T_DIR/floor.log" \
+	--pidfile "$T_DIR/floor.pid" --daemonize yes
+t_wait 10 redis-cli -h $H -p "$fbase" ping
+# the keys of slots 0-9999, counted on their owners
+for p in $base $((base + 1)) $((base + 2)); do
+	own=$(rc $p cluster nodes | awk '$3 ~ /myself/ { for (i = 9; i <= NF; i++) print $i }')
+	for r in $own; do
+		lo=${r%-*} hi=${r#*-}
+		[ "$hi" -gt 9999 ] && hi=9999
+		for ((x = lo; x <= hi; x++)); do echo "CLUSTER COUNTKEYSINSLOT $x"; done
+	done | rc $p | awk '{ n += $1 } END { print n + 0 }' >>"$T_DIR/counts"
+done
+inslots=$(awk '{ n += $1 } END { print n }' "$T_DIR/counts")
+for mode in "" --migrate; do
+	rc "$fbase" flushall >/dev/null
+	t_run "$LOAD" copy $mode --seed $A --to $H:$fbase --slots 0-9999
+	t_eq 0 "$T_RC" "copy $mode exits 0 ($T_ERR)"
+	t_contains "$T_OUT" "copied $inslots keys" "copy $mode reports the keys of slots 0-9999"
+	t_eq "$inslots" "$(rc "$fbase" dbsize)" "copy $mode: the target holds exactly those keys"
+	k=$(rc "$fbase" randomkey)
+	t_eq "$(redis-cli -c -h $H -p $base get "$k")" "$(rc "$fbase" get "$k")" "copy $mode: '$k' has its value"
+done
+t_eq "$N" "$(( $(rc $base dbsize) + $(rc $((base + 1)) dbsize) + $(rc $((base + 2)) dbsize) ))" "the cluster still holds N keys after the copies"
+redis-cli -h $H -p "$fbase" shutdown nosave >/dev/null 2>&1
+
 # one key deleted, one changed by a single byte, one with another size
 redis-cli -c -h $H -p $base del k:123 >/dev/null
 v=$(redis-cli -c -h $H -p $base get k:4567)
