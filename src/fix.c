@@ -379,9 +379,14 @@ int fix_unseen_slots(const struct topo *t, const struct view *v, int *out)
 		if (x->flags & NF_HANDSHAKE)
 			continue;
 		for (int r = 0; r < x->nranges; r++)
-			for (int s = x->ranges[r].first; s <= x->ranges[r].last && s < CLUSTER_SLOTS; s++)
-				if (s >= 0)
+			for (int s = x->ranges[r].first; s <= x->ranges[r].last && s < CLUSTER_SLOTS; s++) {
+				/* given to a failed node that is not the owner: the
+				 * owner's replica took over while this node imported
+				 * the slot, so it never learned the new owner */
+				if (s >= 0 && (!(x->flags & NF_FAIL) || t->owner[s] < 0 ||
+					       strcmp(t->m[t->owner[s]].n.id, x->id) == 0))
 					seen[s] = 1;
+			}
 	}
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
 		if (!seen[s] && t->owner[s] >= 0 && t->m[t->owner[s]].reachable)

@@ -91,7 +91,11 @@ int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_s
  * import right after it joined never learns the owner, refuses every
  * RESTORE with "Hash slot not served" and stays in cluster_state:fail), nor
  * when its record of the owner already lists the slot (after the slot's
- * previous owner turned replica and its slots were cleared).  Telling such
+ * previous owner turned replica and its slots were cleared).  Also counted:
+ * a slot the view gives to a node it flags failed, while the owner claiming
+ * it is another node (the failed owner's replica took over while this node
+ * imported the slot: until told, it reports cluster_state:fail and refuses
+ * clients for every slot it serves).  Telling such
  * a node the owner (SETSLOT NODE owner) keeps any importing state.  Returns
  * how many slots were written to out (CLUSTER_SLOTS entries). */
 int fix_unseen_slots(const struct topo *t, const struct view *v, int *out);

@@ -55,8 +55,8 @@ int owners_teach(const struct owners_req *r, struct sc_err *e)
 			continue;
 		ranges_of(slots, n, ranges, sizeof(ranges));
 		if (r->log) {
-			fprintf(r->log, "%s%stell '%s:%d' the owners of %d slot%s it sees unassigned though their owners "
-				"claim them (%s)\n", pre, r->dry_run ? "would " : "", a.host, a.port, n, n == 1 ? "" : "s",
+			fprintf(r->log, "%s%stell '%s:%d' the owners of %d slot%s it sees unassigned (or owned by a failed "
+				"node) though their owners claim them (%s)\n", pre, r->dry_run ? "would " : "", a.host, a.port, n, n == 1 ? "" : "s",
 				ranges);
 			fflush(r->log);
 		}

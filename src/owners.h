@@ -1,4 +1,5 @@
-/* owners.h - tell masters the owners of slots they see unassigned.
+/* owners.h - tell masters the owners of slots they see unassigned (or
+ * owned by a failed node that is not the owner: see fix_unseen_slots).
  *
  * A node that imports a slot ignores gossip and UPDATE messages about it, so
  * a node that began importing before it learned the slot's owner (a run

@@ -145,9 +145,10 @@ static int repair_views(struct rec *x, struct sc_err *e)
  * owner and the node the owner migrates it to, or the node importing it
  * from the owner.  A source still MIGRATING a slot its target already owns
  * (killed between SETSLOT NODE on the target and on the source) only needs
- * closing, provided it holds no key of the slot.  Anything else - two
- * targets, an owner that is neither side, keys left behind - is left to
- * `shardctl fix` (refused here). */
+ * closing, provided it holds no key of the slot.  A node of the pair that
+ * died and whose replica took over is replaced by that replica (open_pair).
+ * Anything else - two targets, an owner that is neither side, keys left
+ * behind - is left to `shardctl fix` (refused here). */
 static long long keys_in_slot(struct rec *x, int member, int slot)
 {
 	struct addr a;
@@ -162,6 +163,97 @@ static long long keys_in_slot(struct rec *x, int member, int slot)
 	return n;
 }
 
+static const char *mname(const struct rec *x, int i, char *buf, int len)
+{
+	struct addr a;
+
+	if (i < 0 || member_addr(x, i, &a) < 0)
+		snprintf(buf, (size_t)len, "%.8s", i >= 0 ? x->t.m[i].n.id : "?");
+	else
+		addr_format(&a, buf, len);
+	return buf;
+}
+
+static int live_master(const struct topo *t, int i)
+{
+	return i >= 0 && t->m[i].reachable && (t->m[i].n.flags & NF_MASTER) && !(t->m[i].n.flags & NF_FAIL);
+}
+
+/* The move the open state o of reachable member i belongs to: *src, *to.
+ * A node of the pair may have died since the run that opened the slot:
+ * - the target died and its replica took over (the old target, back, is
+ *   that replica's replica): the promoted replica holds what the target
+ *   received and had replicated, so the move goes on to it;
+ * - the source died and its replica took over: the slot's owner is now
+ *   that replica, holding what the source had not moved yet, so the move
+ *   goes on from it.
+ * Neither can overwrite a key: MIGRATE without REPLACE stops the slot on
+ * a key present on both sides (BUSYKEY), e.g. a key whose deletion on the
+ * source had not reached the replica that took over.  A node of the pair
+ * that is down with nobody in its place is named (nothing can be done
+ * for that slot until it is back).
+ * Returns 1 (the move as recorded), 2 (a node replaced by its successor),
+ * 0 (not a move reconcile finishes: fix), -1 (e: a node is down). */
+static int open_pair(struct rec *x, int i, const struct open_slot *o, int *src, int *to, struct sc_err *e)
+{
+	const struct topo *t = &x->t;
+	int peer = topo_find_id(t, o->peer), own = t->owner[o->slot], rc = 1;
+	char a[300], b[300];
+
+	if (peer < 0)
+		return 0;
+	if (o->kind == OPEN_MIGRATING) {
+		*src = i;
+		*to = peer;
+		if (!t->m[peer].reachable)
+			return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is migrating it to '%s', which cannot "
+				       "be reached; bring '%s' back (if its replica took over, it comes back as that "
+				       "replica's replica), then run again", o->slot, mname(x, i, a, sizeof(a)),
+				       mname(x, peer, b, sizeof(b)), b);
+		if (!live_master(t, peer) && t->m[peer].master >= 0 && t->m[peer].master != i &&
+		    live_master(t, t->m[peer].master)) {
+			*to = t->m[peer].master;
+			rc = 2;
+		}
+		return own == i || own == *to ? rc : 0;
+	}
+	*src = peer;
+	*to = i;
+	if (own >= 0 && own != peer && own != i && !t->m[own].reachable)
+		return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is importing it, and its owner '%s' "
+			       "cannot be reached; bring '%s' back or let its replica take over, then run again",
+			       o->slot, mname(x, i, a, sizeof(a)), mname(x, own, b, sizeof(b)), b);
+	if (own == peer && !t->m[peer].reachable)
+		return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is importing it from '%s', which cannot "
+			       "be reached; bring '%s' back or let its replica take over, then run again",
+			       o->slot, mname(x, i, a, sizeof(a)), mname(x, peer, b, sizeof(b)), b);
+	if (own != peer && own != i && live_master(t, own) && !live_master(t, peer)) {
+		*src = own;
+		rc = 2;
+	}
+	return own == *src ? rc : 0;
+}
+
+/* One line per pair whose move goes on with a node's successor. */
+static void say_replaced(const struct rec *x, char *replaced, const int *srcof, const int *dst)
+{
+	char a[300], b[300];
+
+	for (int s = 0; s < CLUSTER_SLOTS; s++) {
+		int n = 0, first = s;
+		if (!replaced[s])
+			continue;
+		for (int k = s; k < CLUSTER_SLOTS; k++)
+			if (replaced[k] && srcof[k] == srcof[s] && dst[k] == dst[s]) {
+				replaced[k] = 0;
+				n++;
+			}
+		say(x, "%d slot(s) (the first %d) were left open by a move one of whose nodes failed over; "
+		    "finishing them from '%s' to '%s'", n, first, mname(x, srcof[s], a, sizeof(a)),
+		    mname(x, dst[s], b, sizeof(b)));
+	}
+}
+
 /* With `dry`, only counts the slots it would finish (into *resumed). */
 static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
 {
@@ -171,12 +263,13 @@ static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
 	int *slots = malloc(sizeof(int) * CLUSTER_SLOTS);
 	struct migrate_node *nodes = calloc((size_t)t->n + 1, sizeof(*nodes));
 	struct migrate_move *mv = calloc((size_t)t->n * (size_t)t->n + 1, sizeof(*mv));
+	char *replaced = calloc(CLUSTER_SLOTS, 1);
 	struct migrate_opts mo;
 	struct migrate *m = NULL;
 	int nmv = 0, used = 0, rc = -1, st;
 
 	*resumed = 0;
-	if (!dst || !srcof || !slots || !nodes || !mv) {
+	if (!dst || !srcof || !slots || !nodes || !mv || !replaced) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -188,20 +281,22 @@ static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
 			continue;
 		for (int k = 0; k < n->nopen; k++) {
 			const struct open_slot *o = &n->open[k];
-			int peer = topo_find_id(t, o->peer), src = o->kind == OPEN_MIGRATING ? i : peer;
-			int to = o->kind == OPEN_MIGRATING ? peer : i;
-			int closing = o->kind == OPEN_MIGRATING && peer >= 0 && t->owner[o->slot] == to;
-			if (peer < 0 || (t->owner[o->slot] != src && !closing) ||
-			    (dst[o->slot] >= 0 && dst[o->slot] != to) ||
-			    (closing && keys_in_slot(x, src, o->slot) != 0)) {
+			int src, to, st2 = open_pair(x, i, o, &src, &to, e);
+			if (st2 < 0)
+				goto out;
+			if (st2 == 0 || (dst[o->slot] >= 0 && (dst[o->slot] != to || srcof[o->slot] != src)) ||
+			    (t->owner[o->slot] == to && keys_in_slot(x, src, o->slot) != 0)) {
 				err_set(e, ERR_FAIL, "slot %d is left open in a way reconcile cannot finish safely; "
 					"run 'shardctl fix' first", o->slot);
 				goto out;
 			}
+			if (st2 == 2 && !dry)
+				replaced[o->slot] = 1;
 			dst[o->slot] = to;
 			srcof[o->slot] = src;
 		}
 	}
+	say_replaced(x, replaced, srcof, dst);
 	for (int i = 0; i < t->n; i++) {
 		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0 && t->m[i].reachable;
 		memcpy(nodes[i].id, t->m[i].n.id, NODE_ID_LEN + 1);
@@ -241,6 +336,7 @@ out:
 	free(slots);
 	free(nodes);
 	free(mv);
+	free(replaced);
 	return rc;
 }
 

@@ -233,6 +233,17 @@ int main(void)
 		CHECK_INT(out[0], 100);
 		CHECK_INT(out[1], 5460);
 		view_release(&v);
+		/* slots the view gives to a failed node that is not their owner
+		 * (a failover while this node imported them); not those the
+		 * failed node does own */
+		text = ID_C " 10.0.0.3:6379@16379 myself,master - 0 0 3 connected 10923-16382\n"
+		       ID_A " 10.0.0.1:6379@16379 master - 0 0 1 connected 100-5460\n"
+		       ID_B " 10.0.0.2:6379@16379 master,fail - 0 0 2 disconnected 0-99 5461-10922\n";
+		CHECK_INT(view_parse(&v, text, &e), 0);
+		CHECK_INT(fix_unseen_slots(&t, &v, out), 100);
+		CHECK_INT(out[0], 0);
+		CHECK_INT(out[99], 99);
+		view_release(&v);
 	}
 	done();
 

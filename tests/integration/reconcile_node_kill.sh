@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# reconcile_node_kill.sh - the SOURCE master of a slot move is killed
+# (SIGKILL) in the middle of a reconcile 3x1 -> 4x1:
+#  1. its replica takes over (Redis failover): the running reconcile fails
+#     naming the node; a reconcile while the old master is still down
+#     finishes the open slots from the new owner and refuses the
+#     unreachable listed node by name; once the old master is back (a
+#     replica now), reconcile converges;
+#  2. no replica takes over (the node comes back with its nodes.conf and
+#     its append-only file): while it is down reconcile names it and
+#     changes nothing; once it is back, reconcile converges.
+# Every key is verified one by one after each step; none may be lost (the
+# keys were written before the move, so every replica had them).
+T_PORT_BASE=38000
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/node_kill.inc"
+
+NK_N=10
+NK_BASE=$(t_free_ports $NK_N 127.0.38.1) || exit 1
+KEYS=${KEYS:-100000}
+for ((i = 0; i < NK_N; i++)); do nk_start $i || exit 1; done
+
+t_run "$SHARDCTL" reconcile --nodes "$(nk_list 0 1 2 3 4 5)" --shards 3 --replicas 1
+t_eq 0 "$T_RC" "3x1 created: $T_ERR"
+nk_fill 0 "$KEYS"
+nk_wait_in_sync
+t_eq 0 $? "every replica has its master's keys"
+
+# --- 1. source killed, its replica takes over: the source of the first
+# move is killed as soon as its first keys reached the target
+nk_ids
+start=$(date +%s.%N)
+nk_reconcile_bg "$(nk_list 0 1 2 3 4 5 6 7)" 4 1
+nk_kill_in_move source
+t_eq 0 $? "source node $NK_KILLED killed $NK_KILL_MS ms into the move, the target holding $NK_KILL_KEYS keys"
+src=$NK_KILLED src_id=${NK_ID[$NK_KILLED]} tgt=$NK_DST
+killed_at=$(date +%s.%N)
+rep=$(nk_replica_of "$src_id")
+wait $NK_BG
+rc=$?
+out=$(cat "$T_DIR/bg.out")
+echo "$out" | sed 's/^/  | /' | tail -5
+t_eq 1 "$rc" "the reconcile whose source died fails"
+t_contains "$out" "lost connection to '$(nk_addr "$src")'" "its message names the killed node"
+open=$(nk_open_all)
+t_contains "$open" "-<-$src_id]" "slots are left importing from the killed node"
+nk_wait_master "$rep"
+t_eq 0 $? "node $rep (its replica) took over"
+echo "  failover $(echo "$(date +%s.%N) - $killed_at" | bc) s after the kill"
+# Redis ignores news about slots a node imports: the target still sees
+# them owned by the failed node, reports cluster_state:fail and refuses
+# clients for all its slots until told the new owner (the next reconcile)
+t_wait 10 bash -c "redis-cli -h $(nk_host "$tgt") -p $((NK_BASE + tgt)) cluster info | grep -q cluster_state:fail"
+t_eq 0 $? "the target (node $tgt) reports cluster_state:fail"
+
+# while the old master is down: the open slots are finished from the node
+# that took over; the unreachable listed node is refused by name
+nk_reconcile "$(nk_addr "$rep")" "$(nk_list 0 1 2 3 4 5 6 7)" 4 1
+t_eq 2 "$T_RC" "reconcile with the killed node listed and down: refused"
+t_contains "$NK_FIRST_OUT" "tell '$(nk_addr "$tgt")' the owners of" "tells the target the new owner of the slots it imports"
+t_contains "$NK_FIRST_OUT" "one of whose nodes failed over; finishing them from '$(nk_addr "$rep")'" \
+	"says it finishes the open slots from the replica that took over"
+t_contains "$T_ERR" "cannot reach listed node '$(nk_addr "$src")'; start it or remove it from --nodes" \
+	"names the unreachable node"
+t_eq "" "$(nk_open_all)" "no slot left open"
+nk_verify "$rep" "$KEYS" "node down"
+
+# the old master comes back (same nodes.conf): a replica of its successor
+nk_start "$src"
+t_wait 20 bash -c "redis-cli -h $(nk_host "$src") -p $((NK_BASE + src)) role | head -1 | grep -q slave"
+t_eq 0 $? "the old master is back as a replica"
+nk_reconcile "$(nk_addr "$rep")" "$(nk_list 0 1 2 3 4 5 6 7)" 4 1
+t_eq 0 "$T_RC" "reconcile converges once the node is back: $T_ERR"
+t_run "$SHARDCTL" check "$(nk_addr 0)" --shards 4 --replicas 1
+t_eq 0 "$T_RC" "check: healthy 4x1 ($T_OUT)"
+t_eq "4096 4096 4096 4096" "$(nk_slot_counts 0)" "4 masters, 4096 slots each"
+nk_verify 0 "$KEYS" "source killed, replica took over"
+echo "scenario 1: $KEYS keys, ${NK_MISSING:-?} missing, ${NK_WRONG:-?} wrong, $NK_DUPS fix runs for copies left by asynchronous replication, $(( $(date +%s) - ${start%.*} )) s"
+
+# --- 2. source killed, no replica takes over (every replica is told not
+# to fail over): 4x1 -> 5x1 with nodes 8 and 9; the node comes back with
+# its nodes.conf (its MIGRATING slots) and its append-only file
+start=$(date +%s)
+for ((i = 0; i < 8; i++)); do
+	[ "$(nk_role $i)" = slave ] && nk_cli $i config set cluster-replica-no-failover yes >/dev/null
+done
+nk_ids
+nk_reconcile_bg "$(nk_list 0 1 2 3 4 5 6 7 8 9)" 5 1
+nk_kill_in_move source
+t_eq 0 $? "source node $NK_KILLED killed $NK_KILL_MS ms into the move, the target holding $NK_KILL_KEYS keys"
+src=$NK_KILLED src_id=${NK_ID[$NK_KILLED]}
+rep=$(nk_replica_of "$src_id")
+wait $NK_BG
+t_eq 1 $? "the reconcile whose source died fails"
+t_contains "$(cat "$T_DIR/bg.out")" "lost connection to '$(nk_addr "$src")'" "its message names the killed node"
+sed 's/^/  | /' "$T_DIR/bg.out" | tail -3
+# the kill lands while slots are open (the target importing from the
+# source), or right after the target took the last window's slots over
+# (SETSLOT NODE sent to the target, not yet to the source)
+before=$(nk_open_all)
+map=$(nk_slot_counts "$rep")
+# while it is down: named, nothing changed
+t_run "$SHARDCTL" reconcile --nodes "$(nk_list 0 1 2 3 4 5 6 7 8 9)" --shards 5 --replicas 1 --wait 30
+case "$before" in
+*"-<-$src_id]"*)
+	echo "  slots left importing from the killed source: $(echo "$before" | wc -w)"
+	t_eq 1 "$T_RC" "reconcile while the source is down fails"
+	t_contains "$T_ERR" "is importing it from '$(nk_addr "$src")', which cannot be reached; bring '$(nk_addr "$src")' back or let its replica take over" \
+		"names the open slot and the unreachable node: $T_ERR" ;;
+*)
+	echo "  no slot left importing: the target had taken them over"
+	t_eq 2 "$T_RC" "reconcile while the source is down is refused"
+	t_contains "$T_ERR" "cannot reach listed node '$(nk_addr "$src")'; start it or remove it from --nodes" \
+		"names the unreachable node: $T_ERR" ;;
+esac
+t_eq "$before" "$(nk_open_all)" "nothing changed: the same slots open"
+t_eq "$map" "$(nk_slot_counts "$rep")" "nothing changed: the same slot map"
+t_eq slave "$(nk_role "$rep")" "its replica did not take over"
+nk_start "$src"
+t_wait 20 bash -c "redis-cli -h $(nk_host "$src") -p $((NK_BASE + src)) cluster info | grep -q cluster_state:ok"
+t_eq 0 $? "the source is back (cluster_state:ok)"
+nk_reconcile "$(nk_addr "$rep")" "$(nk_list 0 1 2 3 4 5 6 7 8 9)" 5 1
+t_eq 0 "$T_RC" "reconcile converges once the node is back: $T_ERR"
+t_contains "$NK_FIRST_OUT" "finishing" "it finished the open slots first"
+t_run "$SHARDCTL" check "$(nk_addr 0)" --shards 5 --replicas 1
+t_eq 0 "$T_RC" "check: healthy 5x1 ($T_OUT)"
+t_eq "3276 3277 3277 3277 3277" "$(nk_slot_counts 0)" "5 masters, even slots"
+nk_verify 0 "$KEYS" "source killed, no failover, restarted"
+echo "scenario 2: $KEYS keys, ${NK_MISSING:-?} missing, ${NK_WRONG:-?} wrong, $(( $(date +%s) - start )) s"
+t_done
