@@ -538,6 +538,14 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	progress_end(&prog, pr.slots_done, pr.slots_total, pr.keys_moved);
 	rc = migrate_finish(m, e);
 	m = NULL;
+	if (rc < 0 && e->kind == ERR_IO) {
+		/* a node of a move died or hung: say what is left and when to
+		 * go on (reconcile finishes open slots with the node back, or
+		 * with the replica that took over from it) */
+		size_t len = strlen(e->msg);
+		snprintf(e->msg + len, sizeof(e->msg) - len, "; the slots it was moving are left open: run "
+			 "reconcile again once the node is back or its replica has taken over");
+	}
 	(void)nslots;
 	/* sources may have lost every slot: their role, and their replicas',
 	 * is Redis's to change now (see struct xmember) */
@@ -553,6 +561,35 @@ out:
 	free(mv);
 	free(slots);
 	free(map);
+	return rc;
+}
+
+/* Before keys flow to the targets of moves [first, last): their replicas
+ * are in sync.  A replica attached by this run (a new shard's) may still be
+ * in its first sync when the moves begin; the keys its master receives
+ * meanwhile reach it only after that sync, so a failover onto it then
+ * loses every key moved so far (measured: tens of keys, with the target
+ * killed a few ms into its first move).  The first sync of an empty
+ * master takes milliseconds. */
+static int sync_targets(struct exec *x, int first, int last, struct sc_err *e)
+{
+	int *idx = calloc((size_t)x->n + 1, sizeof(*idx));
+	int n = 0, rc;
+
+	if (!idx)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < x->n; i++) {
+		const struct xmember *r = &x->m[i];
+		if (r->gone || r->dead || !r->master_of[0])
+			continue;
+		for (int k = first; k < last; k++)
+			if (strcmp(r->master_of, x->p->nodes[x->p->steps[k].peer].id) == 0) {
+				idx[n++] = i;
+				break;
+			}
+	}
+	rc = n ? exec_sync_wait(x, idx, n, e) : 0;
+	free(idx);
 	return rc;
 }
 
@@ -631,7 +668,8 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 		case STEP_MOVE:
 			for (j = i; j < p->nsteps && p->steps[j].kind == STEP_MOVE; j++)
 				;
-			rc = step_moves(&x, i, j, e);
+			if ((rc = sync_targets(&x, i, j, e)) == 0)
+				rc = step_moves(&x, i, j, e);
 			i = j - 1;
 			break;
 		default:
