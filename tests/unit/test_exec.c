@@ -161,6 +161,42 @@ static void test_failover_needs_sync(void)
 	CHECK_INT(fake_count(&fake_nodes[3], "CLUSTER FAILOVER"), 0);
 }
 
+/* Keys move to a master only once its replicas are in sync: a replica
+ * attached by this run and still in its first sync when the moves begin
+ * would, promoted by a failover, lack every key its master received
+ * meanwhile.  Only the target's replicas are waited for (D, the source's,
+ * only at the end of the run). */
+static void test_move_waits_for_target_replicas(void)
+{
+	struct slot_range r = { 0, 0 };
+	struct step steps[2] = {
+		{ .kind = STEP_REPLICATE, .node = 2, .peer = 1, .round = -1 },
+		{ .kind = STEP_MOVE, .node = 0, .peer = 1, .ranges = &r, .nranges = 1, .nslots = 1, .round = 0 },
+	};
+	struct fake_node *a = &fake_nodes[0], *b = &fake_nodes[1], *c = &fake_nodes[2], *d = &fake_nodes[3];
+	struct sc_err e = { 0 };
+	int synced = -1, polls = 0, setslot;
+
+	setup();
+	fake_key(a, "{06S}x"); /* slot 0 */
+	fake_rule(c, "INFO replication", 1, INFO_SYNCING);
+	fake_rule(c, "INFO replication", 2, INFO_SYNCING);
+	fake_rule(c, "INFO replication", 0, INFO_UP);
+	fake_rule(d, "INFO replication", 0, INFO_UP);
+	CHECK_INT(run(steps, 2, 5000, &e), 0);
+	CHECK_STR(e.msg, "");
+	for (int i = 0; i < c->nlog && polls < 3; i++)
+		if (!strncmp(c->log[i], "INFO replication", 16) && ++polls == 3)
+			synced = c->seq[i];
+	setslot = fake_find(b, "CLUSTER SETSLOT 0 IMPORTING");
+	CHECK(setslot >= 0 && synced > 0);
+	if (setslot >= 0)
+		CHECK(b->seq[setslot] > synced); /* the move began once C was in sync */
+	CHECK(fake_has(b, "{06S}x") && !fake_has(a, "{06S}x"));
+	if (setslot >= 0 && fake_find(d, "INFO replication") >= 0)
+		CHECK(d->seq[fake_find(d, "INFO replication")] > b->seq[setslot]);
+}
+
 static void test_replicate_deadline(void)
 {
 	struct step steps[1] = { { .kind = STEP_REPLICATE, .node = 2, .peer = 1, .round = -1 } };
@@ -194,6 +230,7 @@ int main(void)
 	test_sync_deadline();
 	test_sync_all_replicas();
 	test_failover_needs_sync();
+	test_move_waits_for_target_replicas();
 	test_forget_refused();
 	return UNIT_DONE("exec");
 }
