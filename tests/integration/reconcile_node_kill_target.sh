@@ -13,6 +13,7 @@
 #  2. 4x1 -> 5x1, no replica takes over (every replica told not to): the
 #     target comes back with its nodes.conf and append-only file, and
 #     reconcile converges with every key.
+# reconcile_node_kill_gone.sh: the old target never comes back.
 T_PORT_BASE=38000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/node_kill.inc"
@@ -114,4 +115,5 @@ lost3a=$NK_MISSING
 nk_verify_loss 0 "$KEYS" "target killed, no failover, restarted" $inflight $inflight3b
 t_eq "$lost3a" "$NK_MISSING" "no key lost in this scenario (only the ${lost3a} of the failover above are missing)"
 echo "scenario 3b: $KEYS keys, ${NK_MISSING:-?} missing, ${NK_WRONG:-?} wrong, $NK_DUPS fix runs, $(( $(date +%s) - start )) s"
+
 t_done
