@@ -48,7 +48,7 @@ void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 	o->conn = conn;
 	o->batch_keys = 1000;
 	o->batch_bytes = 4LL << 20;
-	o->window = 256;
+	o->window = 16;
 	o->key_cap = 20000;
 	o->migrate_timeout_ms = 10000;
 	o->retry_ms = 60000;

@@ -54,7 +54,9 @@ struct migrate_opts {
 	long long batch_bytes;   /* aimed-at payload of one MIGRATE (default 4 MB);
 				    keys per batch = batch_bytes / average value
 				    size on the source, within [1, batch_keys] */
-	int window;              /* slots open at once per move (default 256) */
+	int window;              /* slots open at once per move (default 16:
+				    bounds the stall of the source's clients,
+				    docs/ENGINE.md) */
 	int key_cap;             /* most keys fetched in flight per move (20000) */
 	int migrate_timeout_ms;  /* MIGRATE's own I/O timeout (default 10000) */
 	int retry_ms;            /* how long one slot may keep meeting retryable

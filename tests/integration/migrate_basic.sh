@@ -39,7 +39,14 @@ t_eq 1 "$T_RC" "BUSYKEY stops the run"
 t_contains "$T_ERR" "slot 5061: key 'bar' exists on both '$a' and its new owner '$d' (BUSYKEY)" "message names slot, key, nodes"
 t_contains "$(redis-cli -p $base cluster nodes | grep myself)" "[5061->-" "slot 5061 left migrating on the source"
 t_contains "$(redis-cli -p $base cluster nodes | grep myself)" " 5061 " "the source still owns 5061"
-t_contains "$(redis-cli -p $((base + 3)) cluster nodes | grep myself)" "5000-5060 5062-5100" "the other slots moved"
+# the slots open with it (the window: 16) are brought to an end, no new one
+# is opened: 5000-5060 moved, 5061 open, the rest not started
+t_contains "$(redis-cli -p $((base + 3)) cluster nodes | grep myself)" "connected 0-3000 5000-5060 5062-" "the slots opened before the error moved"
+t_eq 1 "$(redis-cli -p $((base + 3)) cluster nodes | grep myself | grep -o '\[' | wc -l)" "only 5061 is left open on the target"
+last=$(redis-cli -p $((base + 3)) cluster nodes | grep myself | grep -o ' 5062-[0-9]*' | cut -d- -f2)
+[ -n "$last" ] && [ "$last" -lt 5100 ] && t_ok "slots after the window stay with the source (target ends at $last)" ||
+	t_not_ok "the target took slots past the window: 5062-$last"
+t_contains "$(redis-cli -p $base cluster nodes | grep myself)" " $((last + 1))-5460" "the source still owns $((last + 1))-5460"
 t_eq source "$(redis-cli -p $base get bar)" "the source copy is untouched"
 
 printf 'ASKING\r\nDEL bar\r\n' | redis-cli -p $((base + 3)) >/dev/null
