@@ -26,6 +26,8 @@ struct xmember {
 			      last slot (cluster-allow-replica-migration) */
 	int gone;
 	struct fastjoin fj; /* settings lowered for its join by this run */
+	int was_source;     /* gave slots in this run's moves (exec.c:
+			      fresh_view before it becomes a replica) */
 };
 
 struct exec {

@@ -3,16 +3,17 @@
  * them back.
  *
  * 1. Rejoin delay.  A master that was "in a minority" (a fresh node knows no
- *    one) reports cluster_state:ok only after min(cluster-node-timeout, 5 s)
- *    with the majority in sight (Redis's CLUSTER_MAX_REJOIN_DELAY, floored
- *    at 500 ms).  Migrating to it before that fails with CLUSTERDOWN, so
- *    every scale-out waited 5 s with the default 15 s node timeout.  With
- *    the joining node's cluster-node-timeout at FASTJOIN_NODE_TIMEOUT_MS the
- *    delay is ~1 s.  Lowered before its CLUSTER MEET, restored once every
- *    node agrees and it reports ok (exec's wait after the joins).
- *    Meanwhile only this node judges peers faster (PFAIL after 1 s without
- *    a pong); its report alone never makes a FAIL (a majority of masters
- *    must agree), and it owns no slot yet.
+ *    one) reports cluster_state:ok only after its cluster-node-timeout,
+ *    clamped to 500 ms .. 5 s, with the majority in sight (Redis's rejoin
+ *    delay).  Migrating to it before that fails with CLUSTERDOWN, so every
+ *    scale-out waited 5 s with the default 15 s node timeout.  With the
+ *    joining node's timeout at FASTJOIN_NODE_TIMEOUT_MS (500: the clamp's
+ *    floor, lower buys nothing) the wait is ~0.5 s.  Lowered before its
+ *    CLUSTER MEET, restored once every node agrees and it reports ok
+ *    (exec's wait after the joins).  Meanwhile only this node judges peers
+ *    faster (PFAIL after 0.5 s without a pong; the handshake timeout stays
+ *    1 s, Redis's floor); its report alone never makes a FAIL (a majority
+ *    of the slot-owning masters must agree), and it owns no slot yet.
  * 2. Diskless sync delay.  A master serving a full sync waits
  *    repl-diskless-sync-delay (5 s by default) for more replicas to arrive.
  *    A new master's replica is attached right after the join, while the
@@ -33,7 +34,7 @@
 #include "addr.h"
 #include "conn.h"
 
-#define FASTJOIN_NODE_TIMEOUT_MS 1000
+#define FASTJOIN_NODE_TIMEOUT_MS 500
 
 enum { FASTJOIN_TIMEOUT = 1, FASTJOIN_SYNC_DELAY = 2 };
 

@@ -114,6 +114,11 @@ static void json_string(FILE *f, const char *s)
 struct tally {
 	long long ok, missing, wrong, errors, shown;
 	struct sc_err first;
+	int gave_up;  /* a key could not be reached within ccli's retry
+			 deadline: every later key that needs a retry counts
+			 as an error at once (a slot or a node nobody serves
+			 would otherwise cost the deadline per key, for
+			 hours); the run still fails, naming the first */
 };
 
 struct round {
@@ -307,8 +312,13 @@ static int do_round(struct ccli *c, const struct opts *o, int verify, long long 
 		redisReply *r;
 
 		argc = key_command(o, verify, rd->slow[j], key, val, argv, lens);
+		if (t->gave_up) {
+			t->errors++;
+			continue;
+		}
 		r = ccli_command_argv(c, keyslot_of(key, lens[1]), argc, argv, lens, &ce);
 		if (!r) {
+			t->gave_up = 1;
 			t->errors++;
 			if (!t->first.msg[0])
 				t->first = ce;

@@ -101,7 +101,7 @@ t_eq "" "$(shape "${nodes[0]}" | awk '$4 != 0')" "4x1: no replica on its master'
 for h in 127.0.2.1 127.0.2.2 127.0.2.3; do
 	t_contains "$(shape "${nodes[0]}")" "$h:" "4x1: host $h has a master"
 done
-# create ran with a 1 s node timeout and no diskless-sync delay on every
+# create ran with a 0.5 s node timeout and no diskless-sync delay on every
 # node (fastjoin.h), waited for the replicas to sync, then put both back
 insync=0 conf=""
 for a in "${nodes[@]}"; do

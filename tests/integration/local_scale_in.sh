@@ -3,7 +3,9 @@
 # departing nodes run during the pre-upgrade evacuation, then stop (as the
 # StatefulSet deletes their pods), then the post-upgrade reconcile must
 # forget them while they are gone.  4x1 -> 3x1 -> 3x0, every key verified,
-# no departed process left.
+# no departed process left.  3x1 -> 3x0 fails over to the master emptied by
+# 4x1 -> 3x1: without exec.c's fresh_view (a Redis 7.0 bug, redis#12564)
+# that failover left a slot unassigned, its keys dropped, in ~1 of 5 runs.
 source "$(dirname "$0")/../lib.sh"
 T_PORT_BASE=26000
 H=127.0.2.1

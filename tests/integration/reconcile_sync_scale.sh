@@ -40,7 +40,7 @@ t_eq "5 0" "$n $bad" "right after reconcile: 5 replicas, all link up with their 
 t_eq "3276 3277 3277 3277 3277" "$(rc_slot_counts $seed)" "5 masters, even slots"
 rc_verify "$seed" 50000
 
-# the joining nodes ran their join with a 1 s node timeout and no diskless
+# the joining nodes ran their join with a 0.5 s node timeout and no diskless
 # sync delay (fastjoin.h); both are back to what the nodes were started with
 for i in 8 9; do
 	t_eq "5000 5" "$(rc_cli "$B" $i config get cluster-node-timeout | tail -1) $(rc_cli "$B" $i config get repl-diskless-sync-delay | tail -1)" \
