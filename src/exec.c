@@ -602,26 +602,25 @@ out:
  * loses every key moved so far (measured: tens of keys, with the target
  * killed a few ms into its first move).  The first sync of an empty
  * master takes milliseconds. */
+struct move_span {
+	int first, last;
+};
+
+static int replica_of_target(const struct exec *x, const struct xmember *r, void *arg)
+{
+	const struct move_span *sp = arg;
+
+	for (int k = sp->first; k < sp->last; k++)
+		if (strcmp(r->master_of, x->p->nodes[x->p->steps[k].peer].id) == 0)
+			return 1;
+	return 0;
+}
+
 static int sync_targets(struct exec *x, int first, int last, struct sc_err *e)
 {
-	int *idx = calloc((size_t)x->n + 1, sizeof(*idx));
-	int n = 0, rc;
+	struct move_span sp = { first, last };
 
-	if (!idx)
-		return err_set(e, ERR_FAIL, "out of memory");
-	for (int i = 0; i < x->n; i++) {
-		const struct xmember *r = &x->m[i];
-		if (r->gone || r->dead || !r->master_of[0])
-			continue;
-		for (int k = first; k < last; k++)
-			if (strcmp(r->master_of, x->p->nodes[x->p->steps[k].peer].id) == 0) {
-				idx[n++] = i;
-				break;
-			}
-	}
-	rc = n ? exec_sync_wait(x, idx, n, e) : 0;
-	free(idx);
-	return rc;
+	return exec_sync_where(x, replica_of_target, &sp, e);
 }
 
 static int joined_here(const struct plan *p, int node)

@@ -48,8 +48,11 @@ int exec_role_is_master(struct conn *c);
 /* Wait until the members idx[0..n) are in sync with their masters
  * (deadline: the run's wait). */
 int exec_sync_wait(struct exec *x, const int *idx, int n, struct sc_err *e);
-/* exec_sync_wait for every replica whose master is a live member (gone and
- * dead members are skipped). */
+/* exec_sync_wait for the live replicas r (gone and dead members skipped)
+ * for which want(x, r, arg) is true. */
+int exec_sync_where(struct exec *x, int (*want)(const struct exec *x, const struct xmember *r, void *arg),
+		    void *arg, struct sc_err *e);
+/* exec_sync_where: every replica whose master is a live member. */
 int exec_sync_replicas(struct exec *x, struct sc_err *e);
 
 #endif

@@ -109,23 +109,43 @@ out:
 	return rc;
 }
 
-int exec_sync_replicas(struct exec *x, struct sc_err *e)
+int exec_sync_where(struct exec *x, int (*want)(const struct exec *x, const struct xmember *r, void *arg),
+		    void *arg, struct sc_err *e)
 {
 	int *idx = calloc((size_t)x->n + 1, sizeof(*idx));
 	int n = 0, rc;
 
 	if (!idx)
 		return err_set(e, ERR_FAIL, "out of memory");
-	for (int i = 0; i < x->n; i++) {
-		const struct xmember *r = &x->m[i];
-		int m = r->master_of[0] ? exec_member_find(x, r->master_of) : -1;
-		if (r->gone || r->dead || m < 0 || x->m[m].dead)
-			continue;
-		idx[n++] = i;
-	}
+	for (int i = 0; i < x->n; i++)
+		if (!x->m[i].gone && !x->m[i].dead && x->m[i].master_of[0] && want(x, &x->m[i], arg))
+			idx[n++] = i;
 	rc = n ? exec_sync_wait(x, idx, n, e) : 0;
 	free(idx);
 	return rc;
+}
+
+static int master_alive(const struct exec *x, const struct xmember *r, void *arg)
+{
+	int m = exec_member_find(x, r->master_of);
+
+	(void)arg;
+	return m >= 0 && !x->m[m].dead;
+}
+
+int exec_sync_replicas(struct exec *x, struct sc_err *e)
+{
+	return exec_sync_where(x, master_alive, NULL, e);
+}
+
+/* An executor with no plan and no member yet, for the waits alone. */
+static void bare_exec(struct exec *x, struct plan *none, const struct exec_opts *o)
+{
+	memset(none, 0, sizeof(*none));
+	memset(x, 0, sizeof(*x));
+	x->p = none;
+	x->o = o;
+	x->wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
 }
 
 int exec_sync(const struct exec_opts *o, struct sc_err *e)
@@ -134,11 +154,7 @@ int exec_sync(const struct exec_opts *o, struct sc_err *e)
 	struct exec x;
 	int rc = -1;
 
-	memset(&none, 0, sizeof(none));
-	memset(&x, 0, sizeof(x));
-	x.p = &none;
-	x.o = o;
-	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
+	bare_exec(&x, &none, o);
 	if (exec_members_init(&x, e) < 0)
 		goto out;
 	rc = exec_sync_replicas(&x, e);
@@ -154,11 +170,7 @@ int exec_sync_nodes(const struct exec_opts *o, const struct addr *nodes, int n, 
 	int *idx = calloc((size_t)n + 1, sizeof(*idx));
 	int rc = -1;
 
-	memset(&none, 0, sizeof(none));
-	memset(&x, 0, sizeof(x));
-	x.p = &none;
-	x.o = o;
-	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
+	bare_exec(&x, &none, o);
 	x.m = calloc((size_t)n + 1, sizeof(*x.m));
 	if (!x.m || !idx) {
 		err_set(e, ERR_FAIL, "out of memory");
