@@ -2,8 +2,8 @@
 """node_kill.py LOG WHICH [WHEN [SECONDS]] - kill (SIGKILL) a node of the
 first slot move a running `shardctl reconcile` starts, at the moment its
 first keys have reached the target (WHEN "keys", the default), or once the
-target owns a slot it took in this move (WHEN "owns": a replica takes over
-only from a master that owns slots).
+target owns a slot it took in this move while it still imports others
+(WHEN "owns": a replica takes over only from a master that owns slots).
 
 LOG is the reconcile's output; its first line "moving N slots from 'S' to
 'T'" names the move (moves sharing a node run one after another: the first
@@ -60,11 +60,30 @@ def main():
     ts = socket.create_connection(dst)
     tf = ts.makefile("rb")
     first = command(tf, ts, "DBSIZE")
+    rf = rs = None
+    if when == "owns":
+        # the target's replica must see it own the slot too: it takes over
+        # only the slots it knows its master has
+        tid = command(tf, ts, "CLUSTER", "MYID")
+        while rs is None and time.time() < deadline:
+            r = re.search(r"^\S+ ([^:\s]+):(\d+)@\S* \S*slave " + tid, command(tf, ts, "CLUSTER", "NODES"), re.M)
+            if r:
+                rs = socket.create_connection((r.group(1), int(r.group(2))))
+                rf = rs.makefile("rb")
+            else:
+                time.sleep(0.0005)
     while time.time() < deadline:
         n = command(tf, ts, "DBSIZE")
         if when == "owns":
             me = [l for l in command(tf, ts, "CLUSTER", "NODES").split("\n") if "myself" in l][0]
-            grew = any(f[0].isdigit() for f in me.split()[8:])
+            fields = me.split()[8:]
+            # owns a slot of the move and still imports others: slots are
+            # open when the kill lands (a window of small slots can be
+            # finished between two polls)
+            grew = any(f[0].isdigit() for f in fields) and any("-<-" in f for f in fields)
+            if grew:
+                seen = [l for l in command(rf, rs, "CLUSTER", "NODES").split("\n") if l.startswith(tid)]
+                grew = bool(seen) and any(f[0].isdigit() for f in seen[0].split()[8:])
         else:
             grew = n > first
         if grew:
