@@ -15,7 +15,7 @@ csv=$dir/resize.csv
 	{
 		if (!($1 in seenk)) { seenk[$1] = 1; ks[++nk] = $1 }
 		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; moves[$1, ++nm[$1]] = $2 }
-		o = $3 == "shardctl" ? 1 : $3 == "redis-cli" ? 2 : $3 == "redis-cli-p100" ? 3 : 4
+		o = $3 == "shardctl" ? 1 : $3 == "redis-cli" ? 2 : $3 == "redis-cli-p100" ? 3 : $3 == "floor" ? 4 : 5
 		row[$1, $2, o] = $0
 		if ($3 == "shardctl") {
 			base[$1, $2] = $4
@@ -36,7 +36,7 @@ csv=$dir/resize.csv
 			for (m = 1; m <= nm[k]; m++) {
 				mv = moves[k, m]
 				b = base[k, mv]
-				for (i = 1; i <= 4; i++) {
+				for (i = 1; i <= 5; i++) {
 					if (!((k, mv, i) in row)) continue
 					split(row[k, mv, i], f, ",")
 					t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
@@ -59,7 +59,10 @@ csv=$dir/resize.csv
 		print "ratio: time of the tool / time of shardctl for the same move (higher: shardctl faster)"
 		print "errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
 		print "lost: keys missing or changed when every key was verified after the move"
-		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only)"
+		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only),"
+		print "       one thread per source node at once"
+		print "floor-migrate: MIGRATE ... COPY of the same keys into a plain redis-server, slot by slot, one source"
+		print "       after another, 16 calls in flight: what MIGRATE itself costs, without DEL, SETSLOT or replicas"
 		print "time: the whole operation (redis-cli: add-node, waits for agreement, rebalance, del-node)"
 		print "note: the slot moves alone (redis-cli: its rebalance command; shardctl: its \"moved ... in X s\" line);"
 		print "      cpu: user + system time of the tool itself (the rest of its time it waits on the servers)"
@@ -70,7 +73,7 @@ csv=$dir/resize.csv
 
 scale=$dir/scale.csv
 if [ -f "$scale" ] && [ "$(wc -l <"$scale")" -gt 1 ] && command -v gnuplot >/dev/null; then
-	for t in shardctl redis-cli redis-cli-p100 floor; do
+	for t in shardctl redis-cli redis-cli-p100 floor floor-migrate; do
 		awk -F, -v t="$t" 'NR > 1 && $2 == t && $3 != "failed" { print $1, $3, ($4 == "" ? "NaN" : $4) }' "$scale" |
 			sort -n >"$dir/.scale-$t.dat"
 	done
@@ -90,12 +93,14 @@ set title "the whole operation (joins, waits, moves, replica)"
 plot "$dir/.scale-redis-cli.dat" using 1:2 with linespoints lw 2 pt 7 title "redis-cli --cluster rebalance (defaults)", \
      "$dir/.scale-redis-cli-p100.dat" using 1:2 with linespoints lw 2 pt 5 title "redis-cli ... --cluster-pipeline 100", \
      "$dir/.scale-shardctl.dat" using 1:2 with linespoints lw 2 pt 9 title "shardctl reconcile", \
-     "$dir/.scale-floor.dat" using 1:2 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy"
+     "$dir/.scale-floor.dat" using 1:2 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy", \
+     "$dir/.scale-floor-migrate.dat" using 1:2 with linespoints lw 1 dt 3 pt 2 title "floor: MIGRATE COPY, one source at a time"
 set title "the slot moves alone (redis-cli: rebalance; shardctl: its moves)"
 plot "$dir/.scale-redis-cli.dat" using 1:3 with linespoints lw 2 pt 7 title "redis-cli --cluster rebalance (defaults)", \
      "$dir/.scale-redis-cli-p100.dat" using 1:3 with linespoints lw 2 pt 5 title "redis-cli ... --cluster-pipeline 100", \
      "$dir/.scale-shardctl.dat" using 1:3 with linespoints lw 2 pt 9 title "shardctl reconcile", \
-     "$dir/.scale-floor.dat" using 1:3 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy"
+     "$dir/.scale-floor.dat" using 1:3 with linespoints lw 1 dt 2 pt 1 title "floor: pipelined DUMP/RESTORE copy", \
+     "$dir/.scale-floor-migrate.dat" using 1:3 with linespoints lw 1 dt 3 pt 2 title "floor: MIGRATE COPY, one source at a time"
 unset multiplot
 GP
 	rm -f "$dir"/.scale-*.dat

@@ -12,6 +12,8 @@
 #   redis-cli-p100  the same with --cluster-pipeline 100
 #   floor         sc-load copy: pipelined DUMP of the keys of the same slots
 #                 from their owners, RESTORE into a plain redis-server
+#   floor-migrate sc-load copy --migrate: MIGRATE ... COPY of the same keys
+#                 into a plain redis-server, one source after another
 # During every move `sc-load run` reads and writes (errors, p50/p99); after
 # every move every key is verified byte for byte.  Peak RSS via
 # /usr/bin/time -v.  Then the 4 -> 5 move alone at other key counts for the
@@ -230,9 +232,9 @@ rcli_to4() {
 	measured redis-cli --cluster del-node "${N[0]}" "$(node_id "$m")" || return 1
 }
 
-floor_copy() { # floor_copy SLOTS
+floor_copy() { # floor_copy SLOTS [--migrate]
 	redis-cli -h "$H" -p "$FLOOR_PORT" flushall >/dev/null
-	"$SC_LOAD" copy --seed "${N[0]}" --to "$H:$FLOOR_PORT" --slots "$1" --json
+	"$SC_LOAD" copy --seed "${N[0]}" --to "$H:$FLOOR_PORT" --slots "$1" --json ${2:-}
 }
 
 start_floor_target() {
@@ -256,6 +258,21 @@ fill() {
 	local out
 	out=$("$SC_LOAD" fill --seed "${N[0]}" --keys "$KEYS_NOW" --size "$SIZE") || die "fill failed: $out"
 	log "$out"
+	# the setup's replicas finish their first sync (redis-cli create leaves
+	# the 5 s diskless-sync delay running) before any tool is timed: a tool
+	# that waits for replicas in sync would otherwise pay for the setup
+	wait_for 120 replicas_synced "${N[@]:0:8}" || die "replicas did not sync"
+}
+
+# every replica among the nodes given has its link up and no sync running
+replicas_synced() {
+	local a info
+	for a in "$@"; do
+		info=$(redis-cli -h "${a%:*}" -p "${a#*:}" info replication | tr -d '\r')
+		grep -q '^role:slave' <<<"$info" || continue
+		grep -q '^master_link_status:up' <<<"$info" || return 1
+		grep -q '^master_sync_in_progress:0' <<<"$info" || return 1
+	done
 }
 
 # move_only NAME: seconds spent moving slots alone, from the last timed
@@ -307,6 +324,10 @@ scenario() {
 			T_RSS_KB=-
 			record "4->5" floor "-"
 			echo "$KEYS_NOW,floor,$T_SECS,$T_SECS" >>"$SCALE_CSV"
+			timed floor-migrate-to5 floor_copy "$moved_slots" --migrate
+			T_RSS_KB=-
+			record "4->5" floor-migrate "-"
+			echo "$KEYS_NOW,floor-migrate,$T_SECS,$T_SECS" >>"$SCALE_CSV"
 			floor5=1
 		fi
 		case $tool in
@@ -327,6 +348,9 @@ scenario() {
 			timed floor-to4 floor_copy "$(slots_of "$m")"
 			T_RSS_KB=-
 			record "5->4" floor "-"
+			timed floor-migrate-to4 floor_copy "$(slots_of "$m")" --migrate
+			T_RSS_KB=-
+			record "5->4" floor-migrate "-"
 			floor4=1
 		fi
 		case $tool in
