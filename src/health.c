@@ -13,6 +13,7 @@ static const char *const kind_names[] = {
 	[PK_UNREACHABLE] = "unreachable", [PK_HANDSHAKE] = "handshake",
 	[PK_NOADDR] = "noaddr",		[PK_STATE] = "state",
 	[PK_SHARDS] = "shards",		[PK_REPLICAS] = "replicas",
+	[PK_REPL_DOWN] = "repl-down",
 };
 
 const char *problem_kind_name(enum problem_kind k)
@@ -181,6 +182,8 @@ static void check_nodes(const struct topo *t, struct acc *a)
 			add(a, PK_PFAIL, "%s (%.8s) is suspected failing (pfail) by a peer", me, m->n.id);
 		else if (m->state_ok == 0)
 			add(a, PK_STATE, "%s reports cluster_state:fail", me);
+		else if ((f & NF_REPLICA) && m->repl_link_up == 0)
+			add(a, PK_REPL_DOWN, "replica %s is not linked to its master (master_link_status:down)", me);
 	}
 }
 
@@ -188,7 +191,8 @@ static int working(const struct member *m)
 {
 	unsigned f = m->n.flags | m->peer_flags;
 
-	return m->reachable && !(f & (NF_FAIL | NF_PFAIL | NF_NOADDR | NF_HANDSHAKE));
+	return m->reachable && !(f & (NF_FAIL | NF_PFAIL | NF_NOADDR | NF_HANDSHAKE)) &&
+	       !((f & NF_REPLICA) && m->repl_link_up == 0);
 }
 
 static void check_shape(const struct topo *t, const struct health_opts *o, struct acc *a)

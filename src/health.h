@@ -4,9 +4,10 @@
  * Healthy means: every slot owned by exactly one master, no open
  * (migrating/importing) slot, all reachable nodes agree on the member set and
  * the slot map, no node failed (fail/pfail) or unreachable, no handshake or
- * noaddr leftover, every node that reports cluster_state says ok, and, when
+ * noaddr leftover, every node that reports cluster_state says ok, every
+ * replica that reports its link says master_link_status:up, and, when
  * asked, exactly `shards` masters owning slots, each with exactly `replicas`
- * working replicas.
+ * working replicas (a replica whose link is down is not working).
  */
 #ifndef SHARDCTL_HEALTH_H
 #define SHARDCTL_HEALTH_H
@@ -31,6 +32,7 @@ enum problem_kind {
 	PK_HANDSHAKE,   /* a handshake never completed */
 	PK_NOADDR,      /* a member without address */
 	PK_STATE,       /* a node reports cluster_state:fail */
+	PK_REPL_DOWN,   /* a replica whose link to its master is down */
 	PK_SHARDS,      /* not the expected number of masters */
 	PK_REPLICAS,    /* a master without the expected replicas */
 };

@@ -112,6 +112,23 @@ redis-server --bind $H --port $victim --cluster-enabled yes --cluster-config-fil
 T_PIDS+=($!)
 t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "restarted replica: healthy again" || t_not_ok "restarted replica: healthy again"
 
+# --- a replica whose link to its master is down (it cannot authenticate to
+# its master any more): named, and its master lacks a working replica
+rp=$(for i in 3 4 5; do redis-cli -h $H -p $((P + i)) role | head -1 | grep -q slave && echo $((P + i)) && break; done)
+redis-cli -h $H -p "$rp" config set masteruser nosuchuser >/dev/null
+redis-cli -h $H -p "$rp" config set masterauth nopass >/dev/null
+redis-cli -h $H -p "$rp" client kill type master >/dev/null
+linkdown() { redis-cli -h $H -p "$rp" info replication | grep -q 'master_link_status:down'; }
+t_wait 10 linkdown
+t_run "$SHARDCTL" check "$S" --replicas 1 --json
+t_eq 1 "$T_RC" "replica link down: exit 1"
+t_eq "['repl-down', 'replicas']" "$(printf '%s' "$T_OUT" | json_field '[p["kind"] for p in d["problems"]]')" "replica link down: JSON kinds, and its master lacks a working replica"
+t_run "$SHARDCTL" check "$S"
+t_contains "$T_OUT" "problem: replica '$H:$rp' is not linked to its master (master_link_status:down)" "replica link down: named"
+redis-cli -h $H -p "$rp" config set masteruser "" >/dev/null
+redis-cli -h $H -p "$rp" config set masterauth "" >/dev/null
+t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "replica link back: healthy again" || t_not_ok "replica link back: healthy again"
+
 # --- three hung replicas (SIGSTOP: connections accepted, no answer): each
 # is unreachable by timeout, and the timeouts overlap (nodes are read in
 # parallel), so the check takes about one --timeout, not three

@@ -106,6 +106,27 @@ static void test_healthy(void)
 	CHECK_INT(h.n, 1);
 	CHECK_INT(count_kind(&h, PK_STATE), 1);
 	health_release(&h);
+	t.m[2].state_ok = 1;
+
+	/* a replica whose link is down: said, and not a working replica */
+	for (int i = 0; i < t.n; i++)
+		if (t.m[i].n.flags & NF_REPLICA) {
+			t.m[i].repl_link_up = 0;
+			break;
+		}
+	judge(&t, 3, 1, &h);
+	CHECK_INT(count_kind(&h, PK_REPL_DOWN), 1);
+	CHECK(strstr(msg_of(&h, PK_REPL_DOWN), "is not linked to its master (master_link_status:down)") != NULL);
+	CHECK_INT(count_kind(&h, PK_REPLICAS), 1);
+	CHECK(strstr(msg_of(&h, PK_REPLICAS), "has 0 working replicas, expected 1") != NULL);
+	CHECK_STR(problem_kind_name(PK_REPL_DOWN), "repl-down");
+	health_release(&h);
+	/* unknown (not read) is not down */
+	for (int i = 0; i < t.n; i++)
+		t.m[i].repl_link_up = -1;
+	judge(&t, 3, 1, &h);
+	CHECK_INT(h.n, 0);
+	health_release(&h);
 	topo_release(&t);
 }
 
