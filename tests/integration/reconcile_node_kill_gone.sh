@@ -14,16 +14,7 @@ T_PORT_BASE=38000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/node_kill.inc"
 
-NK_N=9
-NK_BASE=$(t_free_ports $NK_N 127.0.38.1) || exit 1
-KEYS=${KEYS:-100000}
-for ((i = 0; i < NK_N; i++)); do nk_start $i || exit 1; done
-
-t_run "$SHARDCTL" reconcile --nodes "$(nk_list 0 1 2 3 4 5)" --shards 3 --replicas 1
-t_eq 0 "$T_RC" "3x1 created: $T_ERR"
-nk_fill 0 "$KEYS"
-nk_wait_in_sync
-t_eq 0 $? "every replica has its master's keys"
+nk_setup 9
 
 start=$(date +%s)
 nk_ids
