@@ -80,3 +80,65 @@ void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct f
 	}
 	conn_free(c);
 }
+
+/* The one value every member not at `low` agrees on, or -1 (none, or they
+ * differ: then nothing is known to put back). */
+static long long agreed_value(const long long *v, int n, long long low)
+{
+	long long ref = -1;
+
+	for (int i = 0; i < n; i++) {
+		if (v[i] < 0 || v[i] == low)
+			continue;
+		if (ref >= 0 && v[i] != ref)
+			return -1;
+		ref = v[i];
+	}
+	return ref;
+}
+
+int fastjoin_repair(const struct topo *t, const struct conn_opts *o, FILE *log)
+{
+	static const struct {
+		const char *name;
+		long long low;
+	} set[2] = { { "cluster-node-timeout", FASTJOIN_NODE_TIMEOUT_MS }, { "repl-diskless-sync-delay", 0 } };
+	long long *v = calloc((size_t)t->n + 1, sizeof(*v));
+	struct conn **c = calloc((size_t)t->n + 1, sizeof(*c));
+	int fixed = 0;
+
+	for (int i = 0; v && c && i < t->n; i++) {
+		const struct member *m = &t->m[i];
+		struct addr a;
+		struct sc_err e;
+
+		if (!m->reachable || !m->n.ip[0] || (m->n.flags & (NF_NOADDR | NF_HANDSHAKE)))
+			continue;
+		snprintf(a.host, sizeof(a.host), "%s", m->n.ip);
+		a.port = m->n.port;
+		c[i] = conn_open(&a, o, &e);
+	}
+	for (int s = 0; v && c && s < 2; s++) {
+		long long ref;
+
+		for (int i = 0; i < t->n; i++)
+			v[i] = c[i] ? config_get(c[i], set[s].name) : -1;
+		if ((ref = agreed_value(v, t->n, set[s].low)) < 0)
+			continue;
+		for (int i = 0; i < t->n; i++) {
+			if (v[i] != set[s].low || config_set(c[i], set[s].name, ref) < 0)
+				continue;
+			fixed++;
+			if (log) {
+				fprintf(log, "putting back %s %lld on '%s' (left at %lld by an interrupted join, "
+					"like no other member)\n", set[s].name, ref, c[i]->name, set[s].low);
+				fflush(log);
+			}
+		}
+	}
+	for (int i = 0; c && i < t->n; i++)
+		conn_free(c[i]);
+	free(c);
+	free(v);
+	return fixed;
+}

@@ -24,7 +24,8 @@
  * Best effort: a node that refuses CONFIG (ACL, renamed command) keeps its
  * settings and the join is just slower.  A run killed inside the window
  * leaves the lowered values until the node restarts (CONFIG SET is not
- * written to redis.conf) or an operator sets them: see docs/ENGINE.md.
+ * written to redis.conf) or the next reconcile puts them back
+ * (fastjoin_repair).
  */
 #ifndef SHARDCTL_FASTJOIN_H
 #define SHARDCTL_FASTJOIN_H
@@ -33,6 +34,7 @@
 
 #include "addr.h"
 #include "conn.h"
+#include "topo.h"
 
 #define FASTJOIN_NODE_TIMEOUT_MS 500
 
@@ -60,5 +62,14 @@ int fastjoin_restore(struct conn *c, struct fastjoin *f, int what);
  * keeps the lowered values until it restarts). */
 void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct fastjoin *f, int what,
 		       FILE *log);
+
+/* What a killed run may have left: on every reachable member of t whose
+ * cluster-node-timeout is FASTJOIN_NODE_TIMEOUT_MS (or whose
+ * repl-diskless-sync-delay is 0) while every other member that answers
+ * agrees on one other value, set that value; one line per change on `log`.
+ * Members that all share the low value, or disagree, are left as they are
+ * (it may be their configuration).  Best effort; returns how many settings
+ * were put back. */
+int fastjoin_repair(const struct topo *t, const struct conn_opts *o, FILE *log);
 
 #endif

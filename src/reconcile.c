@@ -26,6 +26,7 @@
 #include "await.h"
 #include "create.h"
 #include "exec.h"
+#include "fastjoin.h"
 #include "lock.h"
 #include "migrate.h"
 #include "owners.h"
@@ -519,6 +520,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 			goto out;
 		if (resumed && survey(&x, e) < 0)
 			goto out;
+		(void)fastjoin_repair(&x.t, r->conn, r->out);
 	}
 	if (r->dry_run) {
 		/* the planner refuses open slots; reconcile finishes its own */

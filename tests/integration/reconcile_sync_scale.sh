@@ -46,4 +46,16 @@ for i in 8 9; do
 	t_eq "5000 5" "$(rc_cli "$B" $i config get cluster-node-timeout | tail -1) $(rc_cli "$B" $i config get repl-diskless-sync-delay | tail -1)" \
 		"node $i: cluster-node-timeout and repl-diskless-sync-delay restored after its join"
 done
+
+# what a run killed during a join leaves (node 8 at 500 / 0 while every
+# other member has 5000 / 5): the next reconcile puts it back, and still
+# has nothing else to do
+rc_cli "$B" 8 config set cluster-node-timeout 500 >/dev/null
+rc_cli "$B" 8 config set repl-diskless-sync-delay 0 >/dev/null
+t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 9)" --shards 5 --replicas 1
+t_eq 0 "$T_RC" "converged reconcile after a join left its settings: $T_ERR"
+t_contains "$T_OUT" "putting back cluster-node-timeout 5000 on '$(rc_host 8):$((B + 8))' (left at 500 by an interrupted join" "the node timeout is put back, said"
+t_contains "$T_OUT" "putting back repl-diskless-sync-delay 5 on '$(rc_host 8):$((B + 8))'" "the sync delay is put back, said"
+t_contains "$T_OUT" "nothing to do" "and nothing else is done"
+t_eq "5000 5" "$(rc_cli "$B" 8 config get cluster-node-timeout | tail -1) $(rc_cli "$B" 8 config get repl-diskless-sync-delay | tail -1)" "node 8: settings back"
 t_done
