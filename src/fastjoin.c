@@ -4,6 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The settings lowered for a join, in struct fastjoin's `before` order. */
+static const struct setting {
+	const char *name;
+	long long low;  /* the value during a join */
+	int bit;        /* FASTJOIN_* */
+} settings[2] = {
+	{ "cluster-node-timeout", FASTJOIN_NODE_TIMEOUT_MS, FASTJOIN_TIMEOUT },
+	{ "repl-diskless-sync-delay", 0, FASTJOIN_SYNC_DELAY },
+};
+
 /* CONFIG GET NAME -> its integer value, or -1 (refused, unknown, odd). */
 static long long config_get(struct conn *c, const char *name)
 {
@@ -33,30 +43,23 @@ static int config_set(struct conn *c, const char *name, long long v)
 
 void fastjoin_lower(struct conn *c, struct fastjoin *f)
 {
-	long long v;
-
 	memset(f, 0, sizeof(*f));
-	v = config_get(c, "cluster-node-timeout");
-	if (v > FASTJOIN_NODE_TIMEOUT_MS && config_set(c, "cluster-node-timeout", FASTJOIN_NODE_TIMEOUT_MS) == 0) {
-		f->node_timeout = v;
-		f->held |= FASTJOIN_TIMEOUT;
-	}
-	v = config_get(c, "repl-diskless-sync-delay");
-	if (v > 0 && config_set(c, "repl-diskless-sync-delay", 0) == 0) {
-		f->sync_delay = v;
-		f->held |= FASTJOIN_SYNC_DELAY;
+	for (int k = 0; k < 2; k++) {
+		long long v = config_get(c, settings[k].name);
+		if (v > settings[k].low && config_set(c, settings[k].name, settings[k].low) == 0) {
+			f->before[k] = v;
+			f->held |= settings[k].bit;
+		}
 	}
 }
-
 
 int fastjoin_restore(struct conn *c, struct fastjoin *f, int what)
 {
 	int rc = 0;
 
-	if (what & f->held & FASTJOIN_TIMEOUT)
-		rc |= config_set(c, "cluster-node-timeout", f->node_timeout);
-	if (what & f->held & FASTJOIN_SYNC_DELAY)
-		rc |= config_set(c, "repl-diskless-sync-delay", f->sync_delay);
+	for (int k = 0; k < 2; k++)
+		if (what & f->held & settings[k].bit)
+			rc |= config_set(c, settings[k].name, f->before[k]);
 	f->held &= ~what;
 	return rc ? -1 : 0;
 }
@@ -75,7 +78,7 @@ void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct f
 	rc = c ? fastjoin_restore(c, f, what) : -1;
 	if (rc < 0 && log) {
 		fprintf(log, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay on '%s' "
-			"(lowered for its join): it keeps them until it restarts\n", addr_format(a, name, sizeof(name)));
+			"(lowered for its join): it keeps them until it restarts or the next reconcile\n", addr_format(a, name, sizeof(name)));
 		fflush(log);
 	}
 	conn_free(c);
@@ -99,10 +102,6 @@ static long long agreed_value(const long long *v, int n, long long low)
 
 int fastjoin_repair(const struct topo *t, const struct conn_opts *o, FILE *log)
 {
-	static const struct {
-		const char *name;
-		long long low;
-	} set[2] = { { "cluster-node-timeout", FASTJOIN_NODE_TIMEOUT_MS }, { "repl-diskless-sync-delay", 0 } };
 	long long *v = calloc((size_t)t->n + 1, sizeof(*v));
 	struct conn **c = calloc((size_t)t->n + 1, sizeof(*c));
 	int fixed = 0;
@@ -118,20 +117,21 @@ int fastjoin_repair(const struct topo *t, const struct conn_opts *o, FILE *log)
 		a.port = m->n.port;
 		c[i] = conn_open(&a, o, &e);
 	}
-	for (int s = 0; v && c && s < 2; s++) {
+	for (int k = 0; v && c && k < 2; k++) {
+		const struct setting *s = &settings[k];
 		long long ref;
 
 		for (int i = 0; i < t->n; i++)
-			v[i] = c[i] ? config_get(c[i], set[s].name) : -1;
-		if ((ref = agreed_value(v, t->n, set[s].low)) < 0)
+			v[i] = c[i] ? config_get(c[i], s->name) : -1;
+		if ((ref = agreed_value(v, t->n, s->low)) < 0)
 			continue;
 		for (int i = 0; i < t->n; i++) {
-			if (v[i] != set[s].low || config_set(c[i], set[s].name, ref) < 0)
+			if (v[i] != s->low || config_set(c[i], s->name, ref) < 0)
 				continue;
 			fixed++;
 			if (log) {
 				fprintf(log, "putting back %s %lld on '%s' (left at %lld by an interrupted join, "
-					"like no other member)\n", set[s].name, ref, c[i]->name, set[s].low);
+					"like no other member)\n", s->name, ref, c[i]->name, s->low);
 				fflush(log);
 			}
 		}

@@ -42,9 +42,9 @@ enum { FASTJOIN_TIMEOUT = 1, FASTJOIN_SYNC_DELAY = 2 };
 
 /* What fastjoin_lower changed; all zero: nothing. */
 struct fastjoin {
-	int held;                /* FASTJOIN_* bits: values to put back */
-	long long node_timeout;  /* cluster-node-timeout before */
-	long long sync_delay;    /* repl-diskless-sync-delay before */
+	int held;           /* FASTJOIN_* bits: values to put back */
+	long long before[2]; /* cluster-node-timeout, repl-diskless-sync-delay
+				before they were lowered */
 };
 
 /* Lower both settings on the node behind c, remembering the values before
@@ -54,12 +54,12 @@ void fastjoin_lower(struct conn *c, struct fastjoin *f);
 /* Put back what fastjoin_lower changed: the node timeout, the sync delay or
  * both.  Each value is restored once: f forgets it even when the node
  * refused.  0, or -1 when a value could not be put back (to be reported:
- * the node keeps the lowered value until it restarts). */
+ * the node keeps the lowered value until it restarts or the next reconcile). */
 int fastjoin_restore(struct conn *c, struct fastjoin *f, int what);
 
 /* fastjoin_restore on a new connection to `a`, when f holds something of
  * `what` to put back; a node that cannot be told is named on `log` (it
- * keeps the lowered values until it restarts). */
+ * keeps the lowered values until it restarts or the next reconcile). */
 void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct fastjoin *f, int what,
 		       FILE *log);
 
