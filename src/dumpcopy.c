@@ -210,9 +210,10 @@ int dumpcopy_parse_slots(const char *text, char *mark, struct sc_err *e)
 }
 
 /* One job per owner of some marked slot, into jobs[] (nnodes + 1 long,
- * zeroed).  Returns how many, or -1 (e). */
+ * zeroed); `starts`: with the per-slot key offsets migrate_job needs.
+ * Returns how many, or -1 (e). */
 static int jobs_build(const struct ccli *c, const char *mark, const struct addr *to, int pipeline,
-		      struct copy_job *jobs, struct sc_err *e)
+		      int starts, struct copy_job *jobs, struct sc_err *e)
 {
 	int nj = 0;
 
@@ -225,7 +226,7 @@ static int jobs_build(const struct ccli *c, const char *mark, const struct addr 
 			if (!mark[s] || c->owner[s] != n)
 				continue;
 			if (!j->slots && (!(j->slots = malloc(sizeof(int) * CLUSTER_SLOTS)) ||
-					  !(j->starts = malloc(sizeof(long long) * (CLUSTER_SLOTS + 1)))))
+					  (starts && !(j->starts = malloc(sizeof(long long) * (CLUSTER_SLOTS + 1))))))
 				return err_set(e, ERR_FAIL, "out of memory");
 			j->slots[j->nslots++] = s;
 		}
@@ -262,7 +263,7 @@ int dumpcopy_run(const struct ccli *c, const char *mark, const struct addr *to, 
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	if ((nj = jobs_build(c, mark, to, pipeline, jobs, e)) < 0)
+	if ((nj = jobs_build(c, mark, to, pipeline, 0, jobs, e)) < 0)
 		goto out;
 	start = ccli_now_us();
 	for (; started < nj; started++)
@@ -375,7 +376,7 @@ int dumpcopy_migrate(const struct ccli *c, const char *mark, const struct addr *
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	if ((nj = jobs_build(c, mark, to, 0, jobs, e)) < 0)
+	if ((nj = jobs_build(c, mark, to, 0, 1, jobs, e)) < 0)
 		goto out;
 	start = ccli_now_us();
 	/* one source at a time, as shardctl moves into one target */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
+
 /* The settings lowered for a join, in struct fastjoin's `before` order. */
 static const struct setting {
 	const char *name;
@@ -76,11 +78,10 @@ void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct f
 		return;
 	c = conn_open(a, o, &e);
 	rc = c ? fastjoin_restore(c, f, what) : -1;
-	if (rc < 0 && log) {
-		fprintf(log, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay on '%s' "
-			"(lowered for its join): it keeps them until it restarts or the next reconcile\n", addr_format(a, name, sizeof(name)));
-		fflush(log);
-	}
+	if (rc < 0)
+		progress_say(log, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay on '%s' "
+			     "(lowered for its join): it keeps them until it restarts or the next reconcile",
+			     addr_format(a, name, sizeof(name)));
 	conn_free(c);
 }
 
@@ -129,11 +130,8 @@ int fastjoin_repair(const struct topo *t, const struct conn_opts *o, FILE *log)
 			if (v[i] != s->low || config_set(c[i], s->name, ref) < 0)
 				continue;
 			fixed++;
-			if (log) {
-				fprintf(log, "putting back %s %lld on '%s' (left at %lld by an interrupted join, "
-					"like no other member)\n", s->name, ref, c[i]->name, s->low);
-				fflush(log);
-			}
+			progress_say(log, "putting back %s %lld on '%s' (left at %lld by an interrupted join, "
+				     "like no other member)", s->name, ref, c[i]->name, s->low);
 		}
 	}
 	for (int i = 0; c && i < t->n; i++)

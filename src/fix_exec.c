@@ -8,21 +8,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "await.h"
 #include "lock.h"
 #include "migrate.h"
 #include "owners.h"
 #include "survey.h"
-#include "await.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void say(const struct fix_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const struct fix_req *r, const char *fmt, ...)
@@ -416,10 +407,10 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 	if (!(m = migrate_init(nodes, nn, mv, nm, &mo, e)))
 		goto out;
 	while ((st = migrate_step(m, 500)) == 0) {
-		if (now_ms() - last > 3000) {
+		if (await_now_ms() - last > 3000) {
 			migrate_progress(m, &pr);
 			say(r, "moving: %d/%d slots done, %lld keys moved", pr.slots_done, pr.slots_total, pr.keys_moved);
-			last = now_ms();
+			last = await_now_ms();
 		}
 	}
 	migrate_progress(m, &pr);
@@ -597,9 +588,9 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		goto out;
 	if (run_closes_and_assigns(r, &t, &cs, &p, res, e) < 0)
 		goto out;
-	deadline = now_ms() + wait_ms;
+	deadline = await_now_ms() + wait_ms;
 	while (!settled(r, &p, why, sizeof(why))) {
-		if (now_ms() >= deadline) {
+		if (await_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "repairs sent but the cluster has not settled after %d s: %s",
 				wait_ms / 1000, why);
 			goto out;

@@ -1,6 +1,5 @@
 /* heal.c - see heal.h */
 #include "heal.h"
-#include "await.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -9,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
+
+#include "await.h"
 
 /* ---- the pure half ---------------------------------------------------- */
 
@@ -177,14 +177,6 @@ struct alive {
 	long long *down_since; /* replica link seen down since (ms), 0: up */
 	long long *last_repl;  /* last CLUSTER REPLICATE sent (ms) */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void say(const struct heal_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const struct heal_req *r, const char *fmt, ...)
@@ -470,7 +462,7 @@ static int refresh(struct alive *al, const struct heal_plan *p, const struct con
 static int still_wrong(struct alive *al, const struct heal_plan *p, const struct heal_req *r,
 		       int may_reattach, int *reattached, char *why, int len)
 {
-	long long t = now_ms();
+	long long t = await_now_ms();
 	char buf[64];
 	struct sc_err ignore;
 	int wrong = 0;
@@ -624,18 +616,18 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 		goto out;
 	}
 	say(r, "waiting up to %d s for every member to link to every other one", wait_ms / 1000);
-	deadline = now_ms() + wait_ms;
-	next_meet = now_ms() + 2000;
+	deadline = await_now_ms() + wait_ms;
+	next_meet = await_now_ms() + 2000;
 	while (1) {
 		await_sleep_ms(200);
 		refresh(&al, &plan, r->conn);
 		if (!still_wrong(&al, &plan, r, 1, &res->reattached, why, sizeof(why)))
 			break;
-		if (now_ms() >= deadline) {
+		if (await_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "not healed after %d s: %s", wait_ms / 1000, why);
 			goto out;
 		}
-		if (now_ms() >= next_meet) {
+		if (await_now_ms() >= next_meet) {
 			/* Meets can be lost (a node still starting): redo the
 			 * ones still needed on the fresh views. */
 			struct heal_plan again;
@@ -644,7 +636,7 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 				send_meets(&al, &again, r, res);
 				heal_plan_release(&again);
 			}
-			next_meet = now_ms() + 2000;
+			next_meet = await_now_ms() + 2000;
 		}
 	}
 	say(r, "healed: %d members linked to each other (%d meets, %d replicas re-pointed)", plan.nmembers,

@@ -8,23 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "await.h"
 #include "create.h"
 #include "progress.h"
+#include "vec.h"
 
 #define STATE_FILE "cluster.state"
 #define STATE_MAGIC "shardctl-local 1"
 
-
-static void nap(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* mkdir -p, then the absolute path into out. */
 static int dir_make_abs(const char *dir, char *out, struct sc_err *e)
@@ -106,7 +99,7 @@ static int cmp_port(const void *a, const void *b)
 /* Every node-PORT folder under dir, in port order, with its pid. */
 static int scan_nodes(const char *dir, const char *host, struct server **out, int *n, struct sc_err *e)
 {
-	struct server *v = NULL, *tmp;
+	struct server *v = NULL;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
 	int cap = 0, port;
@@ -119,14 +112,10 @@ static int scan_nodes(const char *dir, const char *host, struct server **out, in
 	while ((d = readdir(dp))) {
 		if (sscanf(d->d_name, "node-%d%c", &port, &rest) != 1 || port < 1 || port > 65535)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(tmp = realloc(v, sizeof(*v) * (size_t)cap))) {
-				free(v);
-				closedir(dp);
-				return err_set(e, ERR_FAIL, "out of memory");
-			}
-			v = tmp;
+		if (vec_grow((void **)&v, &cap, *n + 1, sizeof(*v), 16) < 0) {
+			free(v);
+			closedir(dp);
+			return err_set(e, ERR_FAIL, "out of memory");
 		}
 		server_init(&v[*n], dir, host, port);
 		server_load_pid(&v[*n]);
@@ -237,7 +226,7 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 				}
 			goto out;
 		}
-		nap(20);
+		await_sleep_ms(20);
 	}
 	progress_say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
 	rc = 0;
@@ -270,7 +259,7 @@ int local_stop(struct server *v, int n, int wait_ms, struct sc_err *e)
 			killed = 1;
 			deadline = await_now_ms() + 5000;
 		}
-		nap(20);
+		await_sleep_ms(20);
 	}
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX + 32];

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "await.h"
 
 #define LOCK_PREFIX "shardctl-lock-"
 
@@ -13,14 +14,6 @@ struct cluster_lock {
 	struct conn **c;
 	int n;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void lock_release(struct cluster_lock *l)
 {
@@ -125,9 +118,9 @@ struct cluster_lock *lock_acquire(const struct addr *masters, int n, const struc
 				  int wait_ms, struct sc_err *e)
 {
 	struct cluster_lock *l = calloc(1, sizeof(*l));
-	long long deadline = now_ms() + wait_ms;
+	long long deadline = await_now_ms() + wait_ms;
 	char holder[128] = "", where[300] = "";
-	unsigned seed = (unsigned)getpid() ^ (unsigned)now_ms();
+	unsigned seed = (unsigned)getpid() ^ (unsigned)await_now_ms();
 	int rc;
 
 	if (!l || !(l->c = calloc((size_t)n + 1, sizeof(*l->c)))) {
@@ -146,15 +139,13 @@ struct cluster_lock *lock_acquire(const struct addr *masters, int n, const struc
 		}
 		if (rc < 0)
 			break;
-		if (now_ms() >= deadline) {
+		if (await_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "another reconcile holds the cluster lock (client '%s' on '%s'); "
 				"wait for it to finish, or stop it (its lock dies with it)", holder, where);
 			break;
 		}
 		/* random pause, so two losers do not keep colliding */
-		long long pause = 100 + rand_r(&seed) % 400;
-		struct timespec ts = { 0, (long)pause * 1000000L };
-		nanosleep(&ts, NULL);
+		await_sleep_ms(100 + (int)(rand_r(&seed) % 400));
 	}
 	lock_release(l);
 	return NULL;

@@ -23,24 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "await.h"
 #include "migrate_slot.h"
-
-long long migrate_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 {
@@ -366,7 +351,7 @@ static int move_over(const struct migrate *m, const struct mmove *v)
 
 int migrate_step(struct migrate *m, int budget_ms)
 {
-	long long start = migrate_now_ms(), t, next;
+	long long start = await_now_ms(), t, next;
 	int running, sent;
 
 	for (;;) {
@@ -384,7 +369,7 @@ int migrate_step(struct migrate *m, int budget_ms)
 		 * source in a round depends only on replies read in earlier
 		 * rounds (MIGRATING after IMPORTING was acknowledged, NODE on
 		 * the source after NODE on the target was). */
-		t = migrate_now_ms();
+		t = await_now_ms();
 		sent = phase_targets(m, t);
 		sent += phase_sources(m, t);
 		flush_all(m);
@@ -399,7 +384,7 @@ int migrate_step(struct migrate *m, int budget_ms)
 				node_release(m, v);
 			}
 		}
-		t = migrate_now_ms();
+		t = await_now_ms();
 		if (!sent) {
 			/* everything in flight waits for a retry: back off briefly */
 			next = t + 200;
@@ -409,8 +394,8 @@ int migrate_step(struct migrate *m, int budget_ms)
 					if (v->s[si].retry_at > t && v->s[si].retry_at < next)
 						next = v->s[si].retry_at;
 			}
-			sleep_ms(next - t);
-			t = migrate_now_ms();
+			await_sleep_ms((int)(next - t));
+			t = await_now_ms();
 		}
 		if (t - start >= budget_ms)
 			return 0;

@@ -25,7 +25,9 @@
  * - then on the other masters (a round later, once the source has answered),
  *   only to spread the news faster than gossip.
  */
+#include "await.h"
 #include "migrate_slot.h"
+#include "vec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,14 +38,8 @@ static int push(struct migrate *m, int node, int move, int si, enum op op, int n
 {
 	struct mconn *mc = &m->conns[node];
 
-	if (mc->qn == mc->qcap) {
-		int cap = mc->qcap ? mc->qcap * 2 : 64;
-		struct pend *tmp = realloc(mc->q, sizeof(*tmp) * (size_t)cap);
-		if (!tmp)
-			return -1;
-		mc->q = tmp;
-		mc->qcap = cap;
-	}
+	if (vec_grow((void **)&mc->q, &mc->qcap, mc->qn + 1, sizeof(*mc->q), 64) < 0)
+		return -1;
 	mc->q[mc->qn++] = (struct pend){ move, si, op, n };
 	return 0;
 }
@@ -112,7 +108,7 @@ static void slot_fail(struct migrate *m, struct mmove *v, struct mslot *s, const
 static void slot_retry(struct migrate *m, struct mmove *v, struct mslot *s, int node,
 		       const char *what, const redisReply *r)
 {
-	long long t = migrate_now_ms();
+	long long t = await_now_ms();
 	char desc[300], name[300];
 	long long wait;
 

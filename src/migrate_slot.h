@@ -65,7 +65,6 @@ struct migrate {
 };
 
 /* migrate.c: shared by the driver and the state machine */
-long long migrate_now_ms(void);
 /* The first error wins; later ones only stop more work. */
 void migrate_fail(struct migrate *m, const struct sc_err *e);
 /* Node i's connection, opened on first use; NULL (e) when broken. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fix.h"
+#include "progress.h"
 
 /* "1-3,7" of sorted slots into buf; a trailing ",..." when cut. */
 static void ranges_of(const int *slots, int n, char *buf, size_t len)
@@ -54,12 +55,9 @@ int owners_teach(const struct owners_req *r, struct sc_err *e)
 		if (n == 0)
 			continue;
 		ranges_of(slots, n, ranges, sizeof(ranges));
-		if (r->log) {
-			fprintf(r->log, "%s%stell '%s:%d' the owners of %d slot%s it sees unassigned (or owned by a failed "
-				"node) though their owners claim them (%s)\n", pre, r->dry_run ? "would " : "", a.host, a.port, n, n == 1 ? "" : "s",
-				ranges);
-			fflush(r->log);
-		}
+		progress_say(r->log, "%s%stell '%s:%d' the owners of %d slot%s it sees unassigned (or owned by a failed "
+			     "node) though their owners claim them (%s)", pre, r->dry_run ? "would " : "", a.host, a.port,
+			     n, n == 1 ? "" : "s", ranges);
 		total += n;
 		if (r->dry_run)
 			continue;
@@ -70,11 +68,9 @@ int owners_teach(const struct owners_req *r, struct sc_err *e)
 				*e = c->err;
 				goto out;
 			}
-			if (!reply_is_status(x, "OK") && !bad++ && r->log) {
-				fprintf(r->log, "%swarning: 'CLUSTER SETSLOT %d NODE' on '%s:%d': %s\n", pre, slots[k],
-					a.host, a.port, reply_describe(x, desc, sizeof(desc)));
-				fflush(r->log);
-			}
+			if (!reply_is_status(x, "OK") && !bad++)
+				progress_say(r->log, "%swarning: 'CLUSTER SETSLOT %d NODE' on '%s:%d': %s", pre, slots[k],
+					     a.host, a.port, reply_describe(x, desc, sizeof(desc)));
 			freeReplyObject(x);
 		}
 	}

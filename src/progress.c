@@ -3,15 +3,8 @@
 
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "await.h"
 
 void progress_init(struct progress *p, FILE *f, int tty)
 {
@@ -19,7 +12,7 @@ void progress_init(struct progress *p, FILE *f, int tty)
 	p->f = f;
 	p->tty = tty;
 	p->every_ms = 5000;
-	p->start_ms = p->last_ms = now_ms();
+	p->start_ms = p->last_ms = await_now_ms();
 }
 
 static void eta_text(char *buf, int len, long long secs)
@@ -35,7 +28,7 @@ static void eta_text(char *buf, int len, long long secs)
 void progress_update(struct progress *p, int slots_done, int slots_total, long long keys_done,
 		     long long keys_total)
 {
-	long long t = now_ms(), el = t - p->start_ms, eta = -1, rate;
+	long long t = await_now_ms(), el = t - p->start_ms, eta = -1, rate;
 	char etab[32], bar[31];
 	double frac;
 
@@ -71,7 +64,7 @@ void progress_update(struct progress *p, int slots_done, int slots_total, long l
 
 void progress_end(struct progress *p, int slots_done, int slots_total, long long keys_done)
 {
-	long long el = now_ms() - p->start_ms;
+	long long el = await_now_ms() - p->start_ms;
 
 	if (!p->f)
 		return;

@@ -6,6 +6,7 @@
  * owner).  topo_build is the same builder fed from an array.
  */
 #include "topo.h"
+#include "addr.h"
 #include "vec.h"
 
 #include <stdint.h>
@@ -358,13 +359,15 @@ int topo_masters(const struct topo *t, int *out, int max)
 /* "host:port" of a member for messages (the id prefix when no address). */
 static const char *member_name(const struct member *m, char *buf, size_t size)
 {
-	if (m->n.ip[0] && strchr(m->n.ip, ':'))
-		snprintf(buf, size, "[%s]:%d", m->n.ip, m->n.port);
-	else if (m->n.ip[0])
-		snprintf(buf, size, "%s:%d", m->n.ip, m->n.port);
-	else
+	struct addr a;
+
+	if (!m->n.ip[0]) {
 		snprintf(buf, size, "%.8s", m->n.id);
-	return buf;
+		return buf;
+	}
+	snprintf(a.host, sizeof(a.host), "%s", m->n.ip);
+	a.port = m->n.port;
+	return addr_format(&a, buf, (int)size);
 }
 
 /* Claim the slots of `n` for member `who` in owner[]; counts slots already
