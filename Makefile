@@ -8,11 +8,19 @@ HIREDIS_LIBS   := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredi
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(HIREDIS_CFLAGS) -Isrc
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(HIREDIS_CFLAGS) -Isrc -Itools
 LDLIBS   = $(HIREDIS_LIBS) -lm -lpthread
 
-SRCS     := $(wildcard src/*.c)
-LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+# src/ is layered, bottom to top: base core cluster engine local cmd, and
+# main.c over them; each folder includes only from the folders below it
+# (`make lint`).  tools/lib/ holds the load tool's modules, never linked into
+# shardctl.
+LAYERS   := base core cluster engine local cmd
+HDRS     := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.h))
+SRCS     := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+TLIB_SRCS := $(wildcard tools/lib/*.c)
+TLIB_OBJS := $(patsubst tools/lib/%.c,$(BUILD)/obj/tools/%.o,$(TLIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
@@ -21,19 +29,27 @@ TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 .PHONY: all deps test test-unit test-integration demo clean asan units tools chart fuzz bench
 all: $(BUILD)/shardctl $(TOOL_BINS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
+$(BUILD)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tools/%.o: tools/lib/%.c $(HDRS) $(wildcard tools/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/main.o: src/main.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/shardctl: $(BUILD)/obj/main.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJS) $(TLIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(TLIB_OBJS) $(LDLIBS)
 
-$(BUILD)/%: tools/%.c $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+$(BUILD)/%: tools/%.c $(LIB_OBJS) $(TLIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(TLIB_OBJS) $(LDLIBS)
 
 units: $(UNIT_BINS)
 tools: $(TOOL_BINS)
@@ -95,9 +111,9 @@ fuzz: $(FUZZ_BINS)
 		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$n- \
 			$(BUILD)/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; done
 
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/%.h $(SRCS) $(wildcard src/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/%.h $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) $(HIREDIS_CFLAGS) -Isrc -o $@ $< $(filter-out src/main.c,$(SRCS)) $(LDLIBS)
+	$(FUZZ_CC) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) $(HIREDIS_CFLAGS) -Isrc -o $@ $< $(SRCS) $(LDLIBS)
 
 clean:
 	rm -rf build

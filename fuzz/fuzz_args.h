@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "cli.h"
+#include "base/addr.h"
+#include "cmd/cli.h"
 
 static inline void fuzz_args_check_err(int rc, const struct sc_err *e)
 {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fix.h"
-#include "heal.h"
-#include "topo.h"
+#include "core/fix_plan.h"
+#include "engine/heal.h"
+#include "core/topo.h"
 
 /* Returns view_parse's result (0 / -1); aborts on a broken contract. */
 static inline int fuzz_view_one(const uint8_t *data, size_t size)

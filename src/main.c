@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 #ifndef SHARDCTL_VERSION
 #define SHARDCTL_VERSION "0.1.0"

@@ -21,12 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ccli.h"
-#include "cli.h"
-#include "dataset.h"
-#include "dumpcopy.h"
-#include "keyslot.h"
-#include "latency.h"
+#include "lib/ccli.h"
+#include "cmd/cli.h"
+#include "lib/dataset.h"
+#include "lib/dumpcopy.h"
+#include "base/keyslot.h"
+#include "lib/latency.h"
 
 static const char usage_text[] =
 	"usage: sc-load fill|verify|run|copy --seed HOST:PORT[,HOST:PORT...] [options]\n"

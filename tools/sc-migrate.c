@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
-#include "migrate.h"
+#include "cluster/conn.h"
+#include "engine/migrate.h"
 
 static int node_id(struct migrate_node *n, const struct conn_opts *o, struct sc_err *e)
 {

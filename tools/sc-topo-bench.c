@@ -11,8 +11,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "health.h"
-#include "topo.h"
+#include "core/health.h"
+#include "core/topo.h"
 
 static double now(void)
 {

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "keyslot.h"
+#include "base/keyslot.h"
 
 #define FAKE_MAX 8
 #define FAKE_KEYS 64

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "plan.h"
+#include "core/plan.h"
 #include "unit.h"
 
 /* not every test file uses every helper */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "await.h"
+#include "cluster/await.h"
 #include "unit.h"
 
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
+#include "core/layout.h"
 #include "unit.h"
 
 /* nodes from a host pattern: "aabbcc" gives 127.0.2.1 x2, .2 x2, .3 x2 */

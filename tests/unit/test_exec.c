@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "exec.h"
+#include "engine/exec.h"
 #include "fake_node.h"
 #include "unit.h"
 

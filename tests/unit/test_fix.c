@@ -3,7 +3,7 @@
  * fix must stop instead of guessing. */
 #include <stdlib.h>
 
-#include "fix.h"
+#include "core/fix_plan.h"
 #include "unit.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

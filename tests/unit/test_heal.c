@@ -2,7 +2,7 @@
  * membership after address changes, and what heal refuses or leaves alone. */
 #include <stdlib.h>
 
-#include "heal.h"
+#include "engine/heal.h"
 #include "unit.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

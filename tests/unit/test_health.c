@@ -2,7 +2,7 @@
  * real redis-server 7.0 clusters (tests/fixtures/nodes), some hand-edited. */
 #include <stdlib.h>
 
-#include "health.h"
+#include "core/health.h"
 #include "fixture.h"
 #include "unit.h"
 

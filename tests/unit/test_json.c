@@ -2,7 +2,7 @@
  * control characters escaped; NULL as null). */
 #include <stdlib.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "unit.h"
 
 static char *render(const char *s)

@@ -1,6 +1,6 @@
 /* Key slots against known vectors (CRC16 check value; slots as reported by
  * CLUSTER KEYSLOT on Redis 7.0; hash tag rules of the specification). */
-#include "keyslot.h"
+#include "base/keyslot.h"
 #include "unit.h"
 
 static const struct {

@@ -3,11 +3,11 @@
  * samples). */
 #include <stdlib.h>
 
-#include "ccli.h"
-#include "dataset.h"
-#include "dumpcopy.h"
-#include "keyslot.h"
-#include "latency.h"
+#include "lib/ccli.h"
+#include "lib/dataset.h"
+#include "lib/dumpcopy.h"
+#include "base/keyslot.h"
+#include "lib/latency.h"
 #include "unit.h"
 
 static void test_keys(void)

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "local.h"
+#include "local/local.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/shardctl-test-local.XXXXXX";

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fake_node.h"
-#include "migrate.h"
+#include "engine/migrate.h"
 #include "unit.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "progress.h"
+#include "base/progress.h"
 #include "unit.h"
 
 static void read_all(FILE *f, char *buf, size_t len)

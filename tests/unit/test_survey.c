@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "fake_node.h"
-#include "survey.h"
+#include "cluster/survey.h"
 #include "unit.h"
 
 #define IDA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -3,7 +3,7 @@
  * malformed input and hand-edited disagreements. */
 #include <stdlib.h>
 
-#include "topo.h"
+#include "core/topo.h"
 #include "fixture.h"
 #include "unit.h"
 

@@ -1,0 +1,56 @@
+/* cli.h - what every subcommand shares: connection options (auth and
+ * timeouts, following redis-cli), output mode, number parsing and the one
+ * place errors are printed. */
+#ifndef SHARDCTL_CLI_H
+#define SHARDCTL_CLI_H
+
+#include <getopt.h>
+
+#include "cluster/conn.h"
+#include "base/err.h"
+
+enum cli_opt {
+	OPT_USER = 1000,
+	OPT_PASSWORD_FILE,
+	OPT_TIMEOUT,
+	OPT_JSON,
+	OPT_OWN = 1100, /* subcommands number their own long options from here */
+};
+
+/* Put these in a subcommand's `struct option` table. */
+#define CLI_COMMON_OPTIONS                                              \
+	{ "user", required_argument, NULL, OPT_USER },                  \
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE }, \
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT }
+
+#define CLI_COMMON_HELP                                                           \
+	"      --user USER           authenticate as USER (ACL)\n"                \
+	"      --password-file FILE  read the password from FILE (first line);\n" \
+	"                            otherwise REDISCLI_AUTH is used when set\n"  \
+	"      --timeout MS          command timeout in milliseconds (default 10000)\n"
+
+struct cli_common {
+	struct conn_opts conn;
+	const char *password_file;
+	int json;
+	int tty; /* stdout is a terminal */
+};
+
+void cli_common_init(struct cli_common *c);
+void cli_common_release(struct cli_common *c);
+/* Handle a common option: returns 1 if handled, 0 if not one of ours, -1 on
+ * a bad value (e filled, ERR_REFUSED). */
+int cli_common_option(struct cli_common *c, int opt, const char *arg, struct sc_err *e);
+/* After option parsing: load the password (file or REDISCLI_AUTH). */
+int cli_common_finish(struct cli_common *c, struct sc_err *e);
+
+/* Parse a decimal integer within [min, max], naming `what` on error. */
+int cli_parse_int(const char *arg, int min, int max, const char *what, int *out, struct sc_err *e);
+
+/* Print "shardctl CMD: error: MESSAGE" on stderr and return the exit status
+ * for the error (2 refused / usage, 1 otherwise). */
+int cli_fail(const char *cmd, const struct sc_err *e);
+/* Print a usage error followed by "see 'shardctl CMD --help'"; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

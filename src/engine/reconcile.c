@@ -1,0 +1,600 @@
+/* reconcile.c - see reconcile.h.
+ *
+ * Order of work, and why:
+ *  1. probe the list (ids, empty nodes, nodes of other clusters);
+ *  2. no listed node in a cluster: create one (create.h) and stop; the
+ *     same when the only "clusters" are lone nodes holding what a killed
+ *     create gave them (create_interrupted): create finishes it;
+ *  3. survey the cluster from its listed members;
+ *  4. take the cluster lock, then survey again (a run we waited for may
+ *     have changed everything);
+ *  4b. repair views a killed run left wrong: a node importing slots whose
+ *     owner it never learned is told the owners (owners.h);
+ *  5. finish slots a killed run left open (source MIGRATING to target,
+ *     target IMPORTING from source): re-running the same move is safe, and
+ *     the planner refuses open slots;
+ *  6. plan; nothing to do is said and changes nothing;
+ *  7. carry the plan out (exec.h);
+ *  8. wait for agreement, survey, and verify the result against the ask.
+ */
+#include "engine/reconcile.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/await.h"
+#include "engine/create.h"
+#include "engine/exec.h"
+#include "cluster/fastjoin.h"
+#include "cluster/lock.h"
+#include "engine/migrate.h"
+#include "cluster/owners.h"
+#include "core/plan.h"
+#include "cluster/probe.h"
+#include "cluster/survey.h"
+#include "core/topo.h"
+
+struct rec {
+	const struct reconcile_req *r;
+	struct want_node *want;
+	int *in_cluster;          /* per listed node: member of some cluster */
+	int nwant;
+	struct topo t;
+	int have_t;
+};
+
+static void say(const struct rec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const struct rec *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!x->r->out)
+		return;
+	va_start(ap, fmt);
+	vfprintf(x->r->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', x->r->out);
+	fflush(x->r->out);
+}
+
+/* Where to reach member i: its listed address when listed, else its ip. */
+static int member_addr(const struct rec *x, int i, struct addr *a)
+{
+	const struct node_entry *n = &x->t.m[i].n;
+
+	for (int k = 0; k < x->nwant; k++)
+		if (x->want[k].id[0] && strcmp(x->want[k].id, n->id) == 0) {
+			*a = x->want[k].addr;
+			return 0;
+		}
+	if (!n->ip[0])
+		return -1;
+	snprintf(a->host, sizeof(a->host), "%s", n->ip);
+	a->port = n->port;
+	return 0;
+}
+
+static int survey(struct rec *x, struct sc_err *e)
+{
+	struct addr *seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds));
+	int n = 0, rc;
+
+	if (!seeds)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < x->nwant; i++)
+		if (x->in_cluster[i])
+			seeds[n++] = x->want[i].addr;
+	if (x->have_t)
+		topo_release(&x->t);
+	x->have_t = 0;
+	rc = survey_read(&x->t, seeds, n, x->r->conn, 0, e);
+	free(seeds);
+	if (rc < 0)
+		return -1;
+	x->have_t = 1;
+	for (int i = 0; i < x->nwant; i++)
+		x->want[i].member = x->want[i].id[0] ? topo_find_id(&x->t, x->want[i].id) : -1;
+	return 0;
+}
+
+static struct cluster_lock *lock_take(struct rec *x, struct sc_err *e)
+{
+	struct addr *m = calloc((size_t)x->t.n + 1, sizeof(*m));
+	struct cluster_lock *l = NULL;
+	int n = 0;
+
+	if (!m) {
+		err_set(e, ERR_FAIL, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < x->t.n; i++)
+		if (x->t.m[i].reachable && (x->t.m[i].n.flags & NF_MASTER) && member_addr(x, i, &m[n]) == 0)
+			n++;
+	if (n == 0)
+		err_set(e, ERR_FAIL, "no reachable master to hold the cluster lock on");
+	else
+		l = lock_acquire(m, n, x->r->conn, x->r->wait_ms > 0 ? x->r->wait_ms : 60000, e);
+	free(m);
+	return l;
+}
+
+/* Step 4b.  Without it a node that began importing before it learned the
+ * slot's owner (a run killed during or right after a join) stays in
+ * cluster_state:fail and refuses every MIGRATE ("CLUSTERDOWN Hash slot not
+ * served"), so resume_open and every later move to it would fail.
+ * No general wait for agreement here: views that differ only in members (a
+ * run killed between the FORGETs and the RESET of a removed node) never
+ * agree by themselves, and the plan is what repairs them; the executor
+ * waits for agreement after its own joins, and moves retry CLUSTERDOWN. */
+static int repair_views(struct rec *x, struct sc_err *e)
+{
+	struct owners_req ow;
+	int taught;
+
+	memset(&ow, 0, sizeof(ow));
+	ow.t = &x->t;
+	ow.conn = x->r->conn;
+	ow.log = x->r->out;
+	if ((taught = owners_teach(&ow, e)) < 0)
+		return -1;
+	return taught ? survey(x, e) : 0;
+}
+
+/* Step 5: finish moves a killed run left open.  The pair of a slot is its
+ * owner and the node the owner migrates it to, or the node importing it
+ * from the owner.  A source still MIGRATING a slot its target already owns
+ * (killed between SETSLOT NODE on the target and on the source) only needs
+ * closing, provided it holds no key of the slot.  A node of the pair that
+ * died and whose replica took over is replaced by that replica (open_pair).
+ * Anything else - two targets, an owner that is neither side, keys left
+ * behind - is left to `shardctl fix` (refused here). */
+static long long keys_in_slot(struct rec *x, int member, int slot)
+{
+	struct addr a;
+	struct sc_err e;
+	struct conn *c = member_addr(x, member, &a) == 0 ? conn_open(&a, x->r->conn, &e) : NULL;
+	redisReply *r = c ? conn_command(c, "CLUSTER COUNTKEYSINSLOT %d", slot) : NULL;
+	long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+	if (r)
+		freeReplyObject(r);
+	conn_free(c);
+	return n;
+}
+
+static const char *mname(const struct rec *x, int i, char *buf, int len)
+{
+	struct addr a;
+
+	if (i < 0 || member_addr(x, i, &a) < 0)
+		snprintf(buf, (size_t)len, "%.8s", i >= 0 ? x->t.m[i].n.id : "?");
+	else
+		addr_format(&a, buf, len);
+	return buf;
+}
+
+static int live_master(const struct topo *t, int i)
+{
+	return i >= 0 && t->m[i].reachable && (t->m[i].n.flags & NF_MASTER) && !(t->m[i].n.flags & NF_FAIL);
+}
+
+/* The move the open state o of reachable member i belongs to: *src, *to.
+ * A node of the pair may have died since the run that opened the slot:
+ * - the target died and its replica took over (the old target, back, is
+ *   that replica's replica): the promoted replica holds what the target
+ *   received and had replicated, so the move goes on to it;
+ * - the source died and its replica took over: the slot's owner is now
+ *   that replica, holding what the source had not moved yet, so the move
+ *   goes on from it.
+ * Neither can overwrite a key: MIGRATE without REPLACE stops the slot on
+ * a key present on both sides (BUSYKEY), e.g. a key whose deletion on the
+ * source had not reached the replica that took over.  A node of the pair
+ * that is down with nobody in its place is named (nothing can be done
+ * for that slot until it is back).
+ * Returns 1 (the move as recorded), 2 (a node replaced by its successor),
+ * 0 (not a move reconcile finishes: fix), -1 (e: a node is down). */
+static int open_pair(struct rec *x, int i, const struct open_slot *o, int *src, int *to, struct sc_err *e)
+{
+	const struct topo *t = &x->t;
+	int peer = topo_find_id(t, o->peer), own = t->owner[o->slot], rc = 1;
+	char a[300], b[300];
+
+	if (peer < 0)
+		return 0;
+	if (o->kind == OPEN_MIGRATING) {
+		*src = i;
+		*to = peer;
+		if (!t->m[peer].reachable)
+			return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is migrating it to '%s', which cannot "
+				       "be reached; bring '%s' back (if its replica took over, it comes back as that "
+				       "replica's replica), then run again", o->slot, mname(x, i, a, sizeof(a)),
+				       mname(x, peer, b, sizeof(b)), b);
+		if (!live_master(t, peer) && t->m[peer].master >= 0 && t->m[peer].master != i &&
+		    live_master(t, t->m[peer].master)) {
+			*to = t->m[peer].master;
+			rc = 2;
+		}
+		return own == i || own == *to ? rc : 0;
+	}
+	*src = peer;
+	*to = i;
+	if (own >= 0 && own != peer && own != i && !t->m[own].reachable)
+		return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is importing it, and its owner '%s' "
+			       "cannot be reached; bring '%s' back or let its replica take over, then run again",
+			       o->slot, mname(x, i, a, sizeof(a)), mname(x, own, b, sizeof(b)), b);
+	if (own == peer && !t->m[peer].reachable)
+		return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is importing it from '%s', which cannot "
+			       "be reached; bring '%s' back or let its replica take over, then run again",
+			       o->slot, mname(x, i, a, sizeof(a)), mname(x, peer, b, sizeof(b)), b);
+	if (own != peer && own != i && live_master(t, own) && !live_master(t, peer)) {
+		*src = own;
+		rc = 2;
+	}
+	return own == *src ? rc : 0;
+}
+
+/* One line per pair whose move goes on with a node's successor. */
+static void say_replaced(const struct rec *x, char *replaced, const int *srcof, const int *dst)
+{
+	char a[300], b[300];
+
+	for (int s = 0; s < CLUSTER_SLOTS; s++) {
+		int n = 0, first = s;
+		if (!replaced[s])
+			continue;
+		for (int k = s; k < CLUSTER_SLOTS; k++)
+			if (replaced[k] && srcof[k] == srcof[s] && dst[k] == dst[s]) {
+				replaced[k] = 0;
+				n++;
+			}
+		say(x, "%d slot(s) (the first %d) were left open by a move one of whose nodes failed over; "
+		    "finishing them from '%s' to '%s'", n, first, mname(x, srcof[s], a, sizeof(a)),
+		    mname(x, dst[s], b, sizeof(b)));
+	}
+}
+
+/* With `dry`, only counts the slots it would finish (into *resumed). */
+static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
+{
+	const struct topo *t = &x->t;
+	int *dst = malloc(sizeof(int) * CLUSTER_SLOTS);
+	int *srcof = malloc(sizeof(int) * CLUSTER_SLOTS);
+	int *slots = malloc(sizeof(int) * CLUSTER_SLOTS);
+	struct migrate_node *nodes = calloc((size_t)t->n + 1, sizeof(*nodes));
+	struct migrate_move *mv = calloc((size_t)t->n * (size_t)t->n + 1, sizeof(*mv));
+	char *replaced = calloc(CLUSTER_SLOTS, 1);
+	struct migrate_opts mo;
+	struct migrate *m = NULL;
+	int nmv = 0, used = 0, rc = -1, st;
+
+	*resumed = 0;
+	if (!dst || !srcof || !slots || !nodes || !mv || !replaced) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		dst[s] = -1;
+	for (int i = 0; i < t->n; i++) {
+		const struct node_entry *n = &t->m[i].n;
+		if (!t->m[i].reachable)
+			continue;
+		for (int k = 0; k < n->nopen; k++) {
+			const struct open_slot *o = &n->open[k];
+			int src, to, st2 = open_pair(x, i, o, &src, &to, e);
+			if (st2 < 0)
+				goto out;
+			if (st2 == 0 || (dst[o->slot] >= 0 && (dst[o->slot] != to || srcof[o->slot] != src)) ||
+			    (t->owner[o->slot] == to && keys_in_slot(x, src, o->slot) != 0)) {
+				err_set(e, ERR_FAIL, "slot %d is left open in a way reconcile cannot finish safely; "
+					"run 'shardctl fix' first", o->slot);
+				goto out;
+			}
+			if (st2 == 2 && !dry)
+				replaced[o->slot] = 1;
+			dst[o->slot] = to;
+			srcof[o->slot] = src;
+		}
+	}
+	say_replaced(x, replaced, srcof, dst);
+	for (int i = 0; i < t->n; i++) {
+		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0 && t->m[i].reachable;
+		memcpy(nodes[i].id, t->m[i].n.id, NODE_ID_LEN + 1);
+		snprintf(nodes[i].ip, sizeof(nodes[i].ip), "%s", t->m[i].n.ip);
+		if (member_addr(x, i, &nodes[i].addr) < 0)
+			nodes[i].master = 0;
+	}
+	/* one move per (source, target) pair */
+	for (int a = 0; a < t->n; a++) {
+		for (int b = 0; b < t->n; b++) {
+			int first = used;
+			for (int s = 0; s < CLUSTER_SLOTS; s++)
+				if (dst[s] == b && srcof[s] == a)
+					slots[used++] = s;
+			if (used > first)
+				mv[nmv++] = (struct migrate_move){ a, b, slots + first, used - first };
+		}
+	}
+	if (nmv == 0 || dry) {
+		*resumed = used;
+		rc = 0;
+		goto out;
+	}
+	say(x, "finishing %d slot(s) left open by an interrupted run", used);
+	migrate_opts_init(&mo, x->r->conn);
+	if (!(m = migrate_init(nodes, t->n, mv, nmv, &mo, e)))
+		goto out;
+	while ((st = migrate_step(m, 1000)) == 0)
+		;
+	rc = migrate_finish(m, e);
+	m = NULL;
+	*resumed = used;
+out:
+	migrate_finish(m, NULL);
+	free(dst);
+	free(srcof);
+	free(slots);
+	free(nodes);
+	free(mv);
+	free(replaced);
+	return rc;
+}
+
+static void create_req_of(const struct rec *x, struct create_req *c)
+{
+	const struct reconcile_req *r = x->r;
+
+	memset(c, 0, sizeof(*c));
+	c->nodes = r->nodes->v;
+	c->nnodes = r->nodes->n;
+	c->shards = r->shards;
+	c->replicas = r->replicas;
+	c->conn = r->conn;
+	c->wait_ms = r->wait_ms;
+	c->log = r->out;
+}
+
+/* Lone nodes that each own slots look like nodes of different clusters,
+ * but a create killed between ADDSLOTSRANGE and the meet leaves exactly
+ * that: when every node has nothing or exactly what create's layout gives
+ * it (create_interrupted: create's own checks), create finishes the job.
+ * 1: it is such a state; 0: it is not (e untouched). */
+static int interrupted_create(const struct rec *x)
+{
+	struct create_req c;
+	struct sc_err ce;
+
+	create_req_of(x, &c);
+	c.log = NULL;
+	return create_interrupted(&c, &ce) == 0;
+}
+
+static int create(struct rec *x, int resume, struct sc_err *e)
+{
+	const struct reconcile_req *r = x->r;
+	struct create_req c;
+
+	create_req_of(x, &c);
+	if (resume)
+		say(x, "the listed nodes hold slots of an interrupted create of %d shards x %d replicas: "
+		    "finishing it", r->shards, r->replicas);
+	else
+		say(x, "no listed node belongs to a cluster: creating one of %d shards x %d replicas",
+		    r->shards, r->replicas);
+	if (create_cluster(&c, e) < 0)
+		return -1;
+	say(x, "created: %d shards x %d replicas", r->shards, r->replicas);
+	return 0;
+}
+
+/* Step 8.  Settled first (gossip), then the result is checked. */
+static int verify(struct rec *x, struct sc_err *e)
+{
+	const struct reconcile_req *r = x->r;
+	struct addr *seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds));
+	struct await_req w;
+	int n = 0, rc = -1, masters = 0, lo = CLUSTER_SLOTS / r->shards, hi = lo + (CLUSTER_SLOTS % r->shards != 0);
+	const struct topo *t = &x->t;
+
+	if (!seeds)
+		return err_set(e, ERR_FAIL, "out of memory");
+	/* ids change when a replica is turned into an empty master (reset) */
+	if (probe_nodes(r->nodes, r->conn, x->want, x->in_cluster, e) < 0)
+		goto out;
+	for (int i = 0; i < x->nwant; i++)
+		if (x->in_cluster[i])
+			seeds[n++] = x->want[i].addr;
+	memset(&w, 0, sizeof(w));
+	w.seeds = seeds;
+	w.nseeds = n;
+	w.conn = r->conn;
+	w.wait_ms = r->wait_ms;
+	w.what = "the cluster to settle";
+	if (await_agreement(&w, e) < 0 || survey(x, e) < 0)
+		goto out;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		if (t->owner[s] < 0) {
+			err_set(e, ERR_FAIL, "slot %d has no owner", s);
+			goto out;
+		}
+	for (int i = 0; i < t->n; i++) {
+		const struct member *m = &t->m[i];
+		int listed = 0, reps = 0;
+		for (int k = 0; k < x->nwant; k++)
+			listed |= x->want[k].member == i;
+		if (m->n.nopen) {
+			err_set(e, ERR_FAIL, "slot %d is still open on '%s:%d'", m->n.open[0].slot, m->n.ip, m->n.port);
+			goto out;
+		}
+		if (!listed && (m->nslots > 0 || !r->evacuate_only)) {
+			err_set(e, ERR_FAIL, "'%s:%d' is not listed but still %s", m->n.ip, m->n.port,
+				m->nslots ? "owns slots" : "a member");
+			goto out;
+		}
+		if (m->nslots == 0)
+			continue;
+		masters++;
+		if (!r->evacuate_only && (m->nslots < lo || m->nslots > hi)) {
+			err_set(e, ERR_FAIL, "'%s:%d' owns %d slots, not %d-%d", m->n.ip, m->n.port, m->nslots, lo, hi);
+			goto out;
+		}
+		for (int k = 0; k < t->n; k++)
+			reps += t->m[k].master == i;
+		if (!r->evacuate_only && reps < r->replicas) {
+			err_set(e, ERR_FAIL, "'%s:%d' has %d replicas, not %d", m->n.ip, m->n.port, reps, r->replicas);
+			goto out;
+		}
+	}
+	if (!r->evacuate_only && masters != r->shards) {
+		err_set(e, ERR_FAIL, "%d masters own slots, not %d", masters, r->shards);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix(e, "the cluster does not match yet (run reconcile again)");
+	free(seeds);
+	return rc;
+}
+
+int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
+{
+	struct rec x;
+	struct plan p;
+	struct plan_input in;
+	struct exec_opts xo;
+	struct cluster_lock *lock = NULL;
+	int rc = -1, nseeds = 0, resumed = 0, have_plan = 0;
+
+	memset(&x, 0, sizeof(x));
+	memset(&p, 0, sizeof(p));
+	x.r = r;
+	x.nwant = r->nodes->n;
+	x.want = calloc((size_t)x.nwant + 1, sizeof(*x.want));
+	x.in_cluster = calloc((size_t)x.nwant + 1, sizeof(*x.in_cluster));
+	if (!x.want || !x.in_cluster) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0) {
+		if (e->kind == ERR_REFUSED && !r->evacuate_only && interrupted_create(&x))
+			goto resume_create;
+		goto out;
+	}
+	for (int i = 0; i < x.nwant; i++)
+		nseeds += x.in_cluster[i];
+	/* one lone node with slots: maybe the only one a killed create reached */
+	if (nseeds == 1 && !r->evacuate_only && interrupted_create(&x))
+		goto resume_create;
+	if (nseeds == 0) {
+		if (r->evacuate_only) {
+			say(&x, "no listed node belongs to a cluster yet: nothing to evacuate");
+			rc = 0;
+		} else if (r->dry_run) {
+			/* an empty topo: the planner says "no cluster, create" */
+			memset(&in, 0, sizeof(in));
+			in.t = &x.t;
+			in.want = x.want;
+			in.nwant = x.nwant;
+			in.shards = r->shards;
+			in.replicas = r->replicas;
+			if (plan_build(&p, &in, e) < 0)
+				goto out;
+			have_plan = 1;
+			plan_print(&p, r->out ? r->out : stdout, r->json);
+			rc = 0;
+		} else {
+			rc = create(&x, 0, e);
+		}
+		goto out;
+	}
+	if (survey(&x, e) < 0)
+		goto out;
+	if (!r->dry_run) {
+		if (!(lock = lock_take(&x, e)))
+			goto out;
+		/* a run we waited for may have changed everything */
+		if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0 || survey(&x, e) < 0 ||
+		    repair_views(&x, e) < 0 || resume_open(&x, 0, &resumed, e) < 0)
+			goto out;
+		if (resumed && survey(&x, e) < 0)
+			goto out;
+		(void)fastjoin_repair(&x.t, r->conn, r->out);
+	}
+	if (r->dry_run) {
+		/* the planner refuses open slots; reconcile finishes its own */
+		if (resume_open(&x, 1, &resumed, e) < 0)
+			goto out;
+		if (resumed) {
+			FILE *f = r->out ? r->out : stdout;
+			if (r->json)
+				fprintf(f, "{\"no_cluster\":false,\"finish_open_slots\":%d,\"steps\":[]}\n", resumed);
+			else
+				fprintf(f, "reconcile would first finish %d slot(s) left open by an interrupted "
+					"run; plan again after that for the rest\n", resumed);
+			rc = 0;
+			goto out;
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.t = &x.t;
+	in.want = x.want;
+	in.nwant = x.nwant;
+	in.shards = r->shards;
+	in.replicas = r->replicas;
+	in.evacuate_only = r->evacuate_only;
+	if (plan_build(&p, &in, e) < 0)
+		goto out;
+	have_plan = 1;
+	if (r->dry_run) {
+		plan_print(&p, r->out ? r->out : stdout, r->json);
+		rc = 0;
+		goto out;
+	}
+	memset(&xo, 0, sizeof(xo));
+	xo.conn = r->conn;
+	xo.t = &x.t;
+	xo.wait_ms = r->wait_ms;
+	xo.log = r->out;
+	xo.tty = r->tty;
+	if (p.nsteps == 0) {
+		/* an earlier run may have stopped waiting for a replica to sync */
+		if (exec_sync(&xo, e) < 0)
+			goto out;
+		say(&x, "the cluster already matches (%d shards x %d replicas%s): nothing to do", r->shards,
+		    r->replicas, r->evacuate_only ? ", nothing to evacuate" : "");
+		rc = 0;
+		goto out;
+	}
+	if (r->out)
+		plan_print(&p, r->out, 0);
+	if (exec_run(&p, &xo, e) < 0 || verify(&x, e) < 0)
+		goto out;
+	say(&x, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,
+	    r->evacuate_only ? " (departing members evacuated)" : "");
+	rc = 0;
+	goto out;
+resume_create:
+	if (r->dry_run) {
+		FILE *f = r->out ? r->out : stdout;
+		if (r->json)
+			fprintf(f, "{\"no_cluster\":true,\"finish_create\":true,\"steps\":[]}\n");
+		else
+			fprintf(f, "reconcile would finish an interrupted create of %d shards x %d replicas "
+				"(the listed nodes own its slots but have not met)\n", r->shards, r->replicas);
+		rc = 0;
+	} else {
+		memset(e, 0, sizeof(*e)); /* the refusal was not the last word */
+		rc = create(&x, 1, e);
+	}
+out:
+	if (have_plan)
+		plan_release(&p);
+	lock_release(lock);
+	if (x.have_t)
+		topo_release(&x.t);
+	free(x.want);
+	free(x.in_cluster);
+	return rc;
+}
