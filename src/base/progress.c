@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 
 void progress_init(struct progress *p, FILE *f, int tty)
 {
@@ -12,7 +12,7 @@ void progress_init(struct progress *p, FILE *f, int tty)
 	p->f = f;
 	p->tty = tty;
 	p->every_ms = 5000;
-	p->start_ms = p->last_ms = await_now_ms();
+	p->start_ms = p->last_ms = clock_now_ms();
 }
 
 static void eta_text(char *buf, int len, long long secs)
@@ -28,7 +28,7 @@ static void eta_text(char *buf, int len, long long secs)
 void progress_update(struct progress *p, int slots_done, int slots_total, long long keys_done,
 		     long long keys_total)
 {
-	long long t = await_now_ms(), el = t - p->start_ms, eta = -1, rate;
+	long long t = clock_now_ms(), el = t - p->start_ms, eta = -1, rate;
 	char etab[32], bar[31];
 	double frac;
 
@@ -64,7 +64,7 @@ void progress_update(struct progress *p, int slots_done, int slots_total, long l
 
 void progress_end(struct progress *p, int slots_done, int slots_total, long long keys_done)
 {
-	long long el = await_now_ms() - p->start_ms;
+	long long el = clock_now_ms() - p->start_ms;
 
 	if (!p->f)
 		return;

@@ -5,26 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "cluster/survey.h"
 
 #define AWAIT_POLL_MS 100
 #define AWAIT_LOG_MS 2000
 #define AWAIT_PUSH_MS 500 /* at most one round of role MEETs per interval */
-
-long long await_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void await_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static const char *member_name(const struct member *m, char *buf, int len)
 {
@@ -186,7 +172,7 @@ static int roles_settled(const struct await_req *r, const struct topo *t, int pu
 
 int await_agreement(const struct await_req *r, struct sc_err *e)
 {
-	long long start = await_now_ms(), next_log = start + AWAIT_LOG_MS, next_push = start;
+	long long start = clock_now_ms(), next_log = start + AWAIT_LOG_MS, next_push = start;
 	long long deadline = start + (r->wait_ms > 0 ? r->wait_ms : 60000);
 	const char *what = r->what ? r->what : "the cluster";
 	char why[400] = "nothing read yet";
@@ -200,11 +186,11 @@ int await_agreement(const struct await_req *r, struct sc_err *e)
 
 		if (survey_read(&t, r->seeds, r->nseeds, r->conn, 1, &last) == 0) {
 			read_once = 1;
-			int push = await_now_ms() >= next_push;
+			int push = clock_now_ms() >= next_push;
 			done = await_check(r, &t, why, sizeof(why)) &&
 			       (!r->masters || roles_settled(r, &t, push, why, sizeof(why)));
 			if (push)
-				next_push = await_now_ms() + AWAIT_PUSH_MS;
+				next_push = clock_now_ms() + AWAIT_PUSH_MS;
 		} else {
 			snprintf(why, sizeof(why), "%s", last.msg);
 		}
@@ -213,7 +199,7 @@ int await_agreement(const struct await_req *r, struct sc_err *e)
 			rc = 0;
 			break;
 		}
-		now = await_now_ms();
+		now = clock_now_ms();
 		if (now >= deadline) {
 			if (!read_once && last.kind == ERR_IO)
 				err_set(e, ERR_IO, "waiting for %s: %s", what, last.msg);
@@ -227,7 +213,7 @@ int await_agreement(const struct await_req *r, struct sc_err *e)
 			fflush(r->log);
 			next_log = now + AWAIT_LOG_MS;
 		}
-		await_sleep_ms(AWAIT_POLL_MS);
+		clock_sleep_ms(AWAIT_POLL_MS);
 	}
 	return rc;
 }

@@ -62,9 +62,4 @@ int await_check(const struct await_req *r, const struct topo *t, char *why, int 
  * message says what was still missing), ERR_IO when no seed could be read. */
 int await_agreement(const struct await_req *r, struct sc_err *e);
 
-/* Milliseconds on a monotonic clock (for the deadlines of callers too). */
-long long await_now_ms(void);
-/* Sleep ms milliseconds (backoff inside a deadline loop, never alone). */
-void await_sleep_ms(int ms);
-
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 
 #define LOCK_PREFIX "shardctl-lock-"
 
@@ -118,9 +118,9 @@ struct cluster_lock *lock_acquire(const struct addr *masters, int n, const struc
 				  int wait_ms, struct sc_err *e)
 {
 	struct cluster_lock *l = calloc(1, sizeof(*l));
-	long long deadline = await_now_ms() + wait_ms;
+	long long deadline = clock_now_ms() + wait_ms;
 	char holder[128] = "", where[300] = "";
-	unsigned seed = (unsigned)getpid() ^ (unsigned)await_now_ms();
+	unsigned seed = (unsigned)getpid() ^ (unsigned)clock_now_ms();
 	int rc;
 
 	if (!l || !(l->c = calloc((size_t)n + 1, sizeof(*l->c)))) {
@@ -139,13 +139,13 @@ struct cluster_lock *lock_acquire(const struct addr *masters, int n, const struc
 		}
 		if (rc < 0)
 			break;
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "another reconcile holds the cluster lock (client '%s' on '%s'); "
 				"wait for it to finish, or stop it (its lock dies with it)", holder, where);
 			break;
 		}
 		/* random pause, so two losers do not keep colliding */
-		await_sleep_ms(100 + (int)(rand_r(&seed) % 400));
+		clock_sleep_ms(100 + (int)(rand_r(&seed) % 400));
 	}
 	lock_release(l);
 	return NULL;

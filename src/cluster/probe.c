@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 
 /* The IP a name resolves to now (the failure domain); the host itself when
  * it does not resolve. */
@@ -68,15 +68,15 @@ static int line_in_handshake(const char *p)
 #define PROBE_LOADING_MS 60000
 static redisReply *command_loaded(struct conn *c, const char *cmd, const char *sub)
 {
-	long long deadline = await_now_ms() + PROBE_LOADING_MS;
+	long long deadline = clock_now_ms() + PROBE_LOADING_MS;
 	const char *argv[2] = { cmd, sub };
 	int argc = sub ? 2 : 1;
 	redisReply *r;
 
 	while ((r = conn_command_argv(c, argc, argv, NULL)) && reply_class(r) == RC_LOADING &&
-	       await_now_ms() < deadline) {
+	       clock_now_ms() < deadline) {
 		freeReplyObject(r);
-		await_sleep_ms(100);
+		clock_sleep_ms(100);
 	}
 	return r;
 }

@@ -15,7 +15,7 @@
 #include "base/addr.h"
 #include "cluster/conn.h"
 #include "base/err.h"
-#include "core/plan.h"
+#include "core/planner.h"
 
 /* Fills want[0..l->n-1] and, when in_cluster is not NULL, in_cluster[i]:
  * 1 when node i knows another node or owns slots (a member of some cluster;

@@ -7,7 +7,7 @@
 #include "base/addr.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
-#include "core/fix_plan.h"
+#include "engine/fix.h"
 
 enum { OPT_WAIT = OPT_OWN, OPT_DRY_RUN };
 

@@ -1,4 +1,4 @@
-/* fix.h - repair the slots an interrupted migration leaves behind: open
+/* fix_plan.h - decide how to repair what an interrupted migration left: open
  * slots (MIGRATING / IMPORTING) and uncovered slots (owned by nobody).
  *
  * The rule: keys move only when there is one unambiguous owner-to-be, and
@@ -21,15 +21,15 @@
  * -> to the master with fewest slots (a run of such slots goes to one
  * master, said so); keys on two or more masters -> stop, explained.
  *
- * fix_plan_build is pure (unit-tested on built topos); fix_run does the I/O.
+ * Pure: fix_plan_build is unit-tested on built topos; engine/fix.h does the
+ * I/O.
  */
-#ifndef SHARDCTL_FIX_H
-#define SHARDCTL_FIX_H
+#ifndef SHARDCTL_CORE_FIX_PLAN_H
+#define SHARDCTL_CORE_FIX_PLAN_H
 
 #include <stdio.h>
 
 #include "base/addr.h"
-#include "cluster/conn.h"
 #include "base/err.h"
 #include "core/topo.h"
 
@@ -102,23 +102,5 @@ int fix_unseen_slots(const struct topo *t, const struct view *v, int *out);
 
 /* Human text of one action (or a run of them) for dry runs and logs. */
 const char *fix_kind_name(enum fix_kind k);
-
-struct fix_req {
-	struct addr seed;
-	const struct conn_opts *conn;
-	int dry_run;
-	int wait_ms;  /* deadline for the cluster to agree afterwards; 0: 60 s */
-	FILE *out;    /* plan, progress and stops; NULL: quiet */
-};
-
-struct fix_result {
-	int moved, closed, assigned, stops; /* slots */
-	long long dup_removed;  /* identical copies removed from the source */
-};
-
-/* 0: nothing to fix, or everything fixed and the cluster agrees.  -1 with
- * e: ERR_FAIL when some slot needs a decision (each stop was written to
- * out) or a step failed, ERR_IO when the seed cannot be read. */
-int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e);
 
 #endif

@@ -1,9 +1,10 @@
-/* plan_int.h - planner internals shared by plan.c, plan_slots.c and
- * plan_replicas.c.  Not a contract: only the planner includes it. */
-#ifndef SHARDCTL_PLAN_INT_H
-#define SHARDCTL_PLAN_INT_H
+/* plan_ctx.h - planner internals shared by planner.c, plan_slots.c and
+ * plan_replicas.c (defined in plan_ctx.c).  Not a contract: only the
+ * planner includes it. */
+#ifndef SHARDCTL_PLAN_CTX_H
+#define SHARDCTL_PLAN_CTX_H
 
-#include "core/plan.h"
+#include "core/planner.h"
 
 /* Candidate classes for the S masters, best first (plan.h, CHOOSING). */
 enum tier { TIER_MASTER, TIER_PROMOTE, TIER_NEW, TIER_CONVERT, TIER_NONE };

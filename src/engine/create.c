@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/clock.h"
 #include "cluster/await.h"
 #include "engine/exec.h"
 #include "cluster/fastjoin.h"
@@ -406,7 +407,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	char (*ids)[NODE_ID_LEN + 1] = NULL, (*masters)[NODE_ID_LEN + 1] = NULL;
 	char a[ADDR_HOST_MAX + 16];
 	struct await_req w;
-	long long t0 = await_now_ms();
+	long long t0 = clock_now_ms();
 	int rc = -1;
 
 	if (layout_build(&l, r->nodes, r->nnodes, r->shards, r->replicas, e) < 0)
@@ -458,7 +459,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	if (await_agreement(&w, e) < 0)
 		goto out;
 	progress_say(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
-	      (await_now_ms() - t0) / 1000.0);
+	      (clock_now_ms() - t0) / 1000.0);
 	put_back(r, &l, p, FASTJOIN_TIMEOUT);
 	if (l.replicas == 0) {
 		rc = 0;
@@ -475,7 +476,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	if (await_agreement(&w, e) < 0)
 		goto out;
 	progress_say(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
-	      (await_now_ms() - t0) / 1000.0);
+	      (clock_now_ms() - t0) / 1000.0);
 	/* 5. the replicas loaded their (empty) masters' data: done means a
 	 * failover would not lose a shard */
 	if (sync_replicas(r, &l, e) < 0)

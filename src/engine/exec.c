@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "cluster/await.h"
 #include "engine/exec_int.h"
 #include "cluster/fastjoin.h"
@@ -319,7 +320,7 @@ out:
 
 static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 {
-	long long deadline = await_now_ms() + x->wait_ms;
+	long long deadline = clock_now_ms() + x->wait_ms;
 	struct conn *c = NULL;
 	char a[300], b[300];
 	const char *old, *nid;
@@ -339,11 +340,11 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 			*e = c->err;
 			goto out;
 		}
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "failover of '%s' did not complete within %d s", a, x->wait_ms / 1000);
 			goto out;
 		}
-		await_sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 	/* the old master and its other replicas follow the new master */
 	old = s->peer >= 0 ? x->p->nodes[s->peer].id : "-";
@@ -393,7 +394,7 @@ static int fresh_view(struct exec *x, struct conn *c, const char *id, const char
 
 static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e)
 {
-	long long deadline = await_now_ms() + x->wait_ms;
+	long long deadline = clock_now_ms() + x->wait_ms;
 	const char *master = x->p->nodes[s->peer].id;
 	struct conn *c = NULL;
 	redisReply *r = NULL;
@@ -415,14 +416,14 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 			break;
 		/* right after a MEET the node may not know the master yet */
 		if (r->type != REDIS_REPLY_ERROR || !strstr(r->str, "Unknown node") ||
-		    await_now_ms() >= deadline) {
+		    clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "'CLUSTER REPLICATE' on '%s' failed: %s", a,
 				reply_describe(r, desc, sizeof(desc)));
 			goto out;
 		}
 		freeReplyObject(r);
 		r = NULL;
-		await_sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0) {
 		x->m[k].master = 0;

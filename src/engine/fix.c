@@ -3,13 +3,14 @@
  * and carries it out: moves through migrate.h (never REPLACE), closes with
  * SETSLOT STABLE, assigns with ADDSLOTS, then waits until every node agrees.
  */
-#include "core/fix_plan.h"
+#include "engine/fix.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
+#include "core/fix_plan.h"
 #include "cluster/lock.h"
 #include "engine/migrate.h"
 #include "cluster/owners.h"
@@ -407,10 +408,10 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 	if (!(m = migrate_init(nodes, nn, mv, nm, &mo, e)))
 		goto out;
 	while ((st = migrate_step(m, 500)) == 0) {
-		if (await_now_ms() - last > 3000) {
+		if (clock_now_ms() - last > 3000) {
 			migrate_progress(m, &pr);
 			say(r, "moving: %d/%d slots done, %lld keys moved", pr.slots_done, pr.slots_total, pr.keys_moved);
-			last = await_now_ms();
+			last = clock_now_ms();
 		}
 	}
 	migrate_progress(m, &pr);
@@ -588,14 +589,14 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		goto out;
 	if (run_closes_and_assigns(r, &t, &cs, &p, res, e) < 0)
 		goto out;
-	deadline = await_now_ms() + wait_ms;
+	deadline = clock_now_ms() + wait_ms;
 	while (!settled(r, &p, why, sizeof(why))) {
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "repairs sent but the cluster has not settled after %d s: %s",
 				wait_ms / 1000, why);
 			goto out;
 		}
-		await_sleep_ms(300);
+		clock_sleep_ms(300);
 	}
 	res->stops = p.nstops;
 	say(r, "done: %d slots moved, %d closed, %d assigned, %d owners told, %lld identical copies removed, "

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 
 /* ---- the pure half ---------------------------------------------------- */
 
@@ -462,7 +462,7 @@ static int refresh(struct alive *al, const struct heal_plan *p, const struct con
 static int still_wrong(struct alive *al, const struct heal_plan *p, const struct heal_req *r,
 		       int may_reattach, int *reattached, char *why, int len)
 {
-	long long t = await_now_ms();
+	long long t = clock_now_ms();
 	char buf[64];
 	struct sc_err ignore;
 	int wrong = 0;
@@ -616,18 +616,18 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 		goto out;
 	}
 	say(r, "waiting up to %d s for every member to link to every other one", wait_ms / 1000);
-	deadline = await_now_ms() + wait_ms;
-	next_meet = await_now_ms() + 2000;
+	deadline = clock_now_ms() + wait_ms;
+	next_meet = clock_now_ms() + 2000;
 	while (1) {
-		await_sleep_ms(200);
+		clock_sleep_ms(200);
 		refresh(&al, &plan, r->conn);
 		if (!still_wrong(&al, &plan, r, 1, &res->reattached, why, sizeof(why)))
 			break;
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "not healed after %d s: %s", wait_ms / 1000, why);
 			goto out;
 		}
-		if (await_now_ms() >= next_meet) {
+		if (clock_now_ms() >= next_meet) {
 			/* Meets can be lost (a node still starting): redo the
 			 * ones still needed on the fresh views. */
 			struct heal_plan again;
@@ -636,7 +636,7 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 				send_meets(&al, &again, r, res);
 				heal_plan_release(&again);
 			}
-			next_meet = await_now_ms() + 2000;
+			next_meet = clock_now_ms() + 2000;
 		}
 	}
 	say(r, "healed: %d members linked to each other (%d meets, %d replicas re-pointed)", plan.nmembers,

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 #include "engine/migrate_slot.h"
 
 void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
@@ -351,7 +351,7 @@ static int move_over(const struct migrate *m, const struct mmove *v)
 
 int migrate_step(struct migrate *m, int budget_ms)
 {
-	long long start = await_now_ms(), t, next;
+	long long start = clock_now_ms(), t, next;
 	int running, sent;
 
 	for (;;) {
@@ -369,7 +369,7 @@ int migrate_step(struct migrate *m, int budget_ms)
 		 * source in a round depends only on replies read in earlier
 		 * rounds (MIGRATING after IMPORTING was acknowledged, NODE on
 		 * the source after NODE on the target was). */
-		t = await_now_ms();
+		t = clock_now_ms();
 		sent = phase_targets(m, t);
 		sent += phase_sources(m, t);
 		flush_all(m);
@@ -384,7 +384,7 @@ int migrate_step(struct migrate *m, int budget_ms)
 				node_release(m, v);
 			}
 		}
-		t = await_now_ms();
+		t = clock_now_ms();
 		if (!sent) {
 			/* everything in flight waits for a retry: back off briefly */
 			next = t + 200;
@@ -394,8 +394,8 @@ int migrate_step(struct migrate *m, int budget_ms)
 					if (v->s[si].retry_at > t && v->s[si].retry_at < next)
 						next = v->s[si].retry_at;
 			}
-			await_sleep_ms((int)(next - t));
-			t = await_now_ms();
+			clock_sleep_ms((int)(next - t));
+			t = clock_now_ms();
 		}
 		if (t - start >= budget_ms)
 			return 0;

@@ -25,7 +25,7 @@
  * - then on the other masters (a round later, once the source has answered),
  *   only to spread the news faster than gossip.
  */
-#include "cluster/await.h"
+#include "base/clock.h"
 #include "engine/migrate_slot.h"
 #include "base/vec.h"
 
@@ -108,7 +108,7 @@ static void slot_fail(struct migrate *m, struct mmove *v, struct mslot *s, const
 static void slot_retry(struct migrate *m, struct mmove *v, struct mslot *s, int node,
 		       const char *what, const redisReply *r)
 {
-	long long t = await_now_ms();
+	long long t = clock_now_ms();
 	char desc[300], name[300];
 	long long wait;
 

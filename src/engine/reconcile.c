@@ -30,7 +30,7 @@
 #include "cluster/lock.h"
 #include "engine/migrate.h"
 #include "cluster/owners.h"
-#include "core/plan.h"
+#include "core/planner.h"
 #include "cluster/probe.h"
 #include "cluster/survey.h"
 #include "core/topo.h"

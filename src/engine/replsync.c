@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 #include "engine/exec_int.h"
 
 int exec_role_is_master(struct conn *c)
@@ -53,7 +53,7 @@ out:
  * failover promoted it now.  Deadline: the run's wait. */
 int exec_sync_wait(struct exec *x, const int *idx, int n, struct sc_err *e)
 {
-	long long deadline = await_now_ms() + x->wait_ms;
+	long long deadline = clock_now_ms() + x->wait_ms;
 	struct conn **cs = calloc((size_t)n + 1, sizeof(*cs));
 	int *done = calloc((size_t)n + 1, sizeof(*done));
 	char why[256] = "", a[300];
@@ -92,13 +92,13 @@ int exec_sync_wait(struct exec *x, const int *idx, int n, struct sc_err *e)
 			exec_log(x, "waiting for %d replicas to sync", left);
 		else if (round == 0)
 			exec_log(x, "waiting for replica '%s' to sync", addr_format(&x->m[idx[last]].addr, a, sizeof(a)));
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "replica '%s' is not in sync with its master after %d s (%s); "
 				"run again to continue", addr_format(&x->m[idx[last]].addr, a, sizeof(a)),
 				x->wait_ms / 1000, why);
 			goto out;
 		}
-		await_sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 	rc = 0;
 out:

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cluster/await.h"
+#include "base/clock.h"
 #include "engine/create.h"
 #include "base/progress.h"
 #include "base/vec.h"
@@ -200,7 +200,7 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 		if (server_prepare(&v[i], o->conn ? o->conn->password : NULL, e) < 0 ||
 		    server_spawn(&v[i], bin, e) < 0)
 			goto out;
-	deadline = await_now_ms() + (o->wait_ms > 0 ? o->wait_ms : 10000);
+	deadline = clock_now_ms() + (o->wait_ms > 0 ? o->wait_ms : 10000);
 	while (left > 0) {
 		for (int i = 0; i < n; i++) {
 			if (ready[i])
@@ -217,7 +217,7 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 		}
 		if (left == 0)
 			break;
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			for (int i = 0; i < n; i++)
 				if (!ready[i]) {
 					err_set(e, ERR_FAIL, "redis-server on port %d did not answer PING in time (see %s/redis.log)",
@@ -226,7 +226,7 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 				}
 			goto out;
 		}
-		await_sleep_ms(20);
+		clock_sleep_ms(20);
 	}
 	progress_say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
 	rc = 0;
@@ -237,7 +237,7 @@ out:
 
 int local_stop(struct server *v, int n, int wait_ms, struct sc_err *e)
 {
-	long long deadline = await_now_ms() + (wait_ms > 0 ? wait_ms : 10000);
+	long long deadline = clock_now_ms() + (wait_ms > 0 ? wait_ms : 10000);
 	int killed = 0, left;
 
 	for (int i = 0; i < n; i++)
@@ -249,7 +249,7 @@ int local_stop(struct server *v, int n, int wait_ms, struct sc_err *e)
 			left += server_alive(&v[i]);
 		if (!left)
 			break;
-		if (await_now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			if (killed)
 				break;
 			/* stuck past the deadline: no more waiting */
@@ -257,9 +257,9 @@ int local_stop(struct server *v, int n, int wait_ms, struct sc_err *e)
 				if (server_alive(&v[i]))
 					kill(v[i].pid, SIGKILL);
 			killed = 1;
-			deadline = await_now_ms() + 5000;
+			deadline = clock_now_ms() + 5000;
 		}
-		await_sleep_ms(20);
+		clock_sleep_ms(20);
 	}
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX + 32];

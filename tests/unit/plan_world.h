@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/plan.h"
+#include "core/planner.h"
 #include "unit.h"
 
 /* not every test file uses every helper */

@@ -5,6 +5,7 @@
  * every plan checked by plan_world.h's run_case; then 1000-node clusters,
  * whose planning time is printed (not asserted).
  * Usage: test_plan_gen [CASES] (default 1500, a few seconds under ASan). */
+#include "base/clock.h"
 #include "plan_world.h"
 
 static const char *host_name(int k)

@@ -1,5 +1,6 @@
 /* ccli.c - see ccli.h */
 #include "lib/ccli.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
