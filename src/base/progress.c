@@ -1,7 +1,6 @@
 /* progress.c - see progress.h */
 #include "base/progress.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -74,17 +73,4 @@ void progress_end(struct progress *p, int slots_done, int slots_total, long long
 		keys_done, el / 1000, (el % 1000) / 100, el > 0 ? keys_done * 1000 / el : 0);
 	fflush(p->f);
 	p->drawn = 0;
-}
-
-void progress_say(FILE *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!out)
-		return;
-	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
-	va_end(ap);
-	fputc('\n', out);
-	fflush(out);
 }

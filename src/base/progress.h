@@ -21,9 +21,6 @@ struct progress {
 };
 
 void progress_init(struct progress *p, FILE *f, int tty);
-/* One plain line (printf-style, newline added) to `out`, flushed at once so
- * Job logs show it live; `out` NULL: quiet. */
-void progress_say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report the current counters; prints only when it is time to. */
 void progress_update(struct progress *p, int slots_done, int slots_total, long long keys_done,
 		     long long keys_total);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/progress.h"
+#include "base/log.h"
 
 /* The settings lowered for a join, in struct fastjoin's `before` order. */
 static const struct setting {
@@ -79,7 +79,7 @@ void fastjoin_put_back(const struct addr *a, const struct conn_opts *o, struct f
 	c = conn_open(a, o, &e);
 	rc = c ? fastjoin_restore(c, f, what) : -1;
 	if (rc < 0)
-		progress_say(log, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay on '%s' "
+		log_say(log, "warning: could not put back cluster-node-timeout / repl-diskless-sync-delay on '%s' "
 			     "(lowered for its join): it keeps them until it restarts or the next reconcile",
 			     addr_format(a, name, sizeof(name)));
 	conn_free(c);
@@ -130,7 +130,7 @@ int fastjoin_repair(const struct topo *t, const struct conn_opts *o, FILE *log)
 			if (v[i] != s->low || config_set(c[i], s->name, ref) < 0)
 				continue;
 			fixed++;
-			progress_say(log, "putting back %s %lld on '%s' (left at %lld by an interrupted join, "
+			log_say(log, "putting back %s %lld on '%s' (left at %lld by an interrupted join, "
 				     "like no other member)", s->name, ref, c[i]->name, s->low);
 		}
 	}

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "core/fix_plan.h"
-#include "base/progress.h"
 
 /* "1-3,7" of sorted slots into buf; a trailing ",..." when cut. */
 static void ranges_of(const int *slots, int n, char *buf, size_t len)
@@ -55,7 +55,7 @@ int owners_teach(const struct owners_req *r, struct sc_err *e)
 		if (n == 0)
 			continue;
 		ranges_of(slots, n, ranges, sizeof(ranges));
-		progress_say(r->log, "%s%stell '%s:%d' the owners of %d slot%s it sees unassigned (or owned by a failed "
+		log_say(r->log, "%s%stell '%s:%d' the owners of %d slot%s it sees unassigned (or owned by a failed "
 			     "node) though their owners claim them (%s)", pre, r->dry_run ? "would " : "", a.host, a.port,
 			     n, n == 1 ? "" : "s", ranges);
 		total += n;
@@ -69,7 +69,7 @@ int owners_teach(const struct owners_req *r, struct sc_err *e)
 				goto out;
 			}
 			if (!reply_is_status(x, "OK") && !bad++)
-				progress_say(r->log, "%swarning: 'CLUSTER SETSLOT %d NODE' on '%s:%d': %s", pre, slots[k],
+				log_say(r->log, "%swarning: 'CLUSTER SETSLOT %d NODE' on '%s:%d': %s", pre, slots[k],
 					     a.host, a.port, reply_describe(x, desc, sizeof(desc)));
 			freeReplyObject(x);
 		}

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/log.h"
 #include "base/clock.h"
 #include "cluster/await.h"
 #include "engine/exec.h"
 #include "cluster/fastjoin.h"
 #include "core/layout.h"
 #include "core/topo.h"
-#include "base/progress.h"
 
 /* What the probe learned about one node. */
 struct probed {
@@ -249,7 +249,7 @@ static int meet_all(const struct layout *l, struct probed *p, FILE *log, struct 
 	for (int i = 0; i < (mesh ? l->n : 1); i++)
 		if (read_oks(p[i].c, l->n - 1, "CLUSTER MEET", e) < 0)
 			return -1;
-	progress_say(log, "%s: %d nodes", mesh ? "every node met every other" : "every node met the first", l->n);
+	log_say(log, "%s: %d nodes", mesh ? "every node met every other" : "every node met the first", l->n);
 	return 0;
 }
 
@@ -322,16 +322,16 @@ static void log_layout(const struct create_req *r, const struct layout *l)
 
 	if (!r->log)
 		return;
-	progress_say(r->log, "creating a cluster of %d shards with %d replica%s each on %d nodes", l->shards,
+	log_say(r->log, "creating a cluster of %d shards with %d replica%s each on %d nodes", l->shards,
 	      l->replicas, l->replicas == 1 ? "" : "s", l->n);
 	for (int s = 0; s < l->shards; s++) {
 		int m = l->shard_master[s];
-		progress_say(r->log, "shard %d: master %s, slots %d-%d (%d)", s,
+		log_say(r->log, "shard %d: master %s, slots %d-%d (%d)", s,
 		      addr_format(&r->nodes[m], a, sizeof(a)), l->slots[s].first, l->slots[s].last,
 		      l->slots[s].last - l->slots[s].first + 1);
 		for (int i = 0; i < l->n; i++)
 			if (l->master[i] == m)
-				progress_say(r->log, "shard %d: replica %s", s, addr_format(&r->nodes[i], b, sizeof(b)));
+				log_say(r->log, "shard %d: replica %s", s, addr_format(&r->nodes[i], b, sizeof(b)));
 	}
 }
 
@@ -425,7 +425,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	log_layout(r, &l);
 	for (int i = 0; i < l.n; i++)
 		if (p[i].has_slots || p[i].has_epoch)
-			progress_say(r->log, "'%s' already has its %s from an interrupted create: resuming",
+			log_say(r->log, "'%s' already has its %s from an interrupted create: resuming",
 			      addr_format(&r->nodes[i], a, sizeof(a)),
 			      p[i].has_slots && p[i].has_epoch ? "slots and config epoch" :
 			      p[i].has_slots ? "slots" : "config epoch");
@@ -437,7 +437,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	/* 2. slots and distinct epochs, before the meet */
 	if (assign_slots_and_epochs(&l, p, e) < 0)
 		goto out;
-	progress_say(r->log, "slots and config epochs assigned");
+	log_say(r->log, "slots and config epochs assigned");
 	if (meet_all(&l, p, r->log, e) < 0)
 		goto out;
 	/* 3. wait until every node knows all others and agrees: REPLICATE
@@ -458,7 +458,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	w.what = "the nodes to meet";
 	if (await_agreement(&w, e) < 0)
 		goto out;
-	progress_say(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
+	log_say(r->log, "all %d nodes know each other and agree, cluster_state:ok (%.1f s)", l.n,
 	      (clock_now_ms() - t0) / 1000.0);
 	put_back(r, &l, p, FASTJOIN_TIMEOUT);
 	if (l.replicas == 0) {
@@ -475,7 +475,7 @@ int create_cluster(const struct create_req *r, struct sc_err *e)
 	w.what = "the replicas to be known";
 	if (await_agreement(&w, e) < 0)
 		goto out;
-	progress_say(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
+	log_say(r->log, "%d replicas attached and known to every node (%.1f s)", l.n - l.shards,
 	      (clock_now_ms() - t0) / 1000.0);
 	/* 5. the replicas loaded their (empty) masters' data: done means a
 	 * failover would not lose a shard */

@@ -9,27 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/clock.h"
 #include "core/fix_plan.h"
 #include "cluster/lock.h"
 #include "engine/migrate.h"
 #include "cluster/owners.h"
 #include "cluster/survey.h"
-
-static void say(const struct fix_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct fix_req *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!r->out)
-		return;
-	va_start(ap, fmt);
-	fputs("fix: ", r->out);
-	vfprintf(r->out, fmt, ap);
-	fputc('\n', r->out);
-	fflush(r->out);
-	va_end(ap);
-}
 
 static const char *mname(const struct topo *t, int i, char *buf, size_t len)
 {
@@ -173,9 +159,9 @@ static void print_plan(const struct fix_req *r, const struct topo *t, const stru
 		int j = i;
 		if (a->kind == FIX_STOP) {
 			if (stops++ < STOPS_SHOWN)
-				say(r, "STOP %s", a->why);
+				log_tagged(r->out, "fix", "STOP %s", a->why);
 			else if (stops == p->nstops)
-				say(r, "... and %d more STOP%s like these (not listed)", stops - STOPS_SHOWN,
+				log_tagged(r->out, "fix", "... and %d more STOP%s like these (not listed)", stops - STOPS_SHOWN,
 				    stops - STOPS_SHOWN == 1 ? "" : "s");
 			continue;
 		}
@@ -189,21 +175,21 @@ static void print_plan(const struct fix_req *r, const struct topo *t, const stru
 		}
 		if (j == i) {
 			if (a->kind == FIX_ASSIGN)
-				say(r, "%sassign slot %d to %s: %s", would, a->slot, mname(t, a->dst, b, sizeof(b)), a->why);
+				log_tagged(r->out, "fix", "%sassign slot %d to %s: %s", would, a->slot, mname(t, a->dst, b, sizeof(b)), a->why);
 			else
-				say(r, "%s%s %s", would, fix_kind_name(a->kind), a->why);
+				log_tagged(r->out, "fix", "%s%s %s", would, fix_kind_name(a->kind), a->why);
 			continue;
 		}
 		slot_ranges(p, i, j, ranges, sizeof(ranges));
 		if (a->kind == FIX_ASSIGN)
-			say(r, "%sassign slots %s (%d slots) to %s: %s", would, ranges, j - i + 1,
+			log_tagged(r->out, "fix", "%sassign slots %s (%d slots) to %s: %s", would, ranges, j - i + 1,
 			    mname(t, a->dst, b, sizeof(b)), a->why);
 		else if (a->kind == FIX_MOVE)
-			say(r, "%smove slots %s (%d slots): finishing their move from %s to %s (%lld keys left on the "
+			log_tagged(r->out, "fix", "%smove slots %s (%d slots): finishing their move from %s to %s (%lld keys left on the "
 			       "source, %lld already on the target)", would, ranges, j - i + 1, mname(t, a->src, b, sizeof(b)),
 			    mname(t, a->dst, b2, sizeof(b2)), ks, kd);
 		else
-			say(r, "%sclose slots %s (%d slots): %s", would, ranges, j - i + 1, reason(a));
+			log_tagged(r->out, "fix", "%sclose slots %s (%d slots): %s", would, ranges, j - i + 1, reason(a));
 		i = j;
 	}
 }
@@ -333,7 +319,7 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 		freeReplyObject(x);
 		x = NULL;
 		(*removed)++;
-		say(r, "slot %d: key '%.*s' was on both %s and %s with the same contents: removed from the source",
+		log_tagged(r->out, "fix", "slot %d: key '%.*s' was on both %s and %s with the same contents: removed from the source",
 		    a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, mname(t, a->src, b1, sizeof(b1)),
 		    mname(t, a->dst, b2, sizeof(b2)));
 	}
@@ -410,7 +396,7 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 	while ((st = migrate_step(m, 500)) == 0) {
 		if (clock_now_ms() - last > 3000) {
 			migrate_progress(m, &pr);
-			say(r, "moving: %d/%d slots done, %lld keys moved", pr.slots_done, pr.slots_total, pr.keys_moved);
+			log_tagged(r->out, "fix", "moving: %d/%d slots done, %lld keys moved", pr.slots_done, pr.slots_total, pr.keys_moved);
 			last = clock_now_ms();
 		}
 	}
@@ -419,7 +405,7 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 	rc = migrate_finish(m, e);
 	m = NULL;
 	if (rc == 0)
-		say(r, "moved: %d slots finished, %lld keys moved", pr.slots_done, pr.keys_moved);
+		log_tagged(r->out, "fix", "moved: %d slots finished, %lld keys moved", pr.slots_done, pr.keys_moved);
 out:
 	migrate_finish(m, NULL);
 	free(nodes);
@@ -448,7 +434,7 @@ static int run_closes_and_assigns(const struct fix_req *r, const struct topo *t,
 			if (!(c = conn_of(cs, t, m, r->conn, e)) ||
 			    conn_ok(c, e, "CLUSTER SETSLOT %d STABLE", a->slot) < 0)
 				return -1;
-			say(r, "slot %d closed on %s", a->slot, mname(t, m, b, sizeof(b)));
+			log_tagged(r->out, "fix", "slot %d closed on %s", a->slot, mname(t, m, b, sizeof(b)));
 		}
 		res->closed++;
 	}
@@ -466,7 +452,7 @@ static int run_closes_and_assigns(const struct fix_req *r, const struct topo *t,
 		if (!(c = conn_of(cs, t, a->dst, r->conn, e)) ||
 		    conn_ok(c, e, "CLUSTER ADDSLOTSRANGE %d %d", a->slot, p->v[j].slot) < 0)
 			return -1;
-		say(r, "slots %d-%d assigned to %s", a->slot, p->v[j].slot, mname(t, a->dst, b, sizeof(b)));
+		log_tagged(r->out, "fix", "slots %d-%d assigned to %s", a->slot, p->v[j].slot, mname(t, a->dst, b, sizeof(b)));
 		res->assigned += j - i + 1;
 		i = j;
 	}
@@ -548,7 +534,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 			goto out;
 	}
 	if (t.nconflicts)
-		say(r, "warning: %d slots are claimed by two masters; Redis settles those by config epoch, "
+		log_tagged(r->out, "fix", "warning: %d slots are claimed by two masters; Redis settles those by config epoch, "
 		       "fix leaves them alone", t.nconflicts);
 	if ((n = fix_slots_needed(&t, &slots, e)) < 0)
 		goto out;
@@ -561,7 +547,7 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 			goto out;
 	}
 	if (n == 0 && nstrays == 0 && taught == 0) {
-		say(r, "nothing to fix: no open and no uncovered slot, no key outside its slot's owner (%d members)",
+		log_tagged(r->out, "fix", "nothing to fix: no open and no uncovered slot, no key outside its slot's owner (%d members)",
 		    t.n);
 		rc = 0;
 		goto out;
@@ -575,14 +561,14 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		goto out;
 	print_plan(r, &t, &p);
 	if (r->dry_run) {
-		say(r, "dry run: nothing changed");
+		log_tagged(r->out, "fix", "dry run: nothing changed");
 		rc = 0;
 		goto out;
 	}
 	for (int i = 0; i < p.n; i++)
 		if (p.v[i].kind == FIX_MOVE && dedupe(r, &t, &cs, &p.v[i], &res->dup_removed) < 0) {
 			p.nstops++;
-			say(r, "STOP %s", p.v[i].why);
+			log_tagged(r->out, "fix", "STOP %s", p.v[i].why);
 		}
 	/* the migrator opens its own connections: leave the nodes quiet */
 	if (run_moves(r, &t, &p, res, e) < 0)
@@ -599,15 +585,15 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		clock_sleep_ms(300);
 	}
 	res->stops = p.nstops;
-	say(r, "done: %d slots moved, %d closed, %d assigned, %d owners told, %lld identical copies removed, "
+	log_tagged(r->out, "fix", "done: %d slots moved, %d closed, %d assigned, %d owners told, %lld identical copies removed, "
 	       "%d need a decision", res->moved, res->closed, res->assigned, taught, res->dup_removed, p.nstops);
 	if (p.nstops) {
 		int shown = 0;
 		for (int i = 0; i < p.n; i++)
 			if (p.v[i].kind == FIX_STOP && shown++ < STOPS_SHOWN)
-				say(r, "STOP %s", p.v[i].why);
+				log_tagged(r->out, "fix", "STOP %s", p.v[i].why);
 		if (shown > STOPS_SHOWN)
-			say(r, "... and %d more STOPs (not listed)", shown - STOPS_SHOWN);
+			log_tagged(r->out, "fix", "... and %d more STOPs (not listed)", shown - STOPS_SHOWN);
 		err_set(e, ERR_FAIL, "%d slot%s need%s a decision (see the STOP lines); nothing was done to %s",
 			p.nstops, p.nstops == 1 ? "" : "s", p.nstops == 1 ? "s" : "", p.nstops == 1 ? "it" : "them");
 		goto out;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/log.h"
 #include "base/clock.h"
 
 /* ---- the pure half ---------------------------------------------------- */
@@ -177,21 +178,6 @@ struct alive {
 	long long *down_since; /* replica link seen down since (ms), 0: up */
 	long long *last_repl;  /* last CLUSTER REPLICATE sent (ms) */
 };
-
-static void say(const struct heal_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct heal_req *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!r->out)
-		return;
-	va_start(ap, fmt);
-	fputs("heal: ", r->out);
-	vfprintf(r->out, fmt, ap);
-	fputc('\n', r->out);
-	fflush(r->out);
-	va_end(ap);
-}
 
 static void alive_release(struct alive *al)
 {
@@ -427,7 +413,7 @@ static int discover(struct alive *al, const struct conn_opts *o, char ***tried, 
 			if (a.port <= 0)
 				continue;
 			if (probe(al, &a, o, 0, ent->id, &ignore) == 1) {
-				say(r, "found member %.8s at '%s' (announced hostname or last address)",
+				log_tagged(r->out, "heal", "found member %.8s at '%s' (announced hostname or last address)",
 				    ent->id, al->v[al->n - 1].name);
 				found++;
 			}
@@ -515,10 +501,10 @@ static int still_wrong(struct alive *al, const struct heal_plan *p, const struct
 			al->last_repl[i] = t;
 			if (conn_ok(c, &e2, "CLUSTER REPLICATE %s", self->master) == 0) {
 				(*reattached)++;
-				say(r, "replica '%s': master link down, re-pointed to its master %.8s", al->v[i].name,
+				log_tagged(r->out, "heal", "replica '%s': master link down, re-pointed to its master %.8s", al->v[i].name,
 				    self->master);
 			} else {
-				say(r, "warning: %s", e2.msg);
+				log_tagged(r->out, "heal", "warning: %s", e2.msg);
 			}
 		}
 	}
@@ -534,12 +520,12 @@ static int send_meets(struct alive *al, const struct heal_plan *p, const struct 
 		struct conn *c = al->c[p->meets[k].on];
 		struct sc_err e2;
 
-		say(r, "%s'%s' meets '%s' (%.8s) at %s:%d (it had %s:%d)", r->dry_run ? "would: " : "", on->name,
+		log_tagged(r->out, "heal", "%s'%s' meets '%s' (%.8s) at %s:%d (it had %s:%d)", r->dry_run ? "would: " : "", on->name,
 		    to->name, to->id, to->ip, to->port, x >= 0 ? on->view.e[x].ip : "?", x >= 0 ? on->view.e[x].port : 0);
 		if (r->dry_run)
 			continue;
 		if (!c || conn_ok(c, &e2, "CLUSTER MEET %s %d %d", to->ip, to->port, to->cport) < 0) {
-			say(r, "warning: %s", c ? e2.msg : "no connection");
+			log_tagged(r->out, "heal", "warning: %s", c ? e2.msg : "no connection");
 			continue;
 		}
 		res->meets++;
@@ -567,7 +553,7 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 				*e = pe;
 				goto out;
 			}
-			say(r, "warning: %s", pe.msg);
+			log_tagged(r->out, "heal", "warning: %s", pe.msg);
 			if (!missing[0])
 				snprintf(missing, sizeof(missing), "%s", pe.msg);
 			unreachable++;
@@ -591,31 +577,31 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 	res->lone = plan.nlone;
 	res->members = plan.nmembers;
 	for (int k = 0; k < plan.nlone; k++)
-		say(r, "'%s' knows no other node and owns no slot: not a member, left alone "
+		log_tagged(r->out, "heal", "'%s' knows no other node and owns no slot: not a member, left alone "
 		       "(reconcile adds new nodes)", al.v[plan.lone[k]].name);
 	if (plan.note[0])
-		say(r, "%s", plan.note);
+		log_tagged(r->out, "heal", "%s", plan.note);
 	if (plan.nmembers == 0) {
-		say(r, "no listed node belongs to a cluster: nothing to heal");
+		log_tagged(r->out, "heal", "no listed node belongs to a cluster: nothing to heal");
 		res->nothing = 1;
 		rc = unreachable ? err_set(e, ERR_IO, "%s", missing) : 0;
 		goto out;
 	}
-	say(r, "%d members alive, %d listed node%s unreachable, %d meet%s needed", plan.nmembers, unreachable,
+	log_tagged(r->out, "heal", "%d members alive, %d listed node%s unreachable, %d meet%s needed", plan.nmembers, unreachable,
 	    unreachable == 1 ? "" : "s", plan.nmeets, plan.nmeets == 1 ? "" : "s");
 	if (plan.nmeets == 0 && !still_wrong(&al, &plan, r, 1, &res->reattached, why, sizeof(why))) {
 		res->nothing = 1;
-		say(r, "the cluster is healthy: nothing to heal");
+		log_tagged(r->out, "heal", "the cluster is healthy: nothing to heal");
 		goto verdict;
 	}
 	send_meets(&al, &plan, r, res);
 	if (r->dry_run) {
 		if (plan.nmeets == 0)
-			say(r, "would wait for: %s", why);
+			log_tagged(r->out, "heal", "would wait for: %s", why);
 		rc = 0;
 		goto out;
 	}
-	say(r, "waiting up to %d s for every member to link to every other one", wait_ms / 1000);
+	log_tagged(r->out, "heal", "waiting up to %d s for every member to link to every other one", wait_ms / 1000);
 	deadline = clock_now_ms() + wait_ms;
 	next_meet = clock_now_ms() + 2000;
 	while (1) {
@@ -639,7 +625,7 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 			next_meet = clock_now_ms() + 2000;
 		}
 	}
-	say(r, "healed: %d members linked to each other (%d meets, %d replicas re-pointed)", plan.nmembers,
+	log_tagged(r->out, "heal", "healed: %d members linked to each other (%d meets, %d replicas re-pointed)", plan.nmembers,
 	    res->meets, res->reattached);
 verdict:
 	rc = 0;

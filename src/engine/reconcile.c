@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cluster/await.h"
 #include "engine/create.h"
 #include "engine/exec.h"
@@ -44,20 +45,6 @@ struct rec {
 	int have_t;
 };
 
-static void say(const struct rec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(const struct rec *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!x->r->out)
-		return;
-	va_start(ap, fmt);
-	vfprintf(x->r->out, fmt, ap);
-	va_end(ap);
-	fputc('\n', x->r->out);
-	fflush(x->r->out);
-}
 
 /* Where to reach member i: its listed address when listed, else its ip. */
 static int member_addr(const struct rec *x, int i, struct addr *a)
@@ -249,7 +236,7 @@ static void say_replaced(const struct rec *x, char *replaced, const int *srcof, 
 				replaced[k] = 0;
 				n++;
 			}
-		say(x, "%d slot(s) (the first %d) were left open by a move one of whose nodes failed over; "
+		log_say(x->r->out, "%d slot(s) (the first %d) were left open by a move one of whose nodes failed over; "
 		    "finishing them from '%s' to '%s'", n, first, mname(x, srcof[s], a, sizeof(a)),
 		    mname(x, dst[s], b, sizeof(b)));
 	}
@@ -321,7 +308,7 @@ static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
 		rc = 0;
 		goto out;
 	}
-	say(x, "finishing %d slot(s) left open by an interrupted run", used);
+	log_say(x->r->out, "finishing %d slot(s) left open by an interrupted run", used);
 	migrate_opts_init(&mo, x->r->conn);
 	if (!(m = migrate_init(nodes, t->n, mv, nmv, &mo, e)))
 		goto out;
@@ -377,14 +364,14 @@ static int create(struct rec *x, int resume, struct sc_err *e)
 
 	create_req_of(x, &c);
 	if (resume)
-		say(x, "the listed nodes hold slots of an interrupted create of %d shards x %d replicas: "
+		log_say(x->r->out, "the listed nodes hold slots of an interrupted create of %d shards x %d replicas: "
 		    "finishing it", r->shards, r->replicas);
 	else
-		say(x, "no listed node belongs to a cluster: creating one of %d shards x %d replicas",
+		log_say(x->r->out, "no listed node belongs to a cluster: creating one of %d shards x %d replicas",
 		    r->shards, r->replicas);
 	if (create_cluster(&c, e) < 0)
 		return -1;
-	say(x, "created: %d shards x %d replicas", r->shards, r->replicas);
+	log_say(x->r->out, "created: %d shards x %d replicas", r->shards, r->replicas);
 	return 0;
 }
 
@@ -489,7 +476,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		goto resume_create;
 	if (nseeds == 0) {
 		if (r->evacuate_only) {
-			say(&x, "no listed node belongs to a cluster yet: nothing to evacuate");
+			log_say(x.r->out, "no listed node belongs to a cluster yet: nothing to evacuate");
 			rc = 0;
 		} else if (r->dry_run) {
 			/* an empty topo: the planner says "no cluster, create" */
@@ -562,7 +549,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		/* an earlier run may have stopped waiting for a replica to sync */
 		if (exec_sync(&xo, e) < 0)
 			goto out;
-		say(&x, "the cluster already matches (%d shards x %d replicas%s): nothing to do", r->shards,
+		log_say(x.r->out, "the cluster already matches (%d shards x %d replicas%s): nothing to do", r->shards,
 		    r->replicas, r->evacuate_only ? ", nothing to evacuate" : "");
 		rc = 0;
 		goto out;
@@ -571,7 +558,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		plan_print(&p, r->out, 0);
 	if (exec_run(&p, &xo, e) < 0 || verify(&x, e) < 0)
 		goto out;
-	say(&x, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,
+	log_say(x.r->out, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,
 	    r->evacuate_only ? " (departing members evacuated)" : "");
 	rc = 0;
 	goto out;

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/clock.h"
 #include "engine/create.h"
-#include "base/progress.h"
 #include "base/vec.h"
 
 #define STATE_FILE "cluster.state"
@@ -228,7 +228,7 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 		}
 		clock_sleep_ms(20);
 	}
-	progress_say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
+	log_say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
 	rc = 0;
 out:
 	free(ready);
@@ -329,7 +329,7 @@ int local_up(const struct local_opts *o, struct sc_err *e)
 	/* the state first: whatever happens next, 'down' finds the nodes */
 	if (local_state_write(abs, &st, e) < 0)
 		goto out;
-	progress_say(o->log, "starting %d nodes on %s:%d-%d in %s", n, st.host, st.port, st.port + n - 1, abs);
+	log_say(o->log, "starting %d nodes on %s:%d-%d in %s", n, st.host, st.port, st.port + n - 1, abs);
 	started = 1;
 	if (local_start(v, n, o, e) < 0)
 		goto out;

@@ -1,12 +1,12 @@
 /* local_scale.c - `shardctl local scale`: the sequence a Helm upgrade runs,
  * on local processes (see local.h). */
+#include "base/log.h"
 #include "local/local.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/reconcile.h"
-#include "base/progress.h"
 
 
 static int run_reconcile(const struct local_opts *o, const struct addr_list *nodes, int shards,
@@ -76,11 +76,11 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 		snprintf(nodes.v[i].host, sizeof(nodes.v[i].host), "%s", st.host);
 		nodes.v[i].port = st.port + i;
 	}
-	progress_say(o->log, "scaling %s from %d shards x %d replicas (%d nodes) to %d x %d (%d nodes)", o->dir,
+	log_say(o->log, "scaling %s from %d shards x %d replicas (%d nodes) to %d x %d (%d nodes)", o->dir,
 	    st.shards, st.replicas, st.nodes, next.shards, next.replicas, next.nodes);
 
 	/* pre-upgrade: the departing nodes still run */
-	progress_say(o->log, "pre-upgrade: reconcile --evacuate-only with the new node list");
+	log_say(o->log, "pre-upgrade: reconcile --evacuate-only with the new node list");
 	if (run_reconcile(o, &nodes, next.shards, next.replicas, 1, e) < 0)
 		goto out;
 
@@ -97,13 +97,13 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 			goto out;
 		for (int k = 0; k < ngone; k++)
 			server_remove(&gone[k]);
-		progress_say(o->log, "stopped %d departed node%s", ngone, ngone == 1 ? "" : "s");
+		log_say(o->log, "stopped %d departed node%s", ngone, ngone == 1 ? "" : "s");
 	}
 	if (nadd && local_start(add, nadd, o, e) < 0)
 		goto out;
 
 	/* post-upgrade */
-	progress_say(o->log, "post-upgrade: reconcile");
+	log_say(o->log, "post-upgrade: reconcile");
 	if (run_reconcile(o, &nodes, next.shards, next.replicas, 0, e) < 0)
 		goto out;
 	rc = 0;
