@@ -1,9 +1,11 @@
 /* addr.c - see addr.h */
 #include "base/addr.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int addr_parse(struct addr *a, const char *text, struct sc_err *e)
 {
@@ -118,4 +120,18 @@ void addr_list_release(struct addr_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+int addr_resolve_ip(const char *host, char *out, int len, struct sc_err *e)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0 || !res)
+		return err_set(e, ERR_IO, "cannot resolve '%s': %s", host, gai_strerror(rc));
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	return rc == 0 ? 0 : err_set(e, ERR_IO, "cannot resolve '%s'", host);
 }

@@ -37,4 +37,8 @@ void addr_list_release(struct addr_list *l);
 /* Index of `a` in the list, or -1. */
 int addr_list_find(const struct addr_list *l, const struct addr *a);
 
+/* The numeric IP `host` resolves to now (names resolve at every call: pod
+ * IPs change).  0, or -1 with e (ERR_IO) naming the host. */
+int addr_resolve_ip(const char *host, char *out, int len, struct sc_err *e);
+
 #endif

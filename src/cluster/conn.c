@@ -1,6 +1,12 @@
 /* conn.c - see conn.h */
 #include "cluster/conn.h"
 
+#include <netinet/in.h>
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -341,5 +347,19 @@ int info_field(const char *info, const char *field, char *out, int len)
 		if (p)
 			p++;
 	}
+	return -1;
+}
+
+int conn_peer_ip(const struct conn *c, char *out, int len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (!c || !c->ctx || getpeername(c->ctx->fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)len) ? 0 : -1;
+	if (ss.ss_family == AF_INET6)
+		return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)len) ? 0 : -1;
 	return -1;
 }

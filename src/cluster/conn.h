@@ -92,4 +92,8 @@ int conn_ok(struct conn *c, struct sc_err *e, const char *fmt, ...);
 /* Value of "field:" in an INFO-style text reply, copied into out. 0 / -1. */
 int info_field(const char *info, const char *field, char *out, int len);
 
+/* The IP of the local end's peer as the socket sees it (the address a
+ * node is reached at, whatever name was dialled).  0, or -1. */
+int conn_peer_ip(const struct conn *c, char *out, int len);
+
 #endif

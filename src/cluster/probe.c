@@ -1,28 +1,11 @@
 /* probe.c - see probe.h */
 #include "cluster/probe.h"
 
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "base/clock.h"
-
-/* The IP a name resolves to now (the failure domain); the host itself when
- * it does not resolve. */
-static void resolve(const char *host, char *out, int len)
-{
-	struct addrinfo hints, *res = NULL;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(out, (size_t)len, "%s", host);
-	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res) {
-		getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
-		freeaddrinfo(res);
-	}
-}
 
 /* Ids a node knows (first word of each CLUSTER NODES line), "id id ...".
  * Entries still in handshake are left out: their ids are temporary (a MEET
@@ -188,10 +171,14 @@ int probe_nodes(const struct addr_list *l, const struct conn_opts *o, struct wan
 	}
 	for (int i = 0; i < l->n; i++) {
 		struct want_node *w = &want[i];
+		struct sc_err ignored;
 		memset(w, 0, sizeof(*w));
 		w->addr = l->v[i];
 		w->member = -1;
-		resolve(l->v[i].host, w->hostkey, sizeof(w->hostkey));
+		/* the failure domain is the IP the name resolves to now; the
+		 * host itself when it does not resolve */
+		if (addr_resolve_ip(l->v[i].host, w->hostkey, sizeof(w->hostkey), &ignored) < 0)
+			snprintf(w->hostkey, sizeof(w->hostkey), "%s", l->v[i].host);
 		if (probe_one(&l->v[i], o, w, &k[i], &inc[i], e) < 0)
 			goto out;
 	}

@@ -3,16 +3,13 @@
  * epochs, meets the nodes, waits (await.h) and attaches the replicas. */
 #include "engine/create.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "base/log.h"
 #include "base/clock.h"
 #include "cluster/await.h"
-#include "engine/exec.h"
+#include "engine/replsync.h"
 #include "cluster/fastjoin.h"
 #include "core/layout.h"
 #include "core/topo.h"
@@ -30,22 +27,6 @@ struct probed {
 
 /* The IP the connection reached (CLUSTER MEET wants an address, and a DNS
  * name must not be resolved a second time to something else). */
-static int peer_ip(struct conn *c, char *out, int len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	if (getpeername(c->ctx->fd, (struct sockaddr *)&ss, &sl) < 0)
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out,
-				 (socklen_t)len) ? 0 : -1;
-	if (ss.ss_family == AF_INET6)
-		return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out,
-				 (socklen_t)len) ? 0 : -1;
-	return -1;
-}
-
 /* What a lone node says of itself in CLUSTER NODES: its bus port, config
  * epoch and slot ranges.  *nr is -1 when the reply cannot be read. */
 struct self_info {
@@ -165,7 +146,7 @@ static int probe_node(const struct addr *a, struct probed *p, const struct conn_
 			goto out;
 		}
 	}
-	if (peer_ip(p->c, p->ip, sizeof(p->ip)) < 0) {
+	if (conn_peer_ip(p->c, p->ip, sizeof(p->ip)) < 0) {
 		err_set(e, ERR_FAIL, "cannot tell the address of '%s'", name);
 		goto out;
 	}
@@ -299,7 +280,6 @@ static void put_back(const struct create_req *r, const struct layout *l, struct 
 static int sync_replicas(const struct create_req *r, const struct layout *l, struct sc_err *e)
 {
 	struct addr *a = calloc((size_t)l->n + 1, sizeof(*a));
-	struct exec_opts xo;
 	int n = 0, rc;
 
 	if (!a)
@@ -307,11 +287,7 @@ static int sync_replicas(const struct create_req *r, const struct layout *l, str
 	for (int i = 0; i < l->n; i++)
 		if (l->master[i] >= 0)
 			a[n++] = r->nodes[i];
-	memset(&xo, 0, sizeof(xo));
-	xo.conn = r->conn;
-	xo.wait_ms = r->wait_ms;
-	xo.log = r->log;
-	rc = exec_sync_nodes(&xo, a, n, e);
+	rc = replsync_nodes(a, n, r->conn, r->wait_ms, r->log, e);
 	free(a);
 	return rc;
 }

@@ -1,104 +1,38 @@
 /* exec.c - see exec.h */
 #include "engine/exec.h"
 
-#include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "base/clock.h"
-#include "cluster/await.h"
-#include "engine/exec_int.h"
-#include "cluster/fastjoin.h"
+#include "base/log.h"
 #include "base/progress.h"
+#include "cluster/await.h"
+#include "cluster/fastjoin.h"
+#include "cluster/node.h"
+#include "engine/members.h"
+#include "engine/replsync.h"
 
-void exec_log(struct exec *x, const char *fmt, ...)
-{
-	va_list ap;
+#define POLL_MS 100
 
-	if (!x->o->log)
-		return;
-	va_start(ap, fmt);
-	vfprintf(x->o->log, fmt, ap);
-	va_end(ap);
-	fputc('\n', x->o->log);
-	fflush(x->o->log);
-}
-
-int exec_member_find(const struct exec *x, const char *id)
-{
-	for (int i = 0; id[0] && i < x->n; i++)
-		if (!x->m[i].gone && strcmp(x->m[i].id, id) == 0)
-			return i;
-	return -1;
-}
-
-static int member_add(struct exec *x, const char *id, const struct addr *a, int master,
-		      const char *master_of)
-{
-	int i = exec_member_find(x, id);
-
-	if (i >= 0) {
-		x->m[i].addr = *a;
-		x->m[i].master = master;
-		x->m[i].role_unknown = 0;
-		snprintf(x->m[i].master_of, sizeof(x->m[i].master_of), "%s", master_of);
-		return 0;
-	}
-	if (x->n == x->cap) {
-		int cap = x->cap ? x->cap * 2 : 16;
-		struct xmember *tmp = realloc(x->m, sizeof(*tmp) * (size_t)cap);
-		if (!tmp)
-			return -1;
-		x->m = tmp;
-		x->cap = cap;
-	}
-	memset(&x->m[x->n], 0, sizeof(x->m[x->n]));
-	snprintf(x->m[x->n].id, sizeof(x->m[x->n].id), "%s", id);
-	x->m[x->n].addr = *a;
-	x->m[x->n].master = master;
-	snprintf(x->m[x->n].master_of, sizeof(x->m[x->n].master_of), "%s", master_of);
-	x->n++;
-	return 0;
-}
-
-static void member_bus(struct exec *x, const char *id, const char *ip, int cport)
-{
-	int k = exec_member_find(x, id);
-
-	if (k >= 0) {
-		snprintf(x->m[k].ip, sizeof(x->m[k].ip), "%s", ip);
-		x->m[k].cport = cport;
-	}
-}
+/* One run: the plan, its options, and the members as the run changes them. */
+struct exec {
+	struct plan *p;
+	const struct exec_opts *o;
+	struct members ms;
+};
 
 /* Members from the topo; a plan node's address (the LIST address) wins
  * over the topo's ip for the same id. */
-int exec_members_init(struct exec *x, struct sc_err *e)
+static int members_init(struct exec *x, struct sc_err *e)
 {
-	const struct topo *t = x->o->t;
-
-	for (int i = 0; t && i < t->n; i++) {
-		const struct node_entry *n = &t->m[i].n;
-		struct addr a;
-		if (!n->ip[0] || (n->flags & NF_NOADDR))
-			continue;
-		snprintf(a.host, sizeof(a.host), "%s", n->ip);
-		a.port = n->port;
-		if (member_add(x, n->id, &a, (n->flags & NF_MASTER) != 0,
-			       (n->flags & NF_REPLICA) ? n->master : "") < 0)
-			return err_set(e, ERR_FAIL, "out of memory");
-		member_bus(x, n->id, n->ip, n->cport > 0 ? n->cport : n->port + 10000);
-		if (!t->m[i].reachable || (n->flags & (NF_FAIL | NF_PFAIL | NF_HANDSHAKE)))
-			x->m[exec_member_find(x, n->id)].dead = 1;
-	}
+	if (members_from_topo(&x->ms, x->o->t, e) < 0)
+		return -1;
 	for (int i = 0; i < x->p->nnodes; i++) {
-		int k = exec_member_find(x, x->p->nodes[i].id);
+		int k = members_find(&x->ms, x->p->nodes[i].id);
 		if (k >= 0)
-			x->m[k].addr = x->p->nodes[i].addr;
+			x->ms.m[k].addr = x->p->nodes[i].addr;
 	}
 	return 0;
 }
@@ -115,64 +49,6 @@ static struct conn *pconn(struct exec *x, int i, struct sc_err *e)
 	return conn_open(&x->p->nodes[i].addr, x->o->conn, e);
 }
 
-/* CLUSTER MEET wants an IP: resolve the peer's address now. */
-static int resolve_ip(const char *host, char *out, int len, struct sc_err *e)
-{
-	struct addrinfo hints, *res = NULL;
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0 || !res)
-		return err_set(e, ERR_IO, "cannot resolve '%s': %s", host, gai_strerror(rc));
-	rc = getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
-	freeaddrinfo(res);
-	return rc == 0 ? 0 : err_set(e, ERR_IO, "cannot resolve '%s'", host);
-}
-
-static int node_id_read(struct conn *c, char *id, struct sc_err *e)
-{
-	redisReply *r = conn_command(c, "CLUSTER MYID");
-	int rc = -1;
-
-	if (!r) {
-		*e = c->err;
-		return -1;
-	}
-	if (r->type == REDIS_REPLY_STRING && r->len == NODE_ID_LEN) {
-		memcpy(id, r->str, NODE_ID_LEN + 1);
-		rc = 0;
-	} else {
-		err_set(e, ERR_FAIL, "'%s' did not give its node id", c->name);
-	}
-	freeReplyObject(r);
-	return rc;
-}
-
-/* The cluster bus port a node announces (from its own CLUSTER NODES
- * "myself" line), or port + 10000. */
-static int bus_port(struct conn *c, int port)
-{
-	redisReply *r = conn_command(c, "CLUSTER NODES");
-	const char *line, *at;
-	int cport = port + 10000;
-
-	if (r && r->type == REDIS_REPLY_STRING) {
-		for (line = r->str; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-			const char *end = strchr(line, '\n'), *me = strstr(line, "myself");
-			if (!me || (end && me > end))
-				continue;
-			at = strchr(line, '@');
-			if (at && (!end || at < end) && atoi(at + 1) > 0)
-				cport = atoi(at + 1);
-			break;
-		}
-	}
-	if (r)
-		freeReplyObject(r);
-	return cport;
-}
-
 /* Gossip carries a node's role and slots only in that node's own messages,
  * which reach each peer every node_timeout/2 at worst (7.5 s by default).
  * A CLUSTER MEET sent by the node to a peer it already knows makes it send
@@ -182,16 +58,16 @@ static int bus_port(struct conn *c, int port)
  * of a gossip period.  Best effort: errors are ignored, the wait decides. */
 static void announce(struct exec *x, const char *id)
 {
-	int k = exec_member_find(x, id);
+	int k = members_find(&x->ms, id);
 	struct sc_err ce;
-	struct conn *c = k >= 0 ? conn_open(&x->m[k].addr, x->o->conn, &ce) : NULL;
+	struct conn *c = k >= 0 ? conn_open(&x->ms.m[k].addr, x->o->conn, &ce) : NULL;
 	redisReply *r;
 	int sent = 0;
 
-	for (int i = 0; c && i < x->n; i++) {
-		if (i == k || x->m[i].gone || x->m[i].dead || !x->m[i].ip[0])
+	for (int i = 0; c && i < x->ms.n; i++) {
+		if (i == k || x->ms.m[i].gone || x->ms.m[i].dead || !x->ms.m[i].ip[0])
 			continue;
-		conn_append(c, "CLUSTER MEET %s %d %d", x->m[i].ip, x->m[i].addr.port, x->m[i].cport);
+		conn_append(c, "CLUSTER MEET %s %d %d", x->ms.m[i].ip, x->ms.m[i].addr.port, x->ms.m[i].cport);
 		sent++;
 	}
 	for (int i = 0; c && i < sent; i++)
@@ -204,20 +80,20 @@ static void announce(struct exec *x, const char *id)
  * at once instead of after gossip has carried it around. */
 static void meet_fanout(struct exec *x, const struct plan_node *n, const char *ip, int cport)
 {
-	struct conn **cs = calloc((size_t)x->n + 1, sizeof(*cs));
+	struct conn **cs = calloc((size_t)x->ms.n + 1, sizeof(*cs));
 	redisReply *r;
 
-	for (int i = 0; cs && i < x->n; i++) {
+	for (int i = 0; cs && i < x->ms.n; i++) {
 		struct sc_err ce;
-		if (x->m[i].gone || x->m[i].dead || !strcmp(x->m[i].id, n->id))
+		if (x->ms.m[i].gone || x->ms.m[i].dead || !strcmp(x->ms.m[i].id, n->id))
 			continue;
-		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
+		if ((cs[i] = conn_open(&x->ms.m[i].addr, x->o->conn, &ce)))
 			conn_append(cs[i], "CLUSTER MEET %s %d %d", ip, n->addr.port, cport);
 	}
-	for (int i = 0; cs && i < x->n; i++)
+	for (int i = 0; cs && i < x->ms.n; i++)
 		if (cs[i])
 			conn_flush(cs[i]);
-	for (int i = 0; cs && i < x->n; i++) {
+	for (int i = 0; cs && i < x->ms.n; i++) {
 		if (cs[i] && (r = conn_read(cs[i])))
 			freeReplyObject(r);
 		conn_free(cs[i]);
@@ -237,9 +113,9 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 
 	if (ti >= 0 && t->m[ti].n.cport > 0)
 		cport = t->m[ti].n.cport;
-	exec_log(x, "joining '%s' to the cluster through '%s'", pname(x, s->node, a, sizeof(a)),
+	log_say(x->o->log, "joining '%s' to the cluster through '%s'", pname(x, s->node, a, sizeof(a)),
 	      pname(x, s->peer, b, sizeof(b)));
-	if (resolve_ip(peer->addr.host, ip, sizeof(ip), e) < 0)
+	if (addr_resolve_ip(peer->addr.host, ip, sizeof(ip), e) < 0)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
@@ -248,19 +124,19 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 		fastjoin_restore(c, &fj, FASTJOIN_TIMEOUT | FASTJOIN_SYNC_DELAY);
 		goto out;
 	}
-	if (!n->id[0] && node_id_read(c, n->id, e) < 0)
+	if (!n->id[0] && node_id(c, n->id, e) < 0)
 		goto out;
-	if (resolve_ip(n->addr.host, ip, sizeof(ip), e) < 0)
+	if (addr_resolve_ip(n->addr.host, ip, sizeof(ip), e) < 0)
 		goto out;
-	cport = bus_port(c, n->addr.port);
+	cport = node_bus_port(c, n->addr.port);
 	meet_fanout(x, n, ip, cport);
-	if (member_add(x, n->id, &n->addr, 1, "") < 0) {
+	if (members_add(&x->ms, n->id, &n->addr, 1, "") < 0) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	member_bus(x, n->id, ip, cport);
-	k = exec_member_find(x, n->id);
-	x->m[k].fj = fj;
+	members_bus(&x->ms, n->id, ip, cport);
+	k = members_find(&x->ms, n->id);
+	x->ms.m[k].fj = fj;
 	announce(x, n->id);
 	rc = 0;
 out:
@@ -272,15 +148,15 @@ out:
  * (`what`: fastjoin.h). */
 static void fast_restore(struct exec *x, int what)
 {
-	for (int i = 0; i < x->n; i++)
-		fastjoin_put_back(&x->m[i].addr, x->o->conn, &x->m[i].fj, what, x->o->log);
+	for (int i = 0; i < x->ms.n; i++)
+		fastjoin_put_back(&x->ms.m[i].addr, x->o->conn, &x->ms.m[i].fj, what, x->o->log);
 }
 
 static int step_wait(struct exec *x, struct sc_err *e)
 {
-	struct addr *seeds = calloc((size_t)x->n + 1, sizeof(*seeds));
-	char (*ids)[NODE_ID_LEN + 1] = calloc((size_t)x->n + 1, sizeof(*ids));
-	char (*masters)[NODE_ID_LEN + 1] = calloc((size_t)x->n + 1, sizeof(*masters));
+	struct addr *seeds = calloc((size_t)x->ms.n + 1, sizeof(*seeds));
+	char (*ids)[NODE_ID_LEN + 1] = calloc((size_t)x->ms.n + 1, sizeof(*ids));
+	char (*masters)[NODE_ID_LEN + 1] = calloc((size_t)x->ms.n + 1, sizeof(*masters));
 	struct await_req r;
 	int n = 0, ns = 0, rc = -1;
 
@@ -288,14 +164,14 @@ static int step_wait(struct exec *x, struct sc_err *e)
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < x->n; i++) {
-		if (x->m[i].gone || x->m[i].dead)
+	for (int i = 0; i < x->ms.n; i++) {
+		if (x->ms.m[i].gone || x->ms.m[i].dead)
 			continue;
-		seeds[ns++] = x->m[i].addr;
-		if (x->m[i].role_unknown)
+		seeds[ns++] = x->ms.m[i].addr;
+		if (x->ms.m[i].role_unknown)
 			continue;
-		memcpy(ids[n], x->m[i].id, NODE_ID_LEN + 1);
-		memcpy(masters[n], x->m[i].master_of, NODE_ID_LEN + 1);
+		memcpy(ids[n], x->ms.m[i].id, NODE_ID_LEN + 1);
+		memcpy(masters[n], x->ms.m[i].master_of, NODE_ID_LEN + 1);
 		n++;
 	}
 	memset(&r, 0, sizeof(r));
@@ -306,10 +182,10 @@ static int step_wait(struct exec *x, struct sc_err *e)
 	/* the roles too: a replica just attached is known as one by all */
 	r.masters = (const char(*)[NODE_ID_LEN + 1])masters;
 	r.conn = x->o->conn;
-	r.wait_ms = x->wait_ms;
+	r.wait_ms = x->ms.wait_ms;
 	r.log = x->o->log;
 	r.what = "every node to agree";
-	exec_log(x, "waiting for every node to agree");
+	log_say(x->o->log, "waiting for every node to agree");
 	rc = await_agreement(&r, e);
 out:
 	free(seeds);
@@ -320,28 +196,28 @@ out:
 
 static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 {
-	long long deadline = clock_now_ms() + x->wait_ms;
+	long long deadline = clock_now_ms() + x->ms.wait_ms;
 	struct conn *c = NULL;
 	char a[300], b[300];
 	const char *old, *nid;
 	int rc = -1, k;
 
-	exec_log(x, "failing over: '%s' takes over from '%s'", pname(x, s->node, a, sizeof(a)),
+	log_say(x->o->log, "failing over: '%s' takes over from '%s'", pname(x, s->node, a, sizeof(a)),
 	      pname(x, s->peer, b, sizeof(b)));
 	/* a replica still syncing would be promoted without the data */
-	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0 && exec_sync_wait(x, &k, 1, e) < 0)
+	if ((k = members_find(&x->ms, x->p->nodes[s->node].id)) >= 0 && replsync_wait(&x->ms, &k, 1, e) < 0)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
-	if (!exec_role_is_master(c) && conn_ok(c, e, "CLUSTER FAILOVER") < 0)
+	if (!node_is_master(c) && conn_ok(c, e, "CLUSTER FAILOVER") < 0)
 		goto out;
-	while (!exec_role_is_master(c)) {
+	while (!node_is_master(c)) {
 		if (c->broken) {
 			*e = c->err;
 			goto out;
 		}
 		if (clock_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "failover of '%s' did not complete within %d s", a, x->wait_ms / 1000);
+			err_set(e, ERR_FAIL, "failover of '%s' did not complete within %d s", a, x->ms.wait_ms / 1000);
 			goto out;
 		}
 		clock_sleep_ms(POLL_MS);
@@ -349,15 +225,15 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 	/* the old master and its other replicas follow the new master */
 	old = s->peer >= 0 ? x->p->nodes[s->peer].id : "-";
 	nid = x->p->nodes[s->node].id;
-	for (k = 0; k < x->n; k++) {
-		if (strcmp(x->m[k].id, nid) == 0) {
-			x->m[k].master = 1;
-			x->m[k].role_unknown = 0;
-			x->m[k].master_of[0] = '\0';
-		} else if (strcmp(x->m[k].id, old) == 0 || strcmp(x->m[k].master_of, old) == 0) {
-			x->m[k].master = 0;
-			x->m[k].role_unknown = 0;
-			snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", nid);
+	for (k = 0; k < x->ms.n; k++) {
+		if (strcmp(x->ms.m[k].id, nid) == 0) {
+			x->ms.m[k].master = 1;
+			x->ms.m[k].role_unknown = 0;
+			x->ms.m[k].master_of[0] = '\0';
+		} else if (strcmp(x->ms.m[k].id, old) == 0 || strcmp(x->ms.m[k].master_of, old) == 0) {
+			x->ms.m[k].master = 0;
+			x->ms.m[k].role_unknown = 0;
+			snprintf(x->ms.m[k].master_of, sizeof(x->ms.m[k].master_of), "%s", nid);
 		}
 	}
 	announce(x, nid);
@@ -385,7 +261,7 @@ out:
  * REPLICATE then syncs it in full. */
 static int fresh_view(struct exec *x, struct conn *c, const char *id, const char *name, struct sc_err *e)
 {
-	exec_log(x, "resetting the cluster view of '%s' (emptied by the moves) before it becomes a replica", name);
+	log_say(x->o->log, "resetting the cluster view of '%s' (emptied by the moves) before it becomes a replica", name);
 	if (conn_ok(c, e, "CLUSTER RESET SOFT") < 0)
 		return -1;
 	announce(x, id);
@@ -394,17 +270,17 @@ static int fresh_view(struct exec *x, struct conn *c, const char *id, const char
 
 static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e)
 {
-	long long deadline = clock_now_ms() + x->wait_ms;
+	long long deadline = clock_now_ms() + x->ms.wait_ms;
 	const char *master = x->p->nodes[s->peer].id;
 	struct conn *c = NULL;
 	redisReply *r = NULL;
 	char a[300], b[300], desc[300];
 	int rc = -1, k;
 
-	exec_log(x, "making '%s' a replica of '%s'", pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+	log_say(x->o->log, "making '%s' a replica of '%s'", pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
-	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0 && x->m[k].was_source &&
+	if ((k = members_find(&x->ms, x->p->nodes[s->node].id)) >= 0 && x->ms.m[k].was_source &&
 	    fresh_view(x, c, x->p->nodes[s->node].id, a, e) < 0)
 		goto out;
 	for (;;) {
@@ -425,10 +301,10 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 		r = NULL;
 		clock_sleep_ms(POLL_MS);
 	}
-	if ((k = exec_member_find(x, x->p->nodes[s->node].id)) >= 0) {
-		x->m[k].master = 0;
-		x->m[k].role_unknown = 0;
-		snprintf(x->m[k].master_of, sizeof(x->m[k].master_of), "%s", master);
+	if ((k = members_find(&x->ms, x->p->nodes[s->node].id)) >= 0) {
+		x->ms.m[k].master = 0;
+		x->ms.m[k].role_unknown = 0;
+		snprintf(x->ms.m[k].master_of, sizeof(x->ms.m[k].master_of), "%s", master);
 	}
 	announce(x, x->p->nodes[s->node].id);
 	rc = 0;
@@ -442,36 +318,36 @@ out:
 static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 {
 	const char *id = x->p->nodes[s->node].id;
-	struct conn **cs = calloc((size_t)x->n + 1, sizeof(*cs));
+	struct conn **cs = calloc((size_t)x->ms.n + 1, sizeof(*cs));
 	struct conn *self = NULL;
 	char a[300], desc[300];
 	redisReply *r;
 	int rc = -1, k;
 
-	exec_log(x, "removing '%s' (%.8s) from the cluster", pname(x, s->node, a, sizeof(a)), id);
+	log_say(x->o->log, "removing '%s' (%.8s) from the cluster", pname(x, s->node, a, sizeof(a)), id);
 	if (!cs) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
 	/* connect first, then send every FORGET at once: the forget ban (60 s)
 	 * must cover the whole fan-out, or gossip brings the node back */
-	for (int i = 0; i < x->n; i++) {
+	for (int i = 0; i < x->ms.n; i++) {
 		struct sc_err ce;
-		if (x->m[i].gone || x->m[i].dead || strcmp(x->m[i].id, id) == 0)
+		if (x->ms.m[i].gone || x->ms.m[i].dead || strcmp(x->ms.m[i].id, id) == 0)
 			continue;
-		if ((cs[i] = conn_open(&x->m[i].addr, x->o->conn, &ce)))
+		if ((cs[i] = conn_open(&x->ms.m[i].addr, x->o->conn, &ce)))
 			conn_append(cs[i], "CLUSTER FORGET %s", id);
 		else
-			exec_log(x, "warning: %s", ce.msg);
+			log_say(x->o->log, "warning: %s", ce.msg);
 	}
-	for (int i = 0; i < x->n; i++)
+	for (int i = 0; i < x->ms.n; i++)
 		if (cs[i])
 			conn_flush(cs[i]);
-	for (int i = 0; i < x->n; i++) {
+	for (int i = 0; i < x->ms.n; i++) {
 		if (!cs[i])
 			continue;
 		if (!(r = conn_read(cs[i]))) {
-			exec_log(x, "warning: %s", cs[i]->err.msg);
+			log_say(x->o->log, "warning: %s", cs[i]->err.msg);
 			continue;
 		}
 		if (!reply_is_status(r, "OK") && !(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unknown node"))) {
@@ -482,8 +358,8 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		}
 		freeReplyObject(r);
 	}
-	if ((k = exec_member_find(x, id)) >= 0)
-		x->m[k].gone = 1;
+	if ((k = members_find(&x->ms, id)) >= 0)
+		x->ms.m[k].gone = 1;
 	/* the node itself forgets the cluster, so it cannot gossip its way
 	 * back, and is empty and free for a later join */
 	struct sc_err ce;
@@ -491,11 +367,11 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		if (conn_ok(self, e, "CLUSTER RESET HARD") < 0)
 			goto out;
 	} else {
-		exec_log(x, "note: '%s' does not answer; it was not reset", a);
+		log_say(x->o->log, "note: '%s' does not answer; it was not reset", a);
 	}
 	rc = 0;
 out:
-	for (int i = 0; cs && i < x->n; i++)
+	for (int i = 0; cs && i < x->ms.n; i++)
 		conn_free(cs[i]);
 	free(cs);
 	conn_free(self);
@@ -505,7 +381,7 @@ out:
 /* Steps [first, last) are MOVE steps: one migration job. */
 static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 {
-	struct migrate_node *nodes = calloc((size_t)x->n + 1, sizeof(*nodes));
+	struct migrate_node *nodes = calloc((size_t)x->ms.n + 1, sizeof(*nodes));
 	struct migrate_move *mv = calloc((size_t)(last - first) + 1, sizeof(*mv));
 	int *slots = calloc(CLUSTER_SLOTS, sizeof(*slots));
 	struct migrate_opts mo;
@@ -513,26 +389,26 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	struct migrate *m = NULL;
 	struct progress prog;
 	int nn = 0, used = 0, rc = -1, st, nslots = 0;
-	int *map = calloc((size_t)x->n + 1, sizeof(*map));
+	int *map = calloc((size_t)x->ms.n + 1, sizeof(*map));
 	char a[300], b[300];
 
 	if (!nodes || !mv || !slots || !map) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < x->n; i++) {
+	for (int i = 0; i < x->ms.n; i++) {
 		map[i] = -1;
-		if (x->m[i].gone)
+		if (x->ms.m[i].gone)
 			continue;
-		nodes[nn].addr = x->m[i].addr;
-		snprintf(nodes[nn].ip, sizeof(nodes[nn].ip), "%s", x->m[i].ip);
-		memcpy(nodes[nn].id, x->m[i].id, NODE_ID_LEN + 1);
-		nodes[nn].master = x->m[i].master && !x->m[i].dead;
+		nodes[nn].addr = x->ms.m[i].addr;
+		snprintf(nodes[nn].ip, sizeof(nodes[nn].ip), "%s", x->ms.m[i].ip);
+		memcpy(nodes[nn].id, x->ms.m[i].id, NODE_ID_LEN + 1);
+		nodes[nn].master = x->ms.m[i].master && !x->ms.m[i].dead;
 		map[i] = nn++;
 	}
 	for (int k = first; k < last; k++) {
 		const struct step *s = &x->p->steps[k];
-		int si = exec_member_find(x, x->p->nodes[s->node].id), di = exec_member_find(x, x->p->nodes[s->peer].id);
+		int si = members_find(&x->ms, x->p->nodes[s->node].id), di = members_find(&x->ms, x->p->nodes[s->peer].id);
 		if (si < 0 || di < 0) {
 			err_set(e, ERR_FAIL, "cannot move slots from '%s' to '%s': not both members",
 				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
@@ -547,7 +423,7 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 				slots[used++] = sl;
 		mv[k - first].nslots = (int)(slots + used - mv[k - first].slots);
 		nslots += mv[k - first].nslots;
-		exec_log(x, "moving %d slots from '%s' to '%s'", mv[k - first].nslots, pname(x, s->node, a, sizeof(a)),
+		log_say(x->o->log, "moving %d slots from '%s' to '%s'", mv[k - first].nslots, pname(x, s->node, a, sizeof(a)),
 		      pname(x, s->peer, b, sizeof(b)));
 	}
 	if (x->o->mig)
@@ -577,14 +453,14 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	}
 	(void)nslots;
 	/* sources may have lost every slot: their role, and their replicas',
-	 * is Redis's to change now (see struct xmember) */
+	 * is Redis's to change now (see struct run_member) */
 	for (int k = first; k < last; k++) {
 		const char *src = x->p->nodes[x->p->steps[k].node].id;
-		for (int i = 0; i < x->n; i++) {
-			if (strcmp(x->m[i].id, src) == 0 || strcmp(x->m[i].master_of, src) == 0)
-				x->m[i].role_unknown = 1;
-			if (strcmp(x->m[i].id, src) == 0)
-				x->m[i].was_source = 1;
+		for (int i = 0; i < x->ms.n; i++) {
+			if (strcmp(x->ms.m[i].id, src) == 0 || strcmp(x->ms.m[i].master_of, src) == 0)
+				x->ms.m[i].role_unknown = 1;
+			if (strcmp(x->ms.m[i].id, src) == 0)
+				x->ms.m[i].was_source = 1;
 		}
 	}
 out:
@@ -604,24 +480,26 @@ out:
  * killed a few ms into its first move).  The first sync of an empty
  * master takes milliseconds. */
 struct move_span {
+	const struct plan *p;
 	int first, last;
 };
 
-static int replica_of_target(const struct exec *x, const struct xmember *r, void *arg)
+static int replica_of_target(const struct members *ms, const struct run_member *r, void *arg)
 {
 	const struct move_span *sp = arg;
 
+	(void)ms;
 	for (int k = sp->first; k < sp->last; k++)
-		if (strcmp(r->master_of, x->p->nodes[x->p->steps[k].peer].id) == 0)
+		if (strcmp(r->master_of, sp->p->nodes[sp->p->steps[k].peer].id) == 0)
 			return 1;
 	return 0;
 }
 
 static int sync_targets(struct exec *x, int first, int last, struct sc_err *e)
 {
-	struct move_span sp = { first, last };
+	struct move_span sp = { x->p, first, last };
 
-	return exec_sync_where(x, replica_of_target, &sp, e);
+	return replsync_where(&x->ms, replica_of_target, &sp, e);
 }
 
 static int joined_here(const struct plan *p, int node)
@@ -673,8 +551,10 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 	memset(&x, 0, sizeof(x));
 	x.p = p;
 	x.o = o;
-	x.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
-	if (exec_members_init(&x, e) < 0)
+	x.ms.conn = o->conn;
+	x.ms.log = o->log;
+	x.ms.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
+	if (members_init(&x, e) < 0)
 		goto out;
 	hoist_replicates(p);
 	while (i < p->nsteps) {
@@ -713,9 +593,9 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 	/* done means every replica is in sync, not only those attached now: a
 	 * replica still loading (e.g. since the create) would lose its shard
 	 * on a failover */
-	rc = exec_sync_replicas(&x, e);
+	rc = replsync_replicas(&x.ms, e);
 out:
 	fast_restore(&x, FASTJOIN_TIMEOUT | FASTJOIN_SYNC_DELAY);
-	free(x.m);
+	members_release(&x.ms);
 	return rc;
 }

@@ -44,16 +44,7 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e);
 
 /* Before exec_run returns, every replica whose master is a live member
  * (those a REPLICATE step attached and those there before), and before a
- * FAILOVER the replica promoted, reports master_link_status:up and
- * master_sync_in_progress:0 in INFO replication, or the run fails naming
- * it when wait_ms runs out: a failover onto a replica still loading its
- * master's data loses the shard.  exec_sync waits the same way for every
- * reachable replica of o->t whose master is alive (a run that timed out
- * waiting is continued by the next, even when nothing else is left). */
-int exec_sync(const struct exec_opts *o, struct sc_err *e);
-
-/* The same wait for the replicas at nodes[0..n) (only o->conn, o->wait_ms
- * and o->log are used): create's last step. */
-int exec_sync_nodes(const struct exec_opts *o, const struct addr *nodes, int n, struct sc_err *e);
+ * FAILOVER the replica promoted, is in sync (replsync.h), or the run fails
+ * naming it when wait_ms runs out. */
 
 #endif

@@ -1,13 +1,10 @@
 /* heal.c - see heal.h */
 #include "engine/heal.h"
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "base/log.h"
 #include "base/clock.h"
@@ -223,20 +220,6 @@ static int alive_grow(struct alive *al)
 
 /* The address at the other end of the connection: where the name resolved
  * to just now. */
-static int peer_ip(const struct conn *c, char *out, int len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	if (getpeername(c->ctx->fd, (struct sockaddr *)&ss, &sl) < 0)
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)len) ? 0 : -1;
-	if (ss.ss_family == AF_INET6)
-		return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)len) ? 0 : -1;
-	return -1;
-}
-
 /* Read a node's CLUSTER NODES into v (replacing what was there). */
 static int read_view(struct conn *c, struct view *v, struct sc_err *e)
 {
@@ -347,7 +330,7 @@ static int probe(struct alive *al, const struct addr *a, const struct conn_opts 
 	    r->element[1]->type == REDIS_REPLY_STRING && r->element[1]->len > 0 &&
 	    r->element[1]->len < sizeof(hn.ip))
 		memcpy(hn.ip, r->element[1]->str, r->element[1]->len);
-	else if (peer_ip(c, hn.ip, sizeof(hn.ip)) < 0) {
+	else if (conn_peer_ip(c, hn.ip, sizeof(hn.ip)) < 0) {
 		err_set(e, ERR_IO, "cannot tell the address of '%s'", c->name);
 		goto out;
 	}

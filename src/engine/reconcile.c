@@ -27,6 +27,7 @@
 #include "cluster/await.h"
 #include "engine/create.h"
 #include "engine/exec.h"
+#include "engine/replsync.h"
 #include "cluster/fastjoin.h"
 #include "cluster/lock.h"
 #include "engine/migrate.h"
@@ -547,7 +548,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	xo.tty = r->tty;
 	if (p.nsteps == 0) {
 		/* an earlier run may have stopped waiting for a replica to sync */
-		if (exec_sync(&xo, e) < 0)
+		if (replsync_topo(&x.t, r->conn, r->wait_ms, r->out, e) < 0)
 			goto out;
 		log_say(x.r->out, "the cluster already matches (%d shards x %d replicas%s): nothing to do", r->shards,
 		    r->replicas, r->evacuate_only ? ", nothing to evacuate" : "");

@@ -1,0 +1,80 @@
+/* node.c - see node.h. */
+#include "cluster/node.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int node_id(struct conn *c, char *id, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CLUSTER MYID");
+	char desc[300];
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_STRING && r->len == NODE_ID_LEN) {
+		memcpy(id, r->str, NODE_ID_LEN + 1);
+		rc = 0;
+	} else {
+		err_set(e, ERR_FAIL, "'CLUSTER MYID' on '%s' answered %s", c->name,
+			reply_describe(r, desc, sizeof(desc)));
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+int node_is_master(struct conn *c)
+{
+	redisReply *r = conn_command(c, "ROLE");
+	int yes = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+		  r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
+
+	if (r)
+		freeReplyObject(r);
+	return yes;
+}
+
+int node_repl_synced(struct conn *c, char *why, int len)
+{
+	redisReply *r = conn_command(c, "INFO replication");
+	char role[16], link[16], sync[8];
+	int rc = -1;
+
+	if (!r || r->type != REDIS_REPLY_STRING) {
+		snprintf(why, (size_t)len, "%s", r ? "no INFO replication" : c->err.msg);
+		goto out;
+	}
+	if (info_field(r->str, "role", role, sizeof(role)) == 0 && strcmp(role, "master") == 0) {
+		rc = 1;
+	} else if (info_field(r->str, "master_link_status", link, sizeof(link)) < 0 || strcmp(link, "up") != 0) {
+		snprintf(why, (size_t)len, "master_link_status:down");
+		rc = 0;
+	} else if (info_field(r->str, "master_sync_in_progress", sync, sizeof(sync)) == 0 && strcmp(sync, "0") != 0) {
+		snprintf(why, (size_t)len, "master_sync_in_progress:1");
+		rc = 0;
+	} else {
+		rc = 1;
+	}
+out:
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}
+
+int node_bus_port(struct conn *c, int port)
+{
+	redisReply *r = conn_command(c, "CLUSTER NODES");
+	struct view v = { 0 };
+	struct sc_err e;
+	int cport = port + 10000;
+
+	if (r && r->type == REDIS_REPLY_STRING && view_parse(&v, r->str, &e) == 0 && v.self >= 0 &&
+	    v.e[v.self].cport > 0)
+		cport = v.e[v.self].cport;
+	view_release(&v);
+	if (r)
+		freeReplyObject(r);
+	return cport;
+}

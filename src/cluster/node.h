@@ -1,0 +1,28 @@
+/* node.h - what one node says of itself: its id, its role, whether its
+ * replication link is in sync, its cluster bus port.  Each reads one reply
+ * through conn.h and judges it here, so the wording and fields of a
+ * server's answers are read in one place (conn.c classifies errors).
+ */
+#ifndef SHARDCTL_NODE_H
+#define SHARDCTL_NODE_H
+
+#include "base/err.h"
+#include "cluster/conn.h"
+#include "core/topo.h"
+
+/* CLUSTER MYID into id (NODE_ID_LEN + 1 bytes).  0, or -1 with e. */
+int node_id(struct conn *c, char *id, struct sc_err *e);
+
+/* 1 when the node answers ROLE with "master", else 0 (no answer too). */
+int node_is_master(struct conn *c);
+
+/* A node's replication, from its INFO replication: 1 in sync (a master:
+ * nothing to sync; a replica: master_link_status:up and no sync in
+ * progress), 0 not yet (why says which), -1 no answer (why: the error). */
+int node_repl_synced(struct conn *c, char *why, int len);
+
+/* The cluster bus port the node announces on its own CLUSTER NODES line,
+ * or port + 10000 when it cannot be read. */
+int node_bus_port(struct conn *c, int port);
+
+#endif
