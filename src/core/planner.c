@@ -498,6 +498,47 @@ static int meet_via(struct plan_ctx *c)
 	return -1;
 }
 
+static int joined_here(const struct plan *p, int node)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].kind == STEP_MEET && p->steps[i].node == node)
+			return 1;
+	return 0;
+}
+
+/* A REPLICATE whose replica and master both join in this plan comes right
+ * after the joins, before the agreement wait that follows them and before
+ * any MOVE: attaching a replica to an empty master costs nothing, while
+ * attaching it after the moves costs a full sync of everything moved (and
+ * a wait for it).  Before the wait, not after: the replica's sync (and the
+ * master's diskless-sync delay, fastjoin.h) then overlaps the new master's
+ * rejoin delay instead of following it; REPLICATE needs only that the
+ * replica knows the master ("Unknown node" is retried), and the wait then
+ * covers the replica's new role too.  Everything else keeps the order
+ * emit() gave. */
+static void attach_early(struct plan *p)
+{
+	int wait = -1, move = -1;
+
+	for (int i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].kind == STEP_MEET)
+			wait = -2;
+		else if (p->steps[i].kind == STEP_WAIT && wait == -2)
+			wait = i;
+		else if (p->steps[i].kind == STEP_MOVE && move < 0)
+			move = i;
+	}
+	if (wait < 0 || move < 0 || move < wait)
+		return;
+	for (int i = move + 1, at = wait; i < p->nsteps; i++) {
+		struct step st = p->steps[i];
+		if (st.kind != STEP_REPLICATE || !joined_here(p, st.node) || !joined_here(p, st.peer))
+			continue;
+		memmove(&p->steps[at + 1], &p->steps[at], sizeof(st) * (size_t)(i - at));
+		p->steps[at++] = st;
+	}
+}
+
 static int emit(struct plan_ctx *c)
 {
 	struct plan *p = c->p;
@@ -548,6 +589,7 @@ static int emit(struct plan_ctx *c)
 			if (add_step(c, STEP_FORGET, node_of(c, leave[k].unit), -1) < 0)
 				goto nomem;
 	}
+	attach_early(p);
 	rc = 0;
 	goto out;
 nomem:

@@ -61,7 +61,10 @@
  * new placements when that takes both off their master's hostkey.
  *
  * STEP ORDER (normal mode), each group possibly empty:
- *   FORGET (class-4 replicas being reset), MEET..., WAIT (if any MEET),
+ *   FORGET (class-4 replicas being reset), MEET..., REPLICATE... of a new
+ *   replica to a new master (both joined by this plan: attached while the
+ *   master is empty, its sync overlapping the join's wait, instead of a
+ *   full sync of everything moved after the moves), WAIT (if any MEET),
  *   FAILOVER..., WAIT (if any FAILOVER), MOVE..., REPLICATE...,
  *   WAIT (if any REPLICATE, or before the final FORGETs when any step came
  *   before them), FORGET... (departing nodes: replicas first, then masters,

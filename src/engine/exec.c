@@ -502,47 +502,6 @@ static int sync_targets(struct exec *x, int first, int last, struct sc_err *e)
 	return replsync_where(&x->ms, replica_of_target, &sp, e);
 }
 
-static int joined_here(const struct plan *p, int node)
-{
-	for (int i = 0; i < p->nsteps; i++)
-		if (p->steps[i].kind == STEP_MEET && p->steps[i].node == node)
-			return 1;
-	return 0;
-}
-
-/* A REPLICATE whose replica and master both join in this plan runs right
- * after the joins, before the agreement wait that follows them and before
- * any MOVE: attaching a replica to an empty master costs nothing, while
- * attaching it after the moves costs a full sync of everything moved (and
- * a wait for it).  Before the wait, not after: the replica's sync (and the
- * master's diskless-sync delay, fastjoin.h) then overlaps the new master's
- * rejoin delay instead of following it; REPLICATE needs only that the
- * replica knows the master ("Unknown node" is retried), and the wait then
- * covers the replica's new role too.  Everything else keeps the planner's
- * order. */
-static void hoist_replicates(struct plan *p)
-{
-	int wait = -1, move = -1;
-
-	for (int i = 0; i < p->nsteps; i++) {
-		if (p->steps[i].kind == STEP_MEET)
-			wait = -2;
-		else if (p->steps[i].kind == STEP_WAIT && wait == -2)
-			wait = i;
-		else if (p->steps[i].kind == STEP_MOVE && move < 0)
-			move = i;
-	}
-	if (wait < 0 || move < 0 || move < wait)
-		return;
-	for (int i = move + 1, at = wait; i < p->nsteps; i++) {
-		struct step st = p->steps[i];
-		if (st.kind != STEP_REPLICATE || !joined_here(p, st.node) || !joined_here(p, st.peer))
-			continue;
-		memmove(&p->steps[at + 1], &p->steps[at], sizeof(st) * (size_t)(i - at));
-		p->steps[at++] = st;
-	}
-}
-
 int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 {
 	struct exec x;
@@ -556,7 +515,6 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 	x.ms.wait_ms = o->wait_ms > 0 ? o->wait_ms : 60000;
 	if (members_init(&x, e) < 0)
 		goto out;
-	hoist_replicates(p);
 	while (i < p->nsteps) {
 		const struct step *s = &p->steps[i];
 		switch (s->kind) {
