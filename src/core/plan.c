@@ -15,6 +15,7 @@ static const char *kind_name(enum step_kind k)
 	case STEP_FAILOVER: return "failover";
 	case STEP_REPLICATE: return "replicate";
 	case STEP_FORGET: return "forget";
+	case STEP_FINISH: return "finish";
 	}
 	return "unknown";
 }
@@ -86,6 +87,13 @@ static void print_human(const struct plan *p, FILE *f)
 		const struct step *s = &p->steps[k];
 		fprintf(f, "%3d. %-9s ", k + 1, kind_name(s->kind));
 		switch (s->kind) {
+		case STEP_FINISH:
+			fprintf(f, "%d slot%s %s -> %s, left open by an interrupted run%s: ", s->nslots,
+				plural(s->nslots), node_name(p, s->node, a, sizeof(a)), node_name(p, s->peer, b, sizeof(b)),
+				s->successor ? " (a node of that move failed over since: its replica goes on)" : "");
+			print_ranges(f, s);
+			fputc('\n', f);
+			break;
 		case STEP_MEET:
 			fprintf(f, "%s joins through %s\n", node_name(p, s->node, a, sizeof(a)),
 				node_name(p, s->peer, b, sizeof(b)));
@@ -125,6 +133,11 @@ static void print_human(const struct plan *p, FILE *f)
 			}
 			break;
 		}
+	}
+	if (p->then_replan) {
+		fprintf(f, "summary: reconcile would first finish %d slot(s) left open by an interrupted run; "
+			"plan again after that for the rest\n", p->finish_slots);
+		return;
 	}
 	fprintf(f, "summary: %d slot%s to move in %d move%s; %d node%s joining, %d leaving",
 		p->moved_slots, plural(p->moved_slots), nmoves, plural(nmoves), njoin, plural(njoin), nleave);
@@ -174,15 +187,19 @@ static void json_names(FILE *f, const struct plan *p, enum step_kind kind)
 
 static void print_json(const struct plan *p, FILE *f)
 {
-	fprintf(f, "{\"no_cluster\":%s,\"shards\":%d,\"replicas\":%d,\"moved_slots\":%d,\"steps\":[",
-		p->no_cluster ? "true" : "false", p->shards, p->replicas, p->moved_slots);
+	fprintf(f, "{\"no_cluster\":%s,\"shards\":%d,\"replicas\":%d,\"moved_slots\":%d,"
+		"\"finish_open_slots\":%d,\"then_replan\":%s,\"steps\":[",
+		p->no_cluster ? "true" : "false", p->shards, p->replicas, p->moved_slots, p->finish_slots,
+		p->then_replan ? "true" : "false");
 	for (int k = 0; k < p->nsteps; k++) {
 		const struct step *s = &p->steps[k];
 		fprintf(f, "%s{\"kind\":\"%s\",", k ? "," : "", kind_name(s->kind));
 		json_node(f, p, "node", s->node);
 		fputc(',', f);
 		json_node(f, p, "peer", s->peer);
-		if (s->kind == STEP_MOVE) {
+		if (s->kind == STEP_FINISH)
+			fprintf(f, ",\"successor\":%s", s->successor ? "true" : "false");
+		if (s->kind == STEP_MOVE || s->kind == STEP_FINISH) {
 			fprintf(f, ",\"slots\":%d,\"round\":%d,\"ranges\":[", s->nslots, s->round);
 			for (int r = 0; r < s->nranges; r++)
 				fprintf(f, "%s[%d,%d]", r ? "," : "", s->ranges[r].first, s->ranges[r].last);

@@ -18,6 +18,8 @@ enum step_kind {
 	STEP_FAILOVER,   /* replica `node` takes over from its master `peer` */
 	STEP_REPLICATE,  /* `node` becomes a replica of `peer` */
 	STEP_FORGET,     /* every other node forgets `node`, then it is reset */
+	STEP_FINISH,     /* finish moving `ranges` from `node` to `peer`: slots
+			    a killed run left open (planner.h, RESUMING) */
 };
 
 /* Nodes are referred to by index into plan.nodes. */
@@ -40,6 +42,9 @@ struct step {
 	int round;                  /* MOVE: parallel round (0, 1, ...); MOVE
 				       steps are sorted by round, and no node
 				       appears twice in one round; else -1 */
+	int successor;              /* FINISH: a node of the move failed over
+				       since; it goes on with the replica that
+				       took over */
 };
 
 struct plan {
@@ -49,6 +54,9 @@ struct plan {
 	int nsteps;
 	int moved_slots;            /* sum of nslots over MOVE steps */
 	int no_cluster;             /* t->n == 0: nothing planned, create */
+	int finish_slots;           /* sum of nslots over FINISH steps */
+	int then_replan;            /* only FINISH steps: the rest is planned
+				       on the cluster they leave */
 	int shards, replicas;       /* as asked, for printing */
 };
 
@@ -56,14 +64,17 @@ struct plan {
 void plan_release(struct plan *p);
 
 /* Human (one line per step with addresses and merged slot ranges, the
- * first 16 ranges of a move and their count; then a summary: slots to move,
+ * first 16 ranges of a move and their count; then a summary: slots to move
+ * (or, for FINISH steps, the slots finished before the rest is planned),
  * moves, nodes joining and leaving, failovers, resets, replicas attached) or
  * JSON, one object on one line:
  *   {"no_cluster":bool,"shards":S,"replicas":R,"moved_slots":N,
- *    "steps":[{"kind":"meet|wait|move|failover|replicate|forget",
+ *    "finish_open_slots":N,"then_replan":bool,
+ *    "steps":[{"kind":"meet|wait|move|failover|replicate|forget|finish",
  *              "node":"host:port","node_id":"..."|null,
  *              "peer":"host:port"|null,"peer_id":"..."|null,
- *              MOVE only: "slots":N,"round":r,"ranges":[[first,last],...]}],
+ *              MOVE and FINISH: "slots":N,"round":r,"ranges":[[first,last],...],
+ *              FINISH: "successor":bool}],
  *    "joining":["host:port",...],"leaving":["host:port",...]}
  * (WAIT has node and peer null; a reset replica is in neither list). */
 void plan_print(const struct plan *p, FILE *f, int json);

@@ -68,6 +68,13 @@ struct plan_key {
 int plan_key_cmp(const void *x, const void *y);
 
 int plan_oom(struct sc_err *e);
+/* A node appended to the plan (its index, -1 out of memory); a step
+ * appended (0 / -1 out of memory; node < 0 fails except for WAIT); the plan
+ * node of unit i (added on first use); how messages name member i. */
+int plan_add_node(struct plan_ctx *c, const char *id, const struct addr *a);
+int plan_add_step(struct plan_ctx *c, enum step_kind kind, int node, int peer);
+int plan_node_of(struct plan_ctx *c, int i);
+const char *plan_member_name(const struct plan_ctx *c, int i, char *buf, int len);
 int plan_same_host(const struct plan_ctx *c, int a, int b);
 
 /* Slot amounts, the donor/receiver matching and the move rounds: fills
@@ -77,5 +84,8 @@ int plan_slots(struct plan_ctx *c);
 int plan_replicas(struct plan_ctx *c);
 /* fin_master for listed replicas of departing masters (evacuate mode). */
 int plan_evacuate_replicas(struct plan_ctx *c);
+/* plan_resume.c: when a reachable member has open slots, the FINISH steps
+ * that close them (1), or a refusal (-1, c->e); 0 when nothing is open. */
+int plan_resume(struct plan_ctx *c);
 
 #endif

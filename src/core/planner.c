@@ -15,44 +15,7 @@
 
 #include "core/plan_ctx.h"
 
-/* ---- plan nodes and steps ---------------------------------------------- */
-
-static void topo_addr(const struct member *m, struct addr *a)
-{
-	const char *host = m->n.ip[0] ? m->n.ip : m->n.hostname;
-	snprintf(a->host, sizeof(a->host), "%s", host);
-	a->port = m->n.port;
-}
-
-static int add_node(struct plan_ctx *c, const char *id, const struct addr *a)
-{
-	struct plan *p = c->p;
-	struct plan_node *tmp = realloc(p->nodes, (size_t)(p->nnodes + 1) * sizeof(*tmp));
-
-	if (!tmp)
-		return -1;
-	p->nodes = tmp;
-	memset(&p->nodes[p->nnodes], 0, sizeof(p->nodes[0]));
-	snprintf(p->nodes[p->nnodes].id, sizeof(p->nodes[0].id), "%s", id);
-	p->nodes[p->nnodes].addr = *a;
-	return p->nnodes++;
-}
-
-/* Plan node of unit i, created on first use; -1 when out of memory. */
-static int node_of(struct plan_ctx *c, int i)
-{
-	struct unit *u = &c->u[i];
-	struct addr a;
-
-	if (u->node >= 0)
-		return u->node;
-	if (u->want >= 0)
-		a = c->in->want[u->want].addr;
-	else
-		topo_addr(&c->t->m[u->member], &a);
-	u->node = add_node(c, u->id, &a);
-	return u->node;
-}
+/* ---- plan nodes and steps: plan_ctx.c ---------------------------------- */
 
 /* The node a reset replica becomes: same address, id unknown until met. */
 static int node2_of(struct plan_ctx *c, int i)
@@ -60,47 +23,12 @@ static int node2_of(struct plan_ctx *c, int i)
 	struct unit *u = &c->u[i];
 
 	if (u->node2 < 0)
-		u->node2 = add_node(c, "", &c->in->want[u->want].addr);
+		u->node2 = plan_add_node(c, "", &c->in->want[u->want].addr);
 	return u->node2;
-}
-
-/* Append a step; node < 0 (a failed node_of) fails, except for WAIT, which
- * names no node. */
-static int add_step(struct plan_ctx *c, enum step_kind kind, int node, int peer)
-{
-	struct plan *p = c->p;
-	struct step *tmp;
-
-	if (node < 0 && kind != STEP_WAIT)
-		return -1;
-	tmp = realloc(p->steps, (size_t)(p->nsteps + 1) * sizeof(*tmp));
-	if (!tmp)
-		return -1;
-	p->steps = tmp;
-	memset(&p->steps[p->nsteps], 0, sizeof(p->steps[0]));
-	p->steps[p->nsteps].kind = kind;
-	p->steps[p->nsteps].node = node;
-	p->steps[p->nsteps].peer = peer;
-	p->steps[p->nsteps].round = -1;
-	p->nsteps++;
-	return 0;
 }
 
 /* ---- units and validation ---------------------------------------------- */
 
-static const char *member_name(const struct plan_ctx *c, int i, char *buf, int len)
-{
-	struct addr a;
-
-	if (c->u[i].want >= 0)
-		return addr_format(&c->in->want[c->u[i].want].addr, buf, len);
-	topo_addr(&c->t->m[i], &a);
-	if (!a.host[0]) { /* noaddr: the id is all there is */
-		snprintf(buf, (size_t)len, "%.8s (no address)", c->t->m[i].n.id);
-		return buf;
-	}
-	return addr_format(&a, buf, len);
-}
 
 static int hostkey_number(const struct plan_input *in, int w, int upto)
 {
@@ -196,7 +124,7 @@ static int validate_topo(struct plan_ctx *c)
 		return err_set(c->e, ERR_REFUSED,
 			       "none of the %d listed nodes is a member of the live cluster (which "
 			       "includes '%s'); list the cluster's own nodes in --nodes",
-			       c->in->nwant, member_name(c, 0, a, sizeof(a)));
+			       c->in->nwant, plan_member_name(c, 0, a, sizeof(a)));
 	if (t->nconflicts > 0)
 		return err_set(c->e, ERR_REFUSED,
 			       "%d slots are claimed by two masters; run `shardctl fix` first",
@@ -215,30 +143,24 @@ static int validate_topo(struct plan_ctx *c)
 	}
 	for (int i = 0; i < t->n; i++) {
 		const struct member *m = &t->m[i];
-		if (m->reachable && m->n.nopen > 0)
-			return err_set(c->e, ERR_REFUSED,
-				       "slot %d is open (%s) on '%s'; run `shardctl fix` first",
-				       m->n.open[0].slot,
-				       m->n.open[0].kind == OPEN_MIGRATING ? "migrating" : "importing",
-				       member_name(c, i, a, sizeof(a)));
 		if (!m->reachable && c->u[i].held > 0 && c->u[i].listed)
 			return err_set(c->e, ERR_REFUSED,
 				       "master '%s' owns %d slots but is unreachable; bring it back or "
 				       "let a replica take over, then run again",
-				       member_name(c, i, a, sizeof(a)), c->u[i].held);
+				       plan_member_name(c, i, a, sizeof(a)), c->u[i].held);
 		if (!m->reachable && c->u[i].held > 0)
 			return err_set(c->e, ERR_REFUSED,
 				       "departing master '%s' owns %d slots but is unreachable, so they "
 				       "cannot move; start it again (nodes are evacuated with "
 				       "--evacuate-only before they are removed) or let a replica take "
 				       "over, then run again",
-				       member_name(c, i, a, sizeof(a)), c->u[i].held);
+				       plan_member_name(c, i, a, sizeof(a)), c->u[i].held);
 	}
 	for (int i = 0; i < t->n && !c->in->evacuate_only; i++)
 		if (c->u[i].listed && !c->u[i].reachable)
 			return err_set(c->e, ERR_REFUSED,
 				       "cannot reach listed node '%s'; start it or remove it from --nodes",
-				       member_name(c, i, a, sizeof(a)));
+				       plan_member_name(c, i, a, sizeof(a)));
 	return 0;
 }
 
@@ -430,7 +352,7 @@ static int live_node(struct plan_ctx *c, int i)
 {
 	if (c->u[i].chosen && c->u[i].tier == TIER_CONVERT)
 		return node2_of(c, i);
-	return node_of(c, i);
+	return plan_node_of(c, i);
 }
 
 static int emit_moves(struct plan_ctx *c)
@@ -438,7 +360,7 @@ static int emit_moves(struct plan_ctx *c)
 	for (int k = 0; k < c->nmv; k++) {
 		struct move *m = &c->mv[k];
 		struct step *s;
-		if (add_step(c, STEP_MOVE, node_of(c, m->from), live_node(c, m->to)) < 0)
+		if (plan_add_step(c, STEP_MOVE, plan_node_of(c, m->from), live_node(c, m->to)) < 0)
 			return plan_oom(c->e);
 		s = &c->p->steps[c->p->nsteps - 1];
 		if (s->peer < 0)
@@ -460,7 +382,7 @@ static int emit_replicates(struct plan_ctx *c, int *n)
 		struct unit *u = &c->u[i];
 		if (u->fin_master < 0 || (u->fin_master == u->cur_master && !u->is_master && u->member >= 0))
 			continue;
-		if (add_step(c, STEP_REPLICATE, live_node(c, i), live_node(c, u->fin_master)) < 0)
+		if (plan_add_step(c, STEP_REPLICATE, live_node(c, i), live_node(c, u->fin_master)) < 0)
 			return plan_oom(c->e);
 		(*n)++;
 	}
@@ -475,11 +397,11 @@ static int failovers(struct plan_ctx *c)
 		struct unit *u = &c->u[c->chosen[k]];
 		if (u->promotes < 0)
 			continue;
-		if (add_step(c, STEP_FAILOVER, node_of(c, c->chosen[k]), node_of(c, u->promotes)) < 0)
+		if (plan_add_step(c, STEP_FAILOVER, plan_node_of(c, c->chosen[k]), plan_node_of(c, u->promotes)) < 0)
 			return plan_oom(c->e);
 		n++;
 	}
-	if (n && add_step(c, STEP_WAIT, -1, -1) < 0)
+	if (n && plan_add_step(c, STEP_WAIT, -1, -1) < 0)
 		return plan_oom(c->e);
 	return 0;
 }
@@ -548,7 +470,7 @@ static int emit(struct plan_ctx *c)
 	if (!c->in->evacuate_only) {
 		for (int k = 0; k < c->nchosen; k++)
 			if (c->u[c->chosen[k]].tier == TIER_CONVERT &&
-			    add_step(c, STEP_FORGET, node_of(c, c->chosen[k]), -1) < 0)
+			    plan_add_step(c, STEP_FORGET, plan_node_of(c, c->chosen[k]), -1) < 0)
 				goto nomem;
 		for (int i = 0; i < c->nu; i++) {
 			int convert = c->u[i].chosen && c->u[i].tier == TIER_CONVERT;
@@ -558,11 +480,11 @@ static int emit(struct plan_ctx *c)
 				err_set(c->e, ERR_REFUSED, "no reachable member to join new nodes through");
 				goto out;
 			}
-			if (add_step(c, STEP_MEET, live_node(c, i), node_of(c, via)) < 0)
+			if (plan_add_step(c, STEP_MEET, live_node(c, i), plan_node_of(c, via)) < 0)
 				goto nomem;
 			nmeet++;
 		}
-		if (nmeet && add_step(c, STEP_WAIT, -1, -1) < 0)
+		if (nmeet && plan_add_step(c, STEP_WAIT, -1, -1) < 0)
 			goto nomem;
 	}
 	if (failovers(c) < 0 || emit_moves(c) < 0 || emit_replicates(c, &nrep) < 0)
@@ -583,10 +505,10 @@ static int emit(struct plan_ctx *c)
 		}
 		qsort(leave, (size_t)nforget, sizeof(*leave), plan_key_cmp);
 		if ((nrep || (nforget && p->nsteps)) && p->steps[p->nsteps - 1].kind != STEP_WAIT &&
-		    add_step(c, STEP_WAIT, -1, -1) < 0)
+		    plan_add_step(c, STEP_WAIT, -1, -1) < 0)
 			goto nomem;
 		for (int k = 0; k < nforget; k++)
-			if (add_step(c, STEP_FORGET, node_of(c, leave[k].unit), -1) < 0)
+			if (plan_add_step(c, STEP_FORGET, plan_node_of(c, leave[k].unit), -1) < 0)
 				goto nomem;
 	}
 	attach_early(p);
@@ -649,7 +571,16 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 	c->t = in->t;
 	c->p = p;
 	c->e = e;
-	if (build_units(c) < 0 || validate_topo(c) < 0)
+	if (build_units(c) < 0)
+		goto out;
+	/* a killed run left slots open: the plan is to finish them, and the
+	 * rest is planned on the cluster that leaves (plan.then_replan) */
+	if ((rc = plan_resume(c)) != 0) {
+		rc = rc < 0 ? -1 : 0;
+		goto out;
+	}
+	rc = -1;
+	if (validate_topo(c) < 0)
 		goto out;
 	if (!in->evacuate_only && in->nwant < need) {
 		err_set(e, ERR_REFUSED,

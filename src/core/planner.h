@@ -83,10 +83,19 @@
  * STEP_REPLICATE to a chosen master (fewest replicas, other hostkey first).
  * Everything else is untouched.  Order: FAILOVER, WAIT, MOVE, REPLICATE.
  *
+ * RESUMING.  When a reachable member has open (migrating/importing) slots,
+ * a killed run left them: the plan is then only STEP_FINISH steps, one per
+ * (source, target) pair, which finish those moves (plan_resume.c says how
+ * the pair is found, also when a node of it failed over since), and
+ * plan.then_replan = 1: reconcile carries them out, surveys again and plans
+ * the rest.  Refused with ERR_FAIL, naming the slot: an open slot reconcile
+ * cannot finish safely (run `shardctl fix`), a node of the pair down with
+ * nobody in its place.
+ *
  * REFUSALS (ERR_REFUSED, nothing planned), the message says what to do:
  * shards < 3 or > 16384; replicas < 0; a list sharing no member with the live
  * cluster; the same member listed twice; two members claiming one slot, an
- * uncovered slot or an open (migrating/importing) slot (run `shardctl fix`);
+ * uncovered slot (run `shardctl fix`);
  * a master owning slots that is unreachable; a listed, reachable node that
  * is not a member and not empty (keys or another cluster).  Normal mode
  * only: a listed node that is unreachable; fewer or more than S*(1+R)
@@ -128,6 +137,9 @@ struct plan_input {
 	int shards, replicas;
 	int evacuate_only;        /* only move slots/replicas off members not
 				     in want; nodes not yet present are ignored */
+	const long long *closing_keys; /* per slot: keys its source still holds,
+				     read by the caller for slots whose target
+				     already owns them (RESUMING); NULL: none */
 };
 
 /* Build the plan, or refuse (ERR_REFUSED, nothing changed) plainly wrong

@@ -423,8 +423,13 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 				slots[used++] = sl;
 		mv[k - first].nslots = (int)(slots + used - mv[k - first].slots);
 		nslots += mv[k - first].nslots;
-		log_say(x->o->log, "moving %d slots from '%s' to '%s'", mv[k - first].nslots, pname(x, s->node, a, sizeof(a)),
-		      pname(x, s->peer, b, sizeof(b)));
+		if (s->kind == STEP_FINISH && s->successor)
+			log_say(x->o->log, "%d slot(s) (the first %d) were left open by a move one of whose nodes "
+				"failed over; finishing them from '%s' to '%s'", s->nslots, s->ranges[0].first,
+				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+		else if (s->kind == STEP_MOVE)
+			log_say(x->o->log, "moving %d slots from '%s' to '%s'", mv[k - first].nslots,
+				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
 	}
 	if (x->o->mig)
 		mo = *x->o->mig;
@@ -535,8 +540,12 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 			rc = step_forget(&x, s, e);
 			break;
 		case STEP_MOVE:
-			for (j = i; j < p->nsteps && p->steps[j].kind == STEP_MOVE; j++)
+		case STEP_FINISH:
+			/* consecutive moves (or finishes) are one migration job */
+			for (j = i; j < p->nsteps && p->steps[j].kind == s->kind; j++)
 				;
+			if (s->kind == STEP_FINISH)
+				log_say(o->log, "finishing %d slot(s) left open by an interrupted run", p->finish_slots);
 			if ((rc = sync_targets(&x, i, j, e)) == 0)
 				rc = step_moves(&x, i, j, e);
 			i = j - 1;

@@ -11,8 +11,9 @@
  *  4b. repair views a killed run left wrong: a node importing slots whose
  *     owner it never learned is told the owners (owners.h);
  *  5. finish slots a killed run left open (source MIGRATING to target,
- *     target IMPORTING from source): re-running the same move is safe, and
- *     the planner refuses open slots;
+ *     target IMPORTING from source): re-running the same move is safe; the
+ *     planner makes that the first plan (FINISH steps, planner.h), after
+ *     which the cluster is surveyed and planned again;
  *  6. plan; nothing to do is said and changes nothing;
  *  7. carry the plan out (exec.h);
  *  8. wait for agreement, survey, and verify the result against the ask.
@@ -30,7 +31,6 @@
 #include "engine/replsync.h"
 #include "cluster/fastjoin.h"
 #include "cluster/lock.h"
-#include "engine/migrate.h"
 #include "cluster/owners.h"
 #include "core/planner.h"
 #include "cluster/probe.h"
@@ -130,14 +130,11 @@ static int repair_views(struct rec *x, struct sc_err *e)
 	return taught ? survey(x, e) : 0;
 }
 
-/* Step 5: finish moves a killed run left open.  The pair of a slot is its
- * owner and the node the owner migrates it to, or the node importing it
- * from the owner.  A source still MIGRATING a slot its target already owns
- * (killed between SETSLOT NODE on the target and on the source) only needs
- * closing, provided it holds no key of the slot.  A node of the pair that
- * died and whose replica took over is replaced by that replica (open_pair).
- * Anything else - two targets, an owner that is neither side, keys left
- * behind - is left to `shardctl fix` (refused here). */
+/* Step 5 reads what the planner cannot: for a slot a source still shows
+ * MIGRATING while its target already owns it (a run killed between SETSLOT
+ * NODE on the target and on the source), the keys the source still holds.
+ * The planner closes such a slot only when there are none (planner.h,
+ * RESUMING). */
 static long long keys_in_slot(struct rec *x, int member, int slot)
 {
 	struct addr a;
@@ -152,181 +149,21 @@ static long long keys_in_slot(struct rec *x, int member, int slot)
 	return n;
 }
 
-static const char *mname(const struct rec *x, int i, char *buf, int len)
-{
-	struct addr a;
-
-	if (i < 0 || member_addr(x, i, &a) < 0)
-		snprintf(buf, (size_t)len, "%.8s", i >= 0 ? x->t.m[i].n.id : "?");
-	else
-		addr_format(&a, buf, len);
-	return buf;
-}
-
-static int live_master(const struct topo *t, int i)
-{
-	return i >= 0 && t->m[i].reachable && (t->m[i].n.flags & NF_MASTER) && !(t->m[i].n.flags & NF_FAIL);
-}
-
-/* The move the open state o of reachable member i belongs to: *src, *to.
- * A node of the pair may have died since the run that opened the slot:
- * - the target died and its replica took over (the old target, back, is
- *   that replica's replica): the promoted replica holds what the target
- *   received and had replicated, so the move goes on to it;
- * - the source died and its replica took over: the slot's owner is now
- *   that replica, holding what the source had not moved yet, so the move
- *   goes on from it.
- * Neither can overwrite a key: MIGRATE without REPLACE stops the slot on
- * a key present on both sides (BUSYKEY), e.g. a key whose deletion on the
- * source had not reached the replica that took over.  A node of the pair
- * that is down with nobody in its place is named (nothing can be done
- * for that slot until it is back).
- * Returns 1 (the move as recorded), 2 (a node replaced by its successor),
- * 0 (not a move reconcile finishes: fix), -1 (e: a node is down). */
-static int open_pair(struct rec *x, int i, const struct open_slot *o, int *src, int *to, struct sc_err *e)
+/* Fills closing[] (CLUSTER_SLOTS entries) as planner.h asks: -1 where the
+ * count could not be read. */
+static void closing_keys(struct rec *x, long long *closing)
 {
 	const struct topo *t = &x->t;
-	int peer = topo_find_id(t, o->peer), own = t->owner[o->slot], rc = 1;
-	char a[300], b[300];
 
-	if (peer < 0)
-		return 0;
-	if (o->kind == OPEN_MIGRATING) {
-		*src = i;
-		*to = peer;
-		if (!t->m[peer].reachable)
-			return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is migrating it to '%s', which cannot "
-				       "be reached; bring '%s' back (if its replica took over, it comes back as that "
-				       "replica's replica), then run again", o->slot, mname(x, i, a, sizeof(a)),
-				       mname(x, peer, b, sizeof(b)), b);
-		if (!live_master(t, peer) && t->m[peer].master >= 0 && t->m[peer].master != i &&
-		    live_master(t, t->m[peer].master)) {
-			*to = t->m[peer].master;
-			rc = 2;
-		}
-		return own == i || own == *to ? rc : 0;
-	}
-	*src = peer;
-	*to = i;
-	if (own >= 0 && own != peer && own != i && !t->m[own].reachable)
-		return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is importing it, and its owner '%s' "
-			       "cannot be reached; bring '%s' back or let its replica take over, then run again",
-			       o->slot, mname(x, i, a, sizeof(a)), mname(x, own, b, sizeof(b)), b);
-	if (own == peer && !t->m[peer].reachable)
-		return err_set(e, ERR_FAIL, "slot %d is left open: '%s' is importing it from '%s', which cannot "
-			       "be reached; bring '%s' back or let its replica take over, then run again",
-			       o->slot, mname(x, i, a, sizeof(a)), mname(x, peer, b, sizeof(b)), b);
-	if (own != peer && own != i && live_master(t, own) && !live_master(t, peer)) {
-		*src = own;
-		rc = 2;
-	}
-	return own == *src ? rc : 0;
-}
-
-/* One line per pair whose move goes on with a node's successor. */
-static void say_replaced(const struct rec *x, char *replaced, const int *srcof, const int *dst)
-{
-	char a[300], b[300];
-
-	for (int s = 0; s < CLUSTER_SLOTS; s++) {
-		int n = 0, first = s;
-		if (!replaced[s])
-			continue;
-		for (int k = s; k < CLUSTER_SLOTS; k++)
-			if (replaced[k] && srcof[k] == srcof[s] && dst[k] == dst[s]) {
-				replaced[k] = 0;
-				n++;
-			}
-		log_say(x->r->out, "%d slot(s) (the first %d) were left open by a move one of whose nodes failed over; "
-		    "finishing them from '%s' to '%s'", n, first, mname(x, srcof[s], a, sizeof(a)),
-		    mname(x, dst[s], b, sizeof(b)));
-	}
-}
-
-/* With `dry`, only counts the slots it would finish (into *resumed). */
-static int resume_open(struct rec *x, int dry, int *resumed, struct sc_err *e)
-{
-	const struct topo *t = &x->t;
-	int *dst = malloc(sizeof(int) * CLUSTER_SLOTS);
-	int *srcof = malloc(sizeof(int) * CLUSTER_SLOTS);
-	int *slots = malloc(sizeof(int) * CLUSTER_SLOTS);
-	struct migrate_node *nodes = calloc((size_t)t->n + 1, sizeof(*nodes));
-	struct migrate_move *mv = calloc((size_t)t->n * (size_t)t->n + 1, sizeof(*mv));
-	char *replaced = calloc(CLUSTER_SLOTS, 1);
-	struct migrate_opts mo;
-	struct migrate *m = NULL;
-	int nmv = 0, used = 0, rc = -1, st;
-
-	*resumed = 0;
-	if (!dst || !srcof || !slots || !nodes || !mv || !replaced) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto out;
-	}
-	for (int s = 0; s < CLUSTER_SLOTS; s++)
-		dst[s] = -1;
 	for (int i = 0; i < t->n; i++) {
 		const struct node_entry *n = &t->m[i].n;
-		if (!t->m[i].reachable)
-			continue;
-		for (int k = 0; k < n->nopen; k++) {
+		for (int k = 0; t->m[i].reachable && k < n->nopen; k++) {
 			const struct open_slot *o = &n->open[k];
-			int src, to, st2 = open_pair(x, i, o, &src, &to, e);
-			if (st2 < 0)
-				goto out;
-			if (st2 == 0 || (dst[o->slot] >= 0 && (dst[o->slot] != to || srcof[o->slot] != src)) ||
-			    (t->owner[o->slot] == to && keys_in_slot(x, src, o->slot) != 0)) {
-				err_set(e, ERR_FAIL, "slot %d is left open in a way reconcile cannot finish safely; "
-					"run 'shardctl fix' first", o->slot);
-				goto out;
-			}
-			if (st2 == 2 && !dry)
-				replaced[o->slot] = 1;
-			dst[o->slot] = to;
-			srcof[o->slot] = src;
+			int peer = topo_find_id(t, o->peer);
+			if (o->kind == OPEN_MIGRATING && peer >= 0 && t->owner[o->slot] == peer)
+				closing[o->slot] = keys_in_slot(x, i, o->slot);
 		}
 	}
-	say_replaced(x, replaced, srcof, dst);
-	for (int i = 0; i < t->n; i++) {
-		nodes[i].master = (t->m[i].n.flags & NF_MASTER) != 0 && t->m[i].reachable;
-		memcpy(nodes[i].id, t->m[i].n.id, NODE_ID_LEN + 1);
-		snprintf(nodes[i].ip, sizeof(nodes[i].ip), "%s", t->m[i].n.ip);
-		if (member_addr(x, i, &nodes[i].addr) < 0)
-			nodes[i].master = 0;
-	}
-	/* one move per (source, target) pair */
-	for (int a = 0; a < t->n; a++) {
-		for (int b = 0; b < t->n; b++) {
-			int first = used;
-			for (int s = 0; s < CLUSTER_SLOTS; s++)
-				if (dst[s] == b && srcof[s] == a)
-					slots[used++] = s;
-			if (used > first)
-				mv[nmv++] = (struct migrate_move){ a, b, slots + first, used - first };
-		}
-	}
-	if (nmv == 0 || dry) {
-		*resumed = used;
-		rc = 0;
-		goto out;
-	}
-	log_say(x->r->out, "finishing %d slot(s) left open by an interrupted run", used);
-	migrate_opts_init(&mo, x->r->conn);
-	if (!(m = migrate_init(nodes, t->n, mv, nmv, &mo, e)))
-		goto out;
-	while ((st = migrate_step(m, 1000)) == 0)
-		;
-	rc = migrate_finish(m, e);
-	m = NULL;
-	*resumed = used;
-out:
-	migrate_finish(m, NULL);
-	free(dst);
-	free(srcof);
-	free(slots);
-	free(nodes);
-	free(mv);
-	free(replaced);
-	return rc;
 }
 
 static void create_req_of(const struct rec *x, struct create_req *c)
@@ -453,7 +290,8 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	struct plan_input in;
 	struct exec_opts xo;
 	struct cluster_lock *lock = NULL;
-	int rc = -1, nseeds = 0, resumed = 0, have_plan = 0;
+	long long *closing = malloc(sizeof(long long) * CLUSTER_SLOTS);
+	int rc = -1, nseeds = 0, have_plan = 0;
 
 	memset(&x, 0, sizeof(x));
 	memset(&p, 0, sizeof(p));
@@ -461,7 +299,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	x.nwant = r->nodes->n;
 	x.want = calloc((size_t)x.nwant + 1, sizeof(*x.want));
 	x.in_cluster = calloc((size_t)x.nwant + 1, sizeof(*x.in_cluster));
-	if (!x.want || !x.in_cluster) {
+	if (!x.want || !x.in_cluster || !closing) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -504,41 +342,8 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 			goto out;
 		/* a run we waited for may have changed everything */
 		if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0 || survey(&x, e) < 0 ||
-		    repair_views(&x, e) < 0 || resume_open(&x, 0, &resumed, e) < 0)
+		    repair_views(&x, e) < 0)
 			goto out;
-		if (resumed && survey(&x, e) < 0)
-			goto out;
-		(void)fastjoin_repair(&x.t, r->conn, r->out);
-	}
-	if (r->dry_run) {
-		/* the planner refuses open slots; reconcile finishes its own */
-		if (resume_open(&x, 1, &resumed, e) < 0)
-			goto out;
-		if (resumed) {
-			FILE *f = r->out ? r->out : stdout;
-			if (r->json)
-				fprintf(f, "{\"no_cluster\":false,\"finish_open_slots\":%d,\"steps\":[]}\n", resumed);
-			else
-				fprintf(f, "reconcile would first finish %d slot(s) left open by an interrupted "
-					"run; plan again after that for the rest\n", resumed);
-			rc = 0;
-			goto out;
-		}
-	}
-	memset(&in, 0, sizeof(in));
-	in.t = &x.t;
-	in.want = x.want;
-	in.nwant = x.nwant;
-	in.shards = r->shards;
-	in.replicas = r->replicas;
-	in.evacuate_only = r->evacuate_only;
-	if (plan_build(&p, &in, e) < 0)
-		goto out;
-	have_plan = 1;
-	if (r->dry_run) {
-		plan_print(&p, r->out ? r->out : stdout, r->json);
-		rc = 0;
-		goto out;
 	}
 	memset(&xo, 0, sizeof(xo));
 	xo.conn = r->conn;
@@ -546,6 +351,43 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	xo.wait_ms = r->wait_ms;
 	xo.log = r->out;
 	xo.tty = r->tty;
+	/* Step 5: slots a killed run left open are the first plan (FINISH
+	 * steps), carried out like any other; then the rest is planned on
+	 * the cluster that leaves.  A dry run prints that first plan. */
+	for (int round = 0;; round++) {
+		memset(&in, 0, sizeof(in));
+		in.t = &x.t;
+		in.want = x.want;
+		in.nwant = x.nwant;
+		in.shards = r->shards;
+		in.replicas = r->replicas;
+		in.evacuate_only = r->evacuate_only;
+		for (int s = 0; s < CLUSTER_SLOTS; s++)
+			closing[s] = 0;
+		closing_keys(&x, closing);
+		in.closing_keys = closing;
+		if (plan_build(&p, &in, e) < 0)
+			goto out;
+		have_plan = 1;
+		if (r->dry_run) {
+			plan_print(&p, r->out ? r->out : stdout, r->json);
+			rc = 0;
+			goto out;
+		}
+		if (!p.then_replan)
+			break;
+		if (round > 0) {
+			err_set(e, ERR_FAIL, "slots are still left open after finishing them; run 'shardctl fix'");
+			goto out;
+		}
+		if (r->out)
+			plan_print(&p, r->out, 0);
+		if (exec_run(&p, &xo, e) < 0 || survey(&x, e) < 0)
+			goto out;
+		plan_release(&p);
+		have_plan = 0;
+	}
+	(void)fastjoin_repair(&x.t, r->conn, r->out);
 	if (p.nsteps == 0) {
 		/* an earlier run may have stopped waiting for a replica to sync */
 		if (replsync_topo(&x.t, r->conn, r->wait_ms, r->out, e) < 0)
@@ -584,5 +426,6 @@ out:
 		topo_release(&x.t);
 	free(x.want);
 	free(x.in_cluster);
+	free(closing);
 	return rc;
 }

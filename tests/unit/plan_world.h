@@ -168,7 +168,7 @@ static PW_UNUSED void input_build(struct input *in, const struct world *w, const
 
 static PW_UNUSED int build(struct plan *p, struct input *in, int S, int R, int evac, struct sc_err *e)
 {
-	struct plan_input pi = { &in->t, in->want, in->nwant, S, R, evac };
+	struct plan_input pi = { &in->t, in->want, in->nwant, S, R, evac, NULL };
 	err_clear(e);
 	return plan_build(p, &pi, e);
 }

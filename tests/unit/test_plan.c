@@ -522,12 +522,87 @@ static void test_refusals_fix(void)
 	in.t.m[1].n.open = &o;
 	in.t.m[1].n.nopen = 1;
 	CHECK_INT(build(&p, &in, 4, 1, 0, &e), -1);
-	CHECK(strstr(e.msg, "slot 5 is open (migrating)") && strstr(e.msg, "shardctl fix"));
+	/* migrating to a node nobody knows: not a move reconcile can finish */
+	CHECK(strstr(e.msg, "slot 5 is left open") && strstr(e.msg, "shardctl fix"));
 	printf("refused (open slot): %s\n", e.msg);
 	in.t.m[1].n.nopen = 0;
 	in.t.nconflicts = 3;
 	CHECK_INT(build(&p, &in, 4, 1, 0, &e), -1);
 	CHECK(strstr(e.msg, "claimed by two masters") && strstr(e.msg, "shardctl fix"));
+	input_release(&in);
+}
+
+/* Slots a killed run left open: the plan is the FINISH steps alone (one per
+ * pair, ranges merged), then the rest is planned (planner.h, RESUMING). */
+static void test_resume(void)
+{
+	int masters[16], list[MAXW], n, src, dst;
+	struct input in;
+	struct plan p;
+	struct sc_err e;
+	struct open_slot mig[3], imp[3];
+	long long left[CLUSTER_SLOTS] = { 0 };
+
+	w_cluster(&W, 4, 1, masters);
+	n = list_members(&W, list);
+	input_build(&in, &W, list, n);
+	src = in.map[masters[0]];
+	dst = in.map[masters[1]];
+	/* slots 10-11 half moved (both marks), 12 only marked on the target */
+	for (int k = 0; k < 3; k++) {
+		mig[k] = (struct open_slot){ 10 + k, OPEN_MIGRATING, "" };
+		imp[k] = (struct open_slot){ 10 + k, OPEN_IMPORTING, "" };
+		memcpy(mig[k].peer, in.t.m[dst].n.id, NODE_ID_LEN + 1);
+		memcpy(imp[k].peer, in.t.m[src].n.id, NODE_ID_LEN + 1);
+	}
+	CHECK_INT(in.t.owner[10], src);
+	in.t.m[src].n.open = mig;
+	in.t.m[src].n.nopen = 2;
+	in.t.m[dst].n.open = imp;
+	in.t.m[dst].n.nopen = 3;
+	CHECK_INT(build(&p, &in, 4, 1, 0, &e), 0);
+	CHECK_INT(p.then_replan, 1);
+	CHECK_INT(p.nsteps, 1);
+	CHECK_INT(p.finish_slots, 3);
+	CHECK_INT(p.moved_slots, 0);
+	CHECK_INT(p.steps[0].kind, STEP_FINISH);
+	CHECK_INT(p.steps[0].nranges, 1);
+	CHECK_INT(p.steps[0].ranges[0].first, 10);
+	CHECK_INT(p.steps[0].ranges[0].last, 12);
+	CHECK_INT(p.steps[0].successor, 0);
+	CHECK_INT(strcmp(p.nodes[p.steps[0].node].id, in.t.m[src].n.id), 0);
+	CHECK_INT(strcmp(p.nodes[p.steps[0].peer].id, in.t.m[dst].n.id), 0);
+	plan_print(&p, stdout, 0);
+	plan_release(&p);
+
+	/* killed between SETSLOT NODE on the target and on the source: the
+	 * target owns slot 10; closing is fine only with no key left behind */
+	in.t.m[dst].n.nopen = 0;
+	in.t.m[src].n.nopen = 1;
+	in.t.owner[10] = dst;
+	CHECK_INT(build(&p, &in, 4, 1, 0, &e), 0);
+	CHECK_INT(p.nsteps, 1);
+	CHECK_INT(p.steps[0].kind, STEP_FINISH);
+	plan_release(&p);
+	left[10] = 3;
+	{
+		struct plan_input pi = { &in.t, in.want, in.nwant, 4, 1, 0, left };
+		err_clear(&e);
+		CHECK_INT(plan_build(&p, &pi, &e), -1);
+		CHECK_INT(e.kind, ERR_FAIL);
+		CHECK(strstr(e.msg, "slot 10 is left open") && strstr(e.msg, "shardctl fix"));
+		printf("refused (keys left behind): %s\n", e.msg);
+	}
+	in.t.owner[10] = src;
+
+	/* the target cannot be reached and nobody took its place: named */
+	in.t.m[dst].reachable = 0;
+	CHECK_INT(build(&p, &in, 4, 1, 0, &e), -1);
+	CHECK_INT(e.kind, ERR_FAIL);
+	CHECK(strstr(e.msg, "slot 10 is left open") && strstr(e.msg, "cannot be reached"));
+	printf("refused (target down): %s\n", e.msg);
+	in.t.m[dst].reachable = 1;
+	in.t.m[src].n.nopen = 0;
 	input_release(&in);
 }
 
@@ -702,6 +777,7 @@ int main(void)
 	test_print_fragmented();
 	test_refusals();
 	test_refusals_fix();
+	test_resume();
 	test_hostkeys();
 	test_fixtures();
 	test_master_spread();
