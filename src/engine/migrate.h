@@ -23,6 +23,12 @@
  *   simply continued; a slot whose target already owns it is just closed.
  *   Contract for callers: a slot of a move must not be open towards a
  *   different node (reconcile completes or refuses such slots first).
+ *
+ * Files: migrate.c drives rounds and runs the job (this header);
+ * migrate_slot.c sends one slot's commands and applies each reply through
+ * the pure machine core/slot_machine.h; migrate_job.c owns the object
+ * (nodes, connections, moves, counters, sticky error).  `struct migrate`
+ * stays opaque here.
  */
 #ifndef SHARDCTL_MIGRATE_H
 #define SHARDCTL_MIGRATE_H
