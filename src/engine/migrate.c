@@ -15,7 +15,7 @@
  *
  * This file is the round driver: moves started and finished, the window of
  * open slots, what each round sends to targets, sources and other masters,
- * and the connection fan-out.  What one slot
+ * and the connection fan-out; and the runner (migrate_run).  What one slot
  * sends and how each reply changes it is migrate_slot.c, over the pure
  * machine core/slot_machine.c; the job's object is migrate_job.c.
  */
@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/progress.h"
 #include "engine/migrate_job.h"
 #include "engine/migrate_slot.h"
 
@@ -306,6 +307,7 @@ static int legacy_step(struct migrate *m, int budget_ms)
 
 int migrate_step(struct migrate *m, int budget_ms)
 {
+	/* one method so far; see "Methods" in migrate.h for the second */
 	return legacy_step(m, budget_ms);
 }
 
@@ -345,4 +347,25 @@ int migrate_finish(struct migrate *m, struct sc_err *e)
 	}
 	migrate_job_free(m);
 	return rc;
+}
+
+int migrate_run(struct migrate *m, const struct migrate_run_opts *o, struct migrate_progress *last,
+		struct sc_err *e)
+{
+	struct migrate_progress p;
+	struct progress prog;
+	int step_ms = o && o->step_ms > 0 ? o->step_ms : 500;
+
+	if (!m)
+		return migrate_finish(m, e);
+	progress_init(&prog, o ? o->log : NULL, o ? o->tty : 0);
+	while (migrate_step(m, step_ms) == 0) {
+		migrate_progress(m, &p);
+		progress_update(&prog, p.slots_done, p.slots_total, p.keys_moved, p.keys_known ? p.keys_total : 0);
+	}
+	migrate_progress(m, &p);
+	progress_end(&prog, p.slots_done, p.slots_total, p.keys_moved);
+	if (last)
+		*last = p;
+	return migrate_finish(m, e);
 }
