@@ -3,11 +3,13 @@
  *
  *   sc-migrate SRC DST FIRST-LAST[,FIRST-LAST...] [OTHER_MASTER...]
  *
- * Node ids are read with CLUSTER MYID.  Prints progress lines on stderr and
- * exits 0 when every slot moved, 1 otherwise (the error on stderr). */
+ * Node ids are read with CLUSTER MYID.  Prints progress on stderr (a bar on
+ * a terminal, else a line every 5 s; then "moved N/M slots, ...") and exits
+ * 0 when every slot moved, 1 otherwise (the error on stderr). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cluster/conn.h"
 #include "engine/migrate.h"
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	struct migrate_opts mo;
 	struct migrate_node nodes[64];
 	struct migrate_move mv;
-	struct migrate_progress p;
+	struct migrate_run_opts run;
 	struct sc_err e = { 0 };
 	struct migrate *m = NULL;
 	int *slots = calloc(CLUSTER_SLOTS, sizeof(int)), ns = 0, nn = 0, rc = 1;
@@ -74,14 +76,8 @@ int main(int argc, char **argv)
 		mo.window = atoi(getenv("SC_WINDOW"));
 	if (!(m = migrate_init(nodes, nn, &mv, 1, &mo, &e)))
 		goto fail;
-	while ((rc = migrate_step(m, 1000)) == 0) {
-		migrate_progress(m, &p);
-		fprintf(stderr, "%d/%d slots, %lld/%lld keys\n", p.slots_done, p.slots_total, p.keys_moved,
-			p.keys_total);
-	}
-	migrate_progress(m, &p);
-	fprintf(stderr, "%d/%d slots, %lld/%lld keys\n", p.slots_done, p.slots_total, p.keys_moved, p.keys_total);
-	rc = migrate_finish(m, &e) < 0 ? 1 : 0;
+	run = (struct migrate_run_opts){ stderr, isatty(STDERR_FILENO), 1000 };
+	rc = migrate_run(m, &run, NULL, &e) < 0 ? 1 : 0;
 	m = NULL;
 	if (rc)
 		goto fail;

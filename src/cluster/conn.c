@@ -234,31 +234,59 @@ static const struct {
 	{ "BUSYKEY", RC_BUSYKEY },   { "TRYAGAIN", RC_TRYAGAIN },
 	{ "CLUSTERDOWN", RC_CLUSTERDOWN }, { "LOADING", RC_LOADING },
 	{ "NOAUTH", RC_NOAUTH },     { "WRONGPASS", RC_NOAUTH },
-	{ "NOPERM", RC_NOAUTH },
+	{ "NOPERM", RC_NOAUTH },     { "IOERR", RC_IOERR },
+	{ "NOREPLICAS", RC_NOREPLICAS }, { "UNBLOCKED", RC_UNBLOCKED },
 };
+
+/* "ERR ..." replies that call for something other than "stop", by the
+ * words the servers use (Redis 7.0 cluster.c, Valkey 8/9 cluster_legacy.c;
+ * valkey-cli also accepts "primaries" for the replica refusal). */
+static const struct {
+	const char *words;
+	enum reply_class rc;
+} error_texts[] = {
+	{ "already the owner of hash slot", RC_ALREADY_OWNER },
+	{ "know about node", RC_UNKNOWN_NODE },
+	{ "Unknown node", RC_UNKNOWN_NODE },
+	{ "SETSLOT only with masters", RC_ONLY_MASTERS },
+	{ "SETSLOT only with primaries", RC_ONLY_MASTERS },
+};
+
+#define TARGET_ERROR "ERR Target instance replied with error: "
+
+static enum reply_class class_of(const char *s)
+{
+	size_t n = strcspn(s, " ");
+
+	if (strncmp(s, TARGET_ERROR, strlen(TARGET_ERROR)) == 0)
+		return class_of(s + strlen(TARGET_ERROR));
+	for (size_t i = 0; i < sizeof(error_words) / sizeof(error_words[0]); i++)
+		if (strlen(error_words[i].word) == n && strncmp(s, error_words[i].word, n) == 0)
+			return error_words[i].rc;
+	if (n == 3 && strncmp(s, "ERR", 3) == 0)
+		for (size_t i = 0; i < sizeof(error_texts) / sizeof(error_texts[0]); i++)
+			if (strstr(s, error_texts[i].words))
+				return error_texts[i].rc;
+	return RC_OTHER;
+}
 
 enum reply_class reply_class(const redisReply *r)
 {
-	size_t n;
-
 	if (!r || r->type != REDIS_REPLY_ERROR)
 		return RC_OK;
-	n = strcspn(r->str, " ");
-	for (size_t i = 0; i < sizeof(error_words) / sizeof(error_words[0]); i++)
-		if (strlen(error_words[i].word) == n && strncmp(r->str, error_words[i].word, n) == 0)
-			return error_words[i].rc;
-	return RC_OTHER;
+	return class_of(r->str);
 }
 
 int reply_class_retryable(enum reply_class rc)
 {
-	return rc == RC_TRYAGAIN || rc == RC_CLUSTERDOWN || rc == RC_LOADING;
+	return rc == RC_TRYAGAIN || rc == RC_CLUSTERDOWN || rc == RC_LOADING || rc == RC_NOREPLICAS;
 }
 
 const char *reply_class_name(enum reply_class rc)
 {
-	static const char *names[] = { "ok", "moved", "ask", "busykey", "tryagain",
-				       "clusterdown", "loading", "noauth", "other" };
+	static const char *names[] = { "ok", "moved", "ask", "busykey", "tryagain", "clusterdown", "loading",
+				       "noauth", "other", "ioerr", "noreplicas", "unblocked", "already-owner",
+				       "unknown-node", "only-masters" };
 	return names[rc];
 }
 

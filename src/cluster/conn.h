@@ -61,7 +61,11 @@ redisReply *conn_read(struct conn *c);
  * their pipelines at once before any reply is read.  0 / -1 (broken). */
 int conn_flush(struct conn *c);
 
-/* Server error classes, decided once from the error's first word. */
+/* Server error classes, decided once, here: from the error's first word,
+ * and for a few "ERR ..." replies from their wording (Redis 7.0 and Valkey
+ * 8/9 wording; nowhere else matches server text).  MIGRATE relays the
+ * target's error as "ERR Target instance replied with error: X": such a
+ * reply has the class of X. */
 enum reply_class {
 	RC_OK = 0,     /* not an error reply */
 	RC_MOVED,      /* retry at the node named (follow) */
@@ -72,8 +76,24 @@ enum reply_class {
 	RC_LOADING,    /* node loading its dataset: retry later */
 	RC_NOAUTH,     /* NOAUTH / WRONGPASS / NOPERM: fatal */
 	RC_OTHER,      /* any other error: fatal */
+	RC_IOERR,      /* MIGRATE could not talk to its target (or timed out):
+			  fatal here; the migrator retries with a smaller batch */
+	RC_NOREPLICAS, /* Valkey 8+ SETSLOT: the replicas applied it, the primary
+			  did not (its wait for their acks timed out): retry
+			  the same command */
+	RC_UNBLOCKED,  /* Valkey 8+: a blocked command was cut because the node
+			  turned replica; the server also closes the
+			  connection: fatal on this connection */
+	RC_ALREADY_OWNER, /* "ERR I'm already the owner of hash slot N"
+			     (SETSLOT IMPORTING on the owner): fatal */
+	RC_UNKNOWN_NODE,  /* "ERR I don't know about node X" / "ERR Unknown
+			     node X": fatal (may pass once gossip arrives) */
+	RC_ONLY_MASTERS,  /* "ERR Please use SETSLOT only with masters."
+			     (or "primaries"): the node is a replica: fatal */
 };
 enum reply_class reply_class(const redisReply *r);
+/* 1 for the classes where sending the same command again later is right:
+ * TRYAGAIN, CLUSTERDOWN, LOADING, NOREPLICAS. */
 int reply_class_retryable(enum reply_class rc);
 const char *reply_class_name(enum reply_class rc);
 

@@ -56,6 +56,8 @@ struct plan_ctx {
 	struct move *mv;     /* one per donor/receiver pair */
 	int nmv, capmv;
 	int nhk;             /* hostkeys are numbered 0..nhk-1 */
+	int unreached;       /* a listed non-member that cannot be reached
+				(want index), -1: refused after RESUMING */
 };
 
 /* A sort key: ascending by a, then id, then b, then unit (negate a or b

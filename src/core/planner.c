@@ -86,10 +86,13 @@ static int build_units(struct plan_ctx *c)
 					       addr_format(&wn->addr, a, sizeof(a)));
 			if (in->evacuate_only)
 				continue;
-			if (!wn->reachable)
-				return err_set(c->e, ERR_REFUSED,
-					       "cannot reach listed node '%s'; start it or remove it from --nodes",
-					       addr_format(&wn->addr, a, sizeof(a)));
+			if (!wn->reachable) {
+				/* refused by validate_topo: a plan that only
+				 * finishes open slots does not need it */
+				if (c->unreached < 0)
+					c->unreached = w;
+				continue;
+			}
 			u = &c->u[c->nu++];
 			u->member = -1;
 			u->id = wn->id;
@@ -116,6 +119,9 @@ static int validate_topo(struct plan_ctx *c)
 	char a[300];
 	int listed = 0;
 
+	if (c->unreached >= 0)
+		return err_set(c->e, ERR_REFUSED, "cannot reach listed node '%s'; start it or remove it from --nodes",
+			       addr_format(&c->in->want[c->unreached].addr, a, sizeof(a)));
 	for (int i = 0; i < t->n; i++)
 		listed += c->u[i].listed;
 	if (c->in->nwant == 0)
@@ -571,6 +577,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 	c->t = in->t;
 	c->p = p;
 	c->e = e;
+	c->unreached = -1;
 	if (build_units(c) < 0)
 		goto out;
 	/* a killed run left slots open: the plan is to finish them, and the

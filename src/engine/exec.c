@@ -7,7 +7,6 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/progress.h"
 #include "cluster/await.h"
 #include "cluster/fastjoin.h"
 #include "cluster/node.h"
@@ -385,10 +384,9 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	struct migrate_move *mv = calloc((size_t)(last - first) + 1, sizeof(*mv));
 	int *slots = calloc(CLUSTER_SLOTS, sizeof(*slots));
 	struct migrate_opts mo;
-	struct migrate_progress pr;
+	struct migrate_run_opts run;
 	struct migrate *m = NULL;
-	struct progress prog;
-	int nn = 0, used = 0, rc = -1, st, nslots = 0;
+	int nn = 0, used = 0, rc = -1, nslots = 0;
 	int *map = calloc((size_t)x->ms.n + 1, sizeof(*map));
 	char a[300], b[300];
 
@@ -438,15 +436,8 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	mo.conn = x->o->conn;
 	if (!(m = migrate_init(nodes, nn, mv, last - first, &mo, e)))
 		goto out;
-	progress_init(&prog, x->o->log, x->o->tty);
-	while ((st = migrate_step(m, 500)) == 0) {
-		migrate_progress(m, &pr);
-		progress_update(&prog, pr.slots_done, pr.slots_total, pr.keys_moved,
-				pr.keys_known ? pr.keys_total : 0);
-	}
-	migrate_progress(m, &pr);
-	progress_end(&prog, pr.slots_done, pr.slots_total, pr.keys_moved);
-	rc = migrate_finish(m, e);
+	run = (struct migrate_run_opts){ x->o->log, x->o->tty, 500 };
+	rc = migrate_run(m, &run, NULL, e);
 	m = NULL;
 	if (rc < 0 && e->kind == ERR_IO) {
 		/* a node of a move died or hung: say what is left and when to

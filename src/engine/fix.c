@@ -347,11 +347,11 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 	struct migrate_node *nodes = calloc((size_t)t->n + 1, sizeof(*nodes));
 	struct migrate_move *mv = calloc((size_t)p->n + 1, sizeof(*mv));
 	int *idx = calloc((size_t)t->n + 1, sizeof(*idx)), *slots = calloc((size_t)p->n + 1, sizeof(*slots));
-	int nn = 0, nm = 0, ns = 0, rc = -1, st;
+	int nn = 0, nm = 0, ns = 0, rc = -1;
 	struct migrate_opts mo;
+	struct migrate_run_opts run;
 	struct migrate *m = NULL;
 	struct migrate_progress pr;
-	long long last = 0;
 
 	if (!nodes || !mv || !idx || !slots) {
 		err_set(e, ERR_FAIL, "out of memory");
@@ -393,19 +393,10 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 	migrate_opts_init(&mo, r->conn);
 	if (!(m = migrate_init(nodes, nn, mv, nm, &mo, e)))
 		goto out;
-	while ((st = migrate_step(m, 500)) == 0) {
-		if (clock_now_ms() - last > 3000) {
-			migrate_progress(m, &pr);
-			log_tagged(r->out, "fix", "moving: %d/%d slots done, %lld keys moved", pr.slots_done, pr.slots_total, pr.keys_moved);
-			last = clock_now_ms();
-		}
-	}
-	migrate_progress(m, &pr);
-	res->moved = pr.slots_done;
-	rc = migrate_finish(m, e);
+	run = (struct migrate_run_opts){ r->out, 0, 500 };
+	rc = migrate_run(m, &run, &pr, e);
 	m = NULL;
-	if (rc == 0)
-		log_tagged(r->out, "fix", "moved: %d slots finished, %lld keys moved", pr.slots_done, pr.keys_moved);
+	res->moved = pr.slots_done;
 out:
 	migrate_finish(m, NULL);
 	free(nodes);

@@ -15,8 +15,9 @@
  *
  * This file is the round driver: moves started and finished, the window of
  * open slots, what each round sends to targets, sources and other masters,
- * and the connection fan-out.  What one slot sends and how it reacts to each
- * reply (its state machine) is migrate_slot.c.
+ * and the connection fan-out; and the runner (migrate_run).  What one slot
+ * sends and how each reply changes it is migrate_slot.c, over the pure
+ * machine core/slot_machine.c; the job's object is migrate_job.c.
  */
 #include "engine/migrate.h"
 
@@ -25,6 +26,8 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/progress.h"
+#include "engine/migrate_job.h"
 #include "engine/migrate_slot.h"
 
 void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
@@ -40,160 +43,65 @@ void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 	o->per_node = 1;
 }
 
-/* The first error wins; later ones only stop more work. */
-void migrate_fail(struct migrate *m, const struct sc_err *e)
-{
-	if (!m->failed) {
-		m->err = *e;
-		m->failed = 1;
-	}
-}
-
-
 struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
 			     const struct migrate_move *moves, int nmoves,
 			     const struct migrate_opts *o, struct sc_err *e)
 {
-	struct migrate *m = calloc(1, sizeof(*m));
-
-	if (!m)
-		goto oom;
-	m->o = *o;
-	if (m->o.batch_keys < 1)
-		m->o.batch_keys = 1;
-	if (m->o.window < 1)
-		m->o.window = 1;
-	if (m->o.key_cap < m->o.window)
-		m->o.key_cap = m->o.window;
-	if (m->o.per_node < 1)
-		m->o.per_node = 1;
-	m->nodes = calloc((size_t)nnodes + 1, sizeof(*m->nodes));
-	m->conns = calloc((size_t)nnodes + 1, sizeof(*m->conns));
-	m->mv = calloc((size_t)nmoves + 1, sizeof(*m->mv));
-	if (!m->nodes || !m->conns || !m->mv)
-		goto oom;
-	memcpy(m->nodes, nodes, sizeof(*nodes) * (size_t)nnodes);
-	m->nnodes = nnodes;
-	for (int i = 0; i < nmoves; i++) {
-		const struct migrate_move *a = &moves[i];
-		struct mmove *v = &m->mv[i];
-
-		if (a->src < 0 || a->src >= nnodes || a->dst < 0 || a->dst >= nnodes || a->src == a->dst) {
-			err_set(e, ERR_FAIL, "move %d: bad source or target", i);
-			goto fail;
-		}
-		v->src = a->src;
-		v->dst = a->dst;
-		v->s = calloc((size_t)a->nslots + 1, sizeof(*v->s));
-		v->bcast = calloc((size_t)a->nslots + 1, sizeof(*v->bcast));
-		if (!v->s || !v->bcast)
-			goto oom;
-		m->nmv = i + 1;
-		for (int j = 0; j < a->nslots; j++) {
-			if (a->slots[j] < 0 || a->slots[j] >= CLUSTER_SLOTS) {
-				err_set(e, ERR_FAIL, "move %d: bad slot %d", i, a->slots[j]);
-				goto fail;
-			}
-			v->s[j].slot = a->slots[j];
-		}
-		v->ns = v->left = a->nslots;
-		v->batch = m->o.batch_keys;
-		m->slots_total += a->nslots;
-	}
-	return m;
-oom:
-	err_set(e, ERR_FAIL, "out of memory");
-fail:
-	migrate_finish(m, NULL);
-	return NULL;
+	return migrate_job_new(nodes, nnodes, moves, nmoves, o, e);
 }
-
-struct conn *migrate_conn(struct migrate *m, int i, struct sc_err *e)
-{
-	struct mconn *mc = &m->conns[i];
-
-	if (!mc->c) {
-		mc->c = conn_open(&m->nodes[i].addr, m->o.conn, e);
-		if (!mc->c)
-			return NULL;
-	}
-	if (mc->c->broken) {
-		*e = mc->c->err;
-		return NULL;
-	}
-	return mc->c;
-}
-
-
-static void node_release(struct migrate *m, struct mmove *v)
-{
-	m->conns[v->src].busy--;
-	m->conns[v->dst].busy--;
-}
-
-void migrate_move_lost(struct migrate *m, int mi, const struct sc_err *e)
-{
-	struct mmove *v = &m->mv[mi];
-	struct sc_err ctx = *e;
-	char a[300], b[300];
-
-	if (v->st != M_RUNNING)
-		return;
-	addr_format(&m->nodes[v->src].addr, a, sizeof(a));
-	addr_format(&m->nodes[v->dst].addr, b, sizeof(b));
-	err_prefix(&ctx, "moving slots from '%s' to '%s'", a, b);
-	migrate_fail(m, &ctx);
-	v->st = M_FAILED;
-	node_release(m, v);
-}
-
-
-const char *migrate_node_name(struct migrate *m, int i, char *buf, int len)
-{
-	return addr_format(&m->nodes[i].addr, buf, len);
-}
-
 
 static void flush_all(struct migrate *m)
 {
 	for (int i = 0; i < m->nnodes; i++) {
-		struct mconn *mc = &m->conns[i];
+		struct job_conn *mc = &m->conns[i];
 		if (mc->qn && mc->c && !mc->c->broken)
 			conn_flush(mc->c);
 	}
 }
 
-/* Read every reply queued on every connection, in order. */
+/* Read every reply queued on every connection, in order.  After an
+ * UNBLOCKED reply the server closes the connection without reading what
+ * followed: those commands are handed back unanswered (to be sent again) and
+ * the connection is opened anew when next used. */
 static void read_all(struct migrate *m)
 {
 	for (int i = 0; i < m->nnodes; i++) {
-		struct mconn *mc = &m->conns[i];
+		struct job_conn *jc = &m->conns[i];
+		int cut = 0;
 
-		for (int k = 0; k < mc->qn; k++) {
-			const struct pend *p = &mc->q[k];
-			redisReply *r = mc->c ? conn_read(mc->c) : NULL;
+		for (int k = 0; k < jc->qn; k++) {
+			const struct job_reply *p = &jc->q[k];
+			redisReply *r;
 
-			if (!r) {
-				if (p->op == OP_NODE_OTHER)
-					mc->dead = 1;
-				else
-					migrate_move_lost(m, p->move, mc->c ? &mc->c->err : &m->err);
+			if (cut) {
+				migrate_slot_handle(m, i, p, NULL);
 				continue;
 			}
+			r = jc->c ? conn_read(jc->c) : NULL;
+			if (!r) {
+				if (p->op == SLOT_OP_NODE_OTHER)
+					jc->dead = 1;
+				else
+					migrate_job_move_lost(m, p->move, jc->c ? &jc->c->err : &m->err);
+				continue;
+			}
+			cut = reply_class(r) == RC_UNBLOCKED;
 			migrate_slot_handle(m, i, p, r);
 			if (m->mv[p->move].s[p->si].keys != r)
 				freeReplyObject(r);
 		}
-		mc->qn = 0;
+		jc->qn = 0;
+		if (cut)
+			migrate_job_conn_drop(m, i);
 	}
 }
 
 /* Window bounds: slots [lo, v->next_new) may need commands. */
-static int window_lo(const struct mmove *v)
+static int window_lo(const struct job_move *v)
 {
 	int lo = 0;
 
-	while (lo < v->next_new && (v->s[lo].st == S_DONE || v->s[lo].st == S_FAILED))
+	while (lo < v->next_new && (v->s[lo].st == SLOT_DONE || v->s[lo].st == SLOT_FAILED))
 		lo++;
 	return lo;
 }
@@ -205,25 +113,24 @@ static int phase_targets(struct migrate *m, long long t)
 	int sent = 0;
 
 	for (int mi = 0; mi < m->nmv; mi++) {
-		struct mmove *v = &m->mv[mi];
+		struct job_move *v = &m->mv[mi];
 		const char *src_id = m->nodes[v->src].id, *dst_id = m->nodes[v->dst].id;
 
-		if (v->st != M_RUNNING)
+		if (v->st != MOVE_RUNNING)
 			continue;
-		for (int si = window_lo(v); si < v->next_new && v->st == M_RUNNING; si++) {
-			struct mslot *s = &v->s[si];
+		for (int si = window_lo(v); si < v->next_new && v->st == MOVE_RUNNING; si++) {
+			struct job_slot *s = &v->s[si];
 			if (s->retry_at > t)
 				continue;
-			if (s->st == S_IMP)
-				sent += migrate_slot_setslot(m, v->dst, mi, si, OP_IMPORTING, "IMPORTING", src_id) == 0;
-			else if (s->st == S_DRN)
-				sent += migrate_slot_setslot(m, v->dst, mi, si, OP_NODE_DST, "NODE", dst_id) == 0;
+			if (s->st == SLOT_IMPORTING)
+				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
+			else if (s->st == SLOT_DRAINED)
+				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0;
 		}
-		while (!m->failed && v->st == M_RUNNING && v->open < m->o.window && v->next_new < v->ns) {
+		while (!m->failed && v->st == MOVE_RUNNING && v->open < m->o.window && v->next_new < v->ns) {
 			int si = v->next_new++;
-			v->s[si].st = S_IMP;
-			v->open++;
-			sent += migrate_slot_setslot(m, v->dst, mi, si, OP_IMPORTING, "IMPORTING", src_id) == 0;
+			migrate_slot_open(m, mi, si);
+			sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
 		}
 	}
 	return sent;
@@ -236,20 +143,20 @@ static int phase_sources(struct migrate *m, long long t)
 	int sent = 0;
 
 	for (int mi = 0; mi < m->nmv; mi++) {
-		struct mmove *v = &m->mv[mi];
+		struct job_move *v = &m->mv[mi];
 		const char *dst_id = m->nodes[v->dst].id;
 		int lo = window_lo(v), active = 0, count;
 
-		if (v->st != M_RUNNING)
+		if (v->st != MOVE_RUNNING)
 			continue;
 		/* the other masters last, once target and source agree */
 		for (int b = 0; b < v->nb; b++)
 			for (int k = 0; k < m->nnodes; k++)
 				if (m->nodes[k].master && k != v->src && k != v->dst)
-					sent += migrate_slot_setslot(m, k, mi, v->bcast[b], OP_NODE_OTHER, "NODE", dst_id) == 0;
+					sent += migrate_slot_setslot(m, k, mi, v->bcast[b], SLOT_OP_NODE_OTHER, "NODE", dst_id) == 0;
 		v->nb = 0;
 		for (int si = lo; si < v->next_new; si++)
-			active += v->s[si].st == S_MIG || v->s[si].st == S_ACT;
+			active += v->s[si].st == SLOT_MIGRATING || v->s[si].st == SLOT_MOVING;
 		count = m->o.key_cap / (active ? active : 1);
 		if (count > v->batch)
 			count = v->batch;
@@ -258,26 +165,26 @@ static int phase_sources(struct migrate *m, long long t)
 		/* SETSLOTs first, then the key work: a server saves its cluster
 		 * config once per batch of commands read, so SETSLOTs spread
 		 * among MIGRATEs would cost one save each */
-		for (int si = lo; si < v->next_new && v->st == M_RUNNING; si++) {
-			struct mslot *s = &v->s[si];
+		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
+			struct job_slot *s = &v->s[si];
 			if (s->retry_at > t || s->busy_diag)
 				continue;
-			if (s->st == S_MIG) {
-				sent += migrate_slot_setslot(m, v->src, mi, si, OP_MIGRATING, "MIGRATING", dst_id) == 0;
-			} else if (s->st == S_CLO) {
-				sent += migrate_slot_setslot(m, v->src, mi, si, OP_NODE_SRC, "NODE", dst_id) == 0;
+			if (s->st == SLOT_MIGRATING) {
+				sent += migrate_slot_setslot(m, v->src, mi, si, SLOT_OP_MIGRATING, "MIGRATING", dst_id) == 0;
+			} else if (s->st == SLOT_CLOSING) {
+				sent += migrate_slot_setslot(m, v->src, mi, si, SLOT_OP_NODE_SOURCE, "NODE", dst_id) == 0;
 			}
 		}
-		for (int si = lo; si < v->next_new && v->st == M_RUNNING; si++) {
-			struct mslot *s = &v->s[si];
+		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
+			struct job_slot *s = &v->s[si];
 			if (s->retry_at > t || s->busy_diag)
 				continue;
-			if (s->st == S_MIG) {
+			if (s->st == SLOT_MIGRATING) {
 				sent += migrate_slot_getkeys(m, mi, si, count) == 0;
-			} else if (s->st == S_ACT) {
+			} else if (s->st == SLOT_MOVING) {
 				if (s->keys)
 					sent += migrate_slot_migrate(m, mi, si) == 0;
-				if (v->st == M_RUNNING && s->st == S_ACT)
+				if (v->st == MOVE_RUNNING && s->st == SLOT_MOVING)
 					sent += migrate_slot_getkeys(m, mi, si, count) == 0;
 			}
 		}
@@ -290,25 +197,24 @@ static int phase_sources(struct migrate *m, long long t)
  * source's average value size.  Synchronous: runs between rounds. */
 static void move_start(struct migrate *m, int mi)
 {
-	struct mmove *v = &m->mv[mi];
+	struct job_move *v = &m->mv[mi];
 	struct sc_err e;
-	struct conn *src = migrate_conn(m, v->src, &e);
+	struct conn *src = migrate_job_conn(m, v->src, &e);
 	redisReply *r;
 	long long dataset = -1, keys = -1, avg;
 	char val[64];
 	int tmo;
 
-	v->st = M_RUNNING;
-	m->conns[v->src].busy++;
-	m->conns[v->dst].busy++;
-	if (!src || !migrate_conn(m, v->dst, &e)) {
-		migrate_move_lost(m, mi, &e);
+	migrate_job_move_start(m, mi);
+	if (!src || !migrate_job_conn(m, v->dst, &e)) {
+		migrate_job_move_lost(m, mi, &e);
 		return;
 	}
 	/* MIGRATE blocks the source for its whole exchange with the target */
 	tmo = m->o.conn ? m->o.conn->command_timeout_ms : 10000;
-	if (conn_set_timeout(src, tmo + 2 * m->o.migrate_timeout_ms) < 0) {
-		migrate_move_lost(m, mi, &src->err);
+	m->conns[v->src].timeout_ms = tmo + 2 * m->o.migrate_timeout_ms; /* also after a reconnect */
+	if (conn_set_timeout(src, m->conns[v->src].timeout_ms) < 0) {
+		migrate_job_move_lost(m, mi, &src->err);
 		return;
 	}
 	conn_append(src, "INFO memory");
@@ -318,7 +224,7 @@ static void move_start(struct migrate *m, int mi)
 	conn_flush(src);
 	for (int i = 0; i < v->ns + 2; i++) {
 		if (!(r = conn_read(src))) {
-			migrate_move_lost(m, mi, &src->err);
+			migrate_job_move_lost(m, mi, &src->err);
 			return;
 		}
 		if (i == 0 && r->type == REDIS_REPLY_STRING && info_field(r->str, "used_memory_dataset", val, sizeof(val)) == 0)
@@ -338,18 +244,17 @@ static void move_start(struct migrate *m, int mi)
 		if (v->batch < 1)
 			v->batch = 1; /* values bigger than a batch: one at a time */
 	}
-	if (v->ns == 0) {
-		v->st = M_DONE;
-		node_release(m, v);
-	}
+	if (v->ns == 0)
+		migrate_job_move_end(m, mi, MOVE_DONE);
 }
 
-static int move_over(const struct migrate *m, const struct mmove *v)
+static int move_over(const struct migrate *m, const struct job_move *v)
 {
 	return v->open == 0 && v->nb == 0 && (v->next_new == v->ns || m->failed);
 }
 
-int migrate_step(struct migrate *m, int budget_ms)
+/* The legacy method's step: rounds of SETSLOT / GETKEYSINSLOT / MIGRATE. */
+static int legacy_step(struct migrate *m, int budget_ms)
 {
 	long long start = clock_now_ms(), t, next;
 	int running, sent;
@@ -357,11 +262,11 @@ int migrate_step(struct migrate *m, int budget_ms)
 	for (;;) {
 		running = 0;
 		for (int mi = 0; mi < m->nmv; mi++) {
-			struct mmove *v = &m->mv[mi];
-			if (v->st == M_PENDING && !m->failed && m->conns[v->src].busy < m->o.per_node &&
+			struct job_move *v = &m->mv[mi];
+			if (v->st == MOVE_PENDING && !m->failed && m->conns[v->src].busy < m->o.per_node &&
 			    m->conns[v->dst].busy < m->o.per_node)
 				move_start(m, mi);
-			running += v->st == M_RUNNING;
+			running += v->st == MOVE_RUNNING;
 		}
 		if (!running)
 			return m->failed ? -1 : 1;
@@ -375,22 +280,20 @@ int migrate_step(struct migrate *m, int budget_ms)
 		flush_all(m);
 		read_all(m);
 		for (int mi = 0; mi < m->nmv; mi++) {
-			struct mmove *v = &m->mv[mi];
-			for (int si = window_lo(v); v->st == M_RUNNING && si < v->next_new; si++)
+			struct job_move *v = &m->mv[mi];
+			for (int si = window_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)
 				if (v->s[si].busy_diag)
 					migrate_slot_busykey(m, mi, &v->s[si]);
-			if (v->st == M_RUNNING && move_over(m, v)) {
-				v->st = M_DONE;
-				node_release(m, v);
-			}
+			if (v->st == MOVE_RUNNING && move_over(m, v))
+				migrate_job_move_end(m, mi, MOVE_DONE);
 		}
 		t = clock_now_ms();
 		if (!sent) {
 			/* everything in flight waits for a retry: back off briefly */
 			next = t + 200;
 			for (int mi = 0; mi < m->nmv; mi++) {
-				struct mmove *v = &m->mv[mi];
-				for (int si = window_lo(v); v->st == M_RUNNING && si < v->next_new; si++)
+				struct job_move *v = &m->mv[mi];
+				for (int si = window_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)
 					if (v->s[si].retry_at > t && v->s[si].retry_at < next)
 						next = v->s[si].retry_at;
 			}
@@ -402,18 +305,24 @@ int migrate_step(struct migrate *m, int budget_ms)
 	}
 }
 
+int migrate_step(struct migrate *m, int budget_ms)
+{
+	/* one method so far; see "Methods" in migrate.h for the second */
+	return legacy_step(m, budget_ms);
+}
+
 void migrate_progress(const struct migrate *m, struct migrate_progress *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->moves_total = m->nmv;
 	for (int i = 0; i < m->nmv; i++) {
-		p->moves_done += m->mv[i].st == M_DONE;
-		p->moves_running += m->mv[i].st == M_RUNNING;
+		p->moves_done += m->mv[i].st == MOVE_DONE;
+		p->moves_running += m->mv[i].st == MOVE_RUNNING;
 		p->keys_total += m->mv[i].keys_total;
 	}
 	p->keys_known = p->moves_done + p->moves_running == p->moves_total;
 	for (int i = 0; i < m->nmv; i++)
-		if (m->mv[i].st == M_FAILED)
+		if (m->mv[i].st == MOVE_FAILED)
 			p->keys_known = 0;
 	p->slots_total = m->slots_total;
 	p->slots_done = m->slots_done;
@@ -436,20 +345,27 @@ int migrate_finish(struct migrate *m, struct sc_err *e)
 		rc = err_set(e, ERR_FAIL, "migration not finished: %d of %d slots moved", m->slots_done,
 			     m->slots_total);
 	}
-	for (int i = 0; m->mv && i < m->nmv; i++) {
-		for (int j = 0; j < m->mv[i].ns; j++)
-			if (m->mv[i].s[j].keys)
-				freeReplyObject(m->mv[i].s[j].keys);
-		free(m->mv[i].s);
-		free(m->mv[i].bcast);
-	}
-	for (int i = 0; m->conns && i < m->nnodes; i++) {
-		conn_free(m->conns[i].c);
-		free(m->conns[i].q);
-	}
-	free(m->mv);
-	free(m->conns);
-	free(m->nodes);
-	free(m);
+	migrate_job_free(m);
 	return rc;
+}
+
+int migrate_run(struct migrate *m, const struct migrate_run_opts *o, struct migrate_progress *last,
+		struct sc_err *e)
+{
+	struct migrate_progress p;
+	struct progress prog;
+	int step_ms = o && o->step_ms > 0 ? o->step_ms : 500;
+
+	if (!m)
+		return migrate_finish(m, e);
+	progress_init(&prog, o ? o->log : NULL, o ? o->tty : 0);
+	while (migrate_step(m, step_ms) == 0) {
+		migrate_progress(m, &p);
+		progress_update(&prog, p.slots_done, p.slots_total, p.keys_moved, p.keys_known ? p.keys_total : 0);
+	}
+	migrate_progress(m, &p);
+	progress_end(&prog, p.slots_done, p.slots_total, p.keys_moved);
+	if (last)
+		*last = p;
+	return migrate_finish(m, e);
 }

@@ -23,9 +23,35 @@
  *   simply continued; a slot whose target already owns it is just closed.
  *   Contract for callers: a slot of a move must not be open towards a
  *   different node (reconcile completes or refuses such slots first).
+ *
+ * Files: migrate.c drives rounds and runs the job (this header);
+ * migrate_slot.c sends one slot's commands and applies each reply through
+ * the pure machine core/slot_machine.h; migrate_job.c owns the object
+ * (nodes, connections, moves, counters, sticky error).  `struct migrate`
+ * stays opaque here.
+ *
+ * Methods (the seam for a second way of moving slots).  Today there is one,
+ * the legacy method above.  Valkey 9's atomic slot migration (CLUSTER
+ * MIGRATESLOTS SLOTSRANGE .. NODE id on the source, then CLUSTER
+ * GETSLOTMIGRATIONS polled on the source until success, failed or
+ * cancelled; research/server-generations.md) is to plug in behind the same
+ * init / step / progress / finish / run, so that callers do not change:
+ * - migrate_opts gets `method` (legacy, the default, or atomic), chosen by
+ *   the caller from what the servers support (COMMAND INFO
+ *   cluster|migrateslots), never guessed per slot;
+ * - the job (migrate_job.h) keeps for both: nodes, connections, moves and
+ *   their slots, per_node, counters, sticky error, move start and end;
+ * - migrate_step() calls the method's step function (today legacy_step in
+ *   migrate.c; then e.g. migrate_atomic.c: start a MIGRATESLOTS per move
+ *   when its nodes are free, poll, count slots and keys done, fail the move
+ *   with the job's message), each bounded by the same budget;
+ * - migrate_progress(), migrate_finish() and migrate_run() read only the
+ *   job, so progress lines, the final line and the errors stay one.
  */
 #ifndef SHARDCTL_MIGRATE_H
 #define SHARDCTL_MIGRATE_H
+
+#include <stdio.h>
 
 #include "base/addr.h"
 #include "cluster/conn.h"
@@ -94,5 +120,21 @@ void migrate_progress(const struct migrate *m, struct migrate_progress *p);
 /* Release everything.  Returns 0 if every slot was moved, else -1 with the
  * sticky error (or "migration not finished").  Accepts NULL (returns 0). */
 int migrate_finish(struct migrate *m, struct sc_err *e);
+
+/* How migrate_run reports.  A NULL pointer to it: quiet, 500 ms steps. */
+struct migrate_run_opts {
+	FILE *log;     /* progress lines and the final line; NULL: quiet */
+	int tty;       /* log is a terminal: one line redrawn (base/progress.h) */
+	int step_ms;   /* budget of each migrate_step; <= 0: 500 */
+};
+
+/* The one loop: step m to its end, reporting slots and keys moved, the rate
+ * and the ETA on o->log (base/progress.h), then the final line ("moved N/M
+ * slots, K keys in T s (R keys/s)", also after an error), then
+ * migrate_finish().  Always releases m (accepts NULL: returns 0).  `last`
+ * (may be NULL) gets the final counters.  Returns 0, or -1 with the sticky
+ * error in e. */
+int migrate_run(struct migrate *m, const struct migrate_run_opts *o, struct migrate_progress *last,
+		struct sc_err *e);
 
 #endif

@@ -1,14 +1,8 @@
-/* migrate_slot.c - the per-slot state machine of migrate.c (see there for
- * the rounds that drive it): the commands a slot sends and what each reply
- * does to it.
- *
- * A slot goes through these states (one or two per round):
- *   NEW -> IMP (in the window; IMPORTING due on the target)
- *       -> MIG (target importing; MIGRATING due on the source)
- *       -> ACT (source migrating; GETKEYSINSLOT / MIGRATE batches)
- *       -> DRN (source has no key left; SETSLOT NODE due on the target)
- *       -> CLO (target owns it; SETSLOT NODE due on source and other masters)
- *       -> DONE                  or FAILED (left open for `shardctl fix`)
+/* migrate_slot.c - see migrate_slot.h: the commands one slot sends, and
+ * the reply handling around core/slot_machine.c (which decides what each
+ * reply means for the slot; see there for the states).  Here: the reply is
+ * classified, the verdict applied (counters, backoff, messages naming the
+ * nodes), and every state change goes through slot_enter().
  *
  * Order of the per-slot commands, from the cluster specification:
  * - IMPORTING on the target before MIGRATING on the source: once the source
@@ -25,88 +19,82 @@
  * - then on the other masters (a round later, once the source has answered),
  *   only to spread the news faster than gossip.
  */
-#include "base/clock.h"
 #include "engine/migrate_slot.h"
-#include "base/vec.h"
+
+#include "base/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int push(struct migrate *m, int node, int move, int si, enum op op, int n)
+/* One way into a state: the window and the slot counters follow it. */
+static void slot_enter(struct migrate *m, struct job_move *v, struct job_slot *s, enum slot_state next)
 {
-	struct mconn *mc = &m->conns[node];
-
-	if (vec_grow((void **)&mc->q, &mc->qcap, mc->qn + 1, sizeof(*mc->q), 64) < 0)
-		return -1;
-	mc->q[mc->qn++] = (struct pend){ move, si, op, n };
-	return 0;
-}
-
-
-/* Redis 7.0's wording of the few errors that call for something other than
- * "stop": matched here, in one place. */
-static int err_says(const redisReply *r, const char *what)
-{
-	return r && r->type == REDIS_REPLY_ERROR && strstr(r->str, what) != NULL;
-}
-
-#define MSG_ALREADY_OWNER "already the owner of hash slot"
-#define MSG_UNKNOWN_NODE "know about node"
-#define MSG_ONLY_MASTERS "SETSLOT only with masters"
-#define MSG_TARGET_ERR "ERR Target instance replied with error: "
-
-/* The class of a MIGRATE error: the target's own error when MIGRATE relays
- * one ("ERR Target instance replied with error: BUSYKEY ..."). */
-static enum reply_class migrate_class(const redisReply *r, int *ioerr)
-{
-	redisReply inner;
-	size_t n = strlen(MSG_TARGET_ERR);
-
-	*ioerr = 0;
-	if (!r || r->type != REDIS_REPLY_ERROR)
-		return RC_OK;
-	if (strncmp(r->str, "IOERR", 5) == 0) {
-		*ioerr = 1;
-		return RC_OTHER;
+	if (s->st == next || s->st == SLOT_DONE || s->st == SLOT_FAILED)
+		return;
+	if (s->st == SLOT_QUEUED)
+		v->open++; /* into the window */
+	if (next == SLOT_DONE || next == SLOT_FAILED) {
+		v->open--;
+		v->left--;
+		if (s->keys)
+			freeReplyObject(s->keys);
+		s->keys = NULL;
 	}
-	if (strncmp(r->str, MSG_TARGET_ERR, n) == 0) {
-		inner = *r;
-		inner.str = r->str + n;
-		inner.len = r->len - n;
-		return reply_class(&inner);
+	if (next == SLOT_DONE) {
+		m->slots_done++;
+		v->bcast[v->nb++] = (int)(s - v->s);
 	}
-	return reply_class(r);
+	s->st = next;
 }
 
-static void slot_fail(struct migrate *m, struct mmove *v, struct mslot *s, const char *fmt, ...)
+void migrate_slot_open(struct migrate *m, int mi, int si)
+{
+	slot_enter(m, &m->mv[mi], &m->mv[mi].s[si], SLOT_IMPORTING);
+}
+
+static void slot_fail(struct migrate *m, struct job_move *v, struct job_slot *s, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void slot_fail(struct migrate *m, struct mmove *v, struct mslot *s, const char *fmt, ...)
+static void slot_fail(struct migrate *m, struct job_move *v, struct job_slot *s, const char *fmt, ...)
 {
 	struct sc_err e;
 	va_list ap;
 
-	if (s->st == S_DONE || s->st == S_FAILED)
+	if (s->st == SLOT_DONE || s->st == SLOT_FAILED)
 		return;
 	e.kind = ERR_FAIL;
 	va_start(ap, fmt);
 	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
 	va_end(ap);
-	migrate_fail(m, &e);
-	if (s->st != S_NEW)
-		v->open--;
-	s->st = S_FAILED;
-	v->left--;
-	if (s->keys)
-		freeReplyObject(s->keys);
-	s->keys = NULL;
+	migrate_job_fail(m, &e);
+	slot_enter(m, v, s, SLOT_FAILED);
+}
+
+/* The command an op sends, for messages. */
+static const char *op_command(enum slot_op op)
+{
+	switch (op) {
+	case SLOT_OP_IMPORTING:
+		return "CLUSTER SETSLOT IMPORTING";
+	case SLOT_OP_MIGRATING:
+		return "CLUSTER SETSLOT MIGRATING";
+	case SLOT_OP_GETKEYS:
+		return "CLUSTER GETKEYSINSLOT";
+	case SLOT_OP_MIGRATE:
+		return "MIGRATE";
+	case SLOT_OP_NODE_TARGET:
+	case SLOT_OP_NODE_SOURCE:
+	case SLOT_OP_NODE_OTHER:
+		break;
+	}
+	return "CLUSTER SETSLOT NODE";
 }
 
 /* A retryable error on slot s: back off, unless it has lasted too long. */
-static void slot_retry(struct migrate *m, struct mmove *v, struct mslot *s, int node,
-		       const char *what, const redisReply *r)
+static void slot_retry(struct migrate *m, struct job_move *v, struct job_slot *s, int node,
+		       enum slot_op op, const redisReply *r)
 {
 	long long t = clock_now_ms();
 	char desc[300], name[300];
@@ -116,8 +104,8 @@ static void slot_retry(struct migrate *m, struct mmove *v, struct mslot *s, int 
 		s->first_err = t;
 	if (t - s->first_err > m->o.retry_ms) {
 		slot_fail(m, v, s, "slot %d: '%s' on '%s' still failing after %d s: %s", s->slot,
-			  what, migrate_node_name(m, node, name, sizeof(name)), m->o.retry_ms / 1000,
-			  reply_describe(r, desc, sizeof(desc)));
+			  op_command(op), migrate_job_node_name(m, node, name, sizeof(name)),
+			  m->o.retry_ms / 1000, reply_describe(r, desc, sizeof(desc)));
 		return;
 	}
 	wait = (t - s->first_err) / 4;
@@ -128,42 +116,42 @@ static void slot_retry(struct migrate *m, struct mmove *v, struct mslot *s, int 
 	s->retry_at = t + wait;
 }
 
-static void slot_ok(struct mslot *s)
+static void slot_ok(struct job_slot *s)
 {
 	s->first_err = 0;
 	s->retry_at = 0;
 }
 
-static int send_argv(struct migrate *m, int node, int mi, int si, enum op op, int n,
+static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op op, int n,
 		     int argc, const char **argv, const size_t *lens)
 {
-	struct mconn *mc = &m->conns[node];
+	struct job_conn *jc = &m->conns[node];
 	struct sc_err e;
 	struct conn *c;
 
-	if (mc->dead)
+	if (jc->dead)
 		return -1;
-	c = migrate_conn(m, node, &e);
+	c = migrate_job_conn(m, node, &e);
 	if (c && conn_append_argv(c, argc, argv, lens) < 0) {
 		e = c->err;
 		c = NULL;
 	}
 	if (!c) {
-		if (op == OP_NODE_OTHER)
-			mc->dead = 1; /* best effort only: gossip will tell it */
+		if (op == SLOT_OP_NODE_OTHER)
+			jc->dead = 1; /* best effort only: gossip will tell it */
 		else
-			migrate_move_lost(m, mi, &e);
+			migrate_job_move_lost(m, mi, &e);
 		return -1;
 	}
-	if (push(m, node, mi, si, op, n) < 0) {
+	if (migrate_job_expect(m, node, mi, si, op, n) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory");
-		migrate_move_lost(m, mi, &e);
+		migrate_job_move_lost(m, mi, &e);
 		return -1;
 	}
 	return 0;
 }
 
-int migrate_slot_setslot(struct migrate *m, int node, int mi, int si, enum op op,
+int migrate_slot_setslot(struct migrate *m, int node, int mi, int si, enum slot_op op,
 			const char *how, const char *id)
 {
 	char slot[16];
@@ -186,7 +174,7 @@ int migrate_slot_getkeys(struct migrate *m, int mi, int si, int count)
 	snprintf(cnt, sizeof(cnt), "%d", count);
 	for (int i = 0; i < 4; i++)
 		lens[i] = strlen(argv[i]);
-	return send_argv(m, m->mv[mi].src, mi, si, OP_GETKEYS, 0, 4, argv, lens);
+	return send_argv(m, m->mv[mi].src, mi, si, SLOT_OP_GETKEYS, 0, 4, argv, lens);
 }
 
 /* MIGRATE host port "" 0 timeout [AUTH pw | AUTH2 user pw] KEYS k1 .. kn:
@@ -194,8 +182,8 @@ int migrate_slot_getkeys(struct migrate *m, int mi, int si, int count)
  * target has stored it). */
 int migrate_slot_migrate(struct migrate *m, int mi, int si)
 {
-	struct mmove *v = &m->mv[mi];
-	struct mslot *s = &v->s[si];
+	struct job_move *v = &m->mv[mi];
+	struct job_slot *s = &v->s[si];
 	const struct conn_opts *co = m->o.conn;
 	int n = (int)s->keys->elements, argc = 0, rc = -1;
 	char port[16], tmo[16];
@@ -205,7 +193,7 @@ int migrate_slot_migrate(struct migrate *m, int mi, int si)
 	if (!argv || !lens) {
 		struct sc_err e;
 		err_set(&e, ERR_FAIL, "out of memory");
-		migrate_move_lost(m, mi, &e);
+		migrate_job_move_lost(m, mi, &e);
 		goto out;
 	}
 	snprintf(port, sizeof(port), "%d", m->nodes[v->dst].addr.port);
@@ -236,7 +224,7 @@ int migrate_slot_migrate(struct migrate *m, int mi, int si)
 		argv[argc] = k->str;
 		lens[argc++] = k->len;
 	}
-	rc = send_argv(m, v->src, mi, si, OP_MIGRATE, n, argc, argv, lens);
+	rc = send_argv(m, v->src, mi, si, SLOT_OP_MIGRATE, n, argc, argv, lens);
 out:
 	free(argv);
 	free(lens);
@@ -246,118 +234,126 @@ out:
 	return rc;
 }
 
-static void slot_closed(struct migrate *m, struct mmove *v, struct mslot *s)
+/* The reply's class for the machine: the server's error class as conn.c
+ * decided it, or the shape of a non-error reply. */
+static enum slot_reply classify(enum slot_op op, const redisReply *r)
 {
-	slot_ok(s);
-	s->st = S_DONE;
-	v->open--;
-	v->left--;
-	m->slots_done++;
-	v->bcast[v->nb++] = (int)(s - v->s);
+	if (!r)
+		return SLOT_REPLY_RETRYABLE; /* never read: send it again */
+	switch (reply_class(r)) {
+	case RC_OK:
+		break;
+	case RC_MOVED:
+	case RC_ASK:
+		return SLOT_REPLY_REDIRECT;
+	case RC_BUSYKEY:
+		return SLOT_REPLY_BUSYKEY;
+	case RC_TRYAGAIN:
+	case RC_CLUSTERDOWN:
+	case RC_LOADING:
+		return SLOT_REPLY_RETRYABLE;
+	case RC_IOERR:
+		return SLOT_REPLY_IOERR;
+	case RC_NOREPLICAS:
+		return SLOT_REPLY_NOREPLICAS;
+	case RC_UNBLOCKED:
+		return SLOT_REPLY_UNBLOCKED;
+	case RC_ALREADY_OWNER:
+		return SLOT_REPLY_ALREADY_OWNER;
+	case RC_UNKNOWN_NODE:
+		return SLOT_REPLY_UNKNOWN_NODE;
+	case RC_ONLY_MASTERS:
+		return SLOT_REPLY_ONLY_MASTERS;
+	case RC_NOAUTH:
+	case RC_OTHER:
+		return SLOT_REPLY_OTHER;
+	}
+	if (r->type == REDIS_REPLY_ARRAY)
+		return r->elements > 0 ? SLOT_REPLY_KEYS : SLOT_REPLY_EMPTY;
+	if (reply_is_status(r, "OK") || (op == SLOT_OP_MIGRATE && reply_is_status(r, "NOKEY")))
+		return SLOT_REPLY_OK;
+	return SLOT_REPLY_OTHER;
 }
 
-/* One reply, for the command `p` describes. */
-void migrate_slot_handle(struct migrate *m, int node, const struct pend *p, redisReply *r)
+/* SLOT_FAIL: the message of each reason (src a, dst b). */
+static void slot_refused(struct migrate *m, struct job_move *v, struct job_slot *s, enum slot_reason why,
+			 const redisReply *r)
 {
-	struct mmove *v = &m->mv[p->move];
-	struct mslot *s = &v->s[p->si];
 	char a[300], b[300], desc[300];
-	enum reply_class rc = reply_class(r);
-	int ioerr;
 
-	if (p->op == OP_NODE_OTHER || v->st != M_RUNNING || s->st == S_FAILED)
-		return; /* other masters learn by gossip anyway */
-	migrate_node_name(m, v->src, a, sizeof(a));
-	migrate_node_name(m, v->dst, b, sizeof(b));
-	switch (p->op) {
-	case OP_IMPORTING:
-		if (reply_is_status(r, "OK")) {
-			slot_ok(s);
-			s->st = S_MIG;
-		} else if (err_says(r, MSG_ALREADY_OWNER)) {
-			/* a killed run got as far as SETSLOT NODE on the target:
-			 * only the source is left to close, and it refuses while
-			 * it still holds keys of the slot */
-			slot_ok(s);
-			s->st = S_CLO;
-		} else if (reply_class_retryable(rc) || err_says(r, MSG_UNKNOWN_NODE)) {
-			slot_retry(m, v, s, node, "CLUSTER SETSLOT IMPORTING", r);
-		} else {
-			slot_fail(m, v, s, "slot %d: cannot import it on '%s' from '%s': %s", s->slot, b, a,
-				  reply_describe(r, desc, sizeof(desc)));
-		}
+	migrate_job_node_name(m, v->src, a, sizeof(a));
+	migrate_job_node_name(m, v->dst, b, sizeof(b));
+	reply_describe(r, desc, sizeof(desc));
+	switch (why) {
+	case SLOT_WHY_IMPORT_REFUSED:
+		slot_fail(m, v, s, "slot %d: cannot import it on '%s' from '%s': %s", s->slot, b, a, desc);
 		break;
-	case OP_MIGRATING:
-		if (reply_is_status(r, "OK")) {
-			slot_ok(s);
-			s->st = S_ACT;
-		} else if (reply_class_retryable(rc) || err_says(r, MSG_UNKNOWN_NODE)) {
-			slot_retry(m, v, s, node, "CLUSTER SETSLOT MIGRATING", r);
-		} else {
-			slot_fail(m, v, s, "slot %d: cannot migrate it from '%s' to '%s': %s", s->slot, a, b,
-				  reply_describe(r, desc, sizeof(desc)));
-		}
+	case SLOT_WHY_MIGRATING_REFUSED:
+		slot_fail(m, v, s, "slot %d: cannot migrate it from '%s' to '%s': %s", s->slot, a, b, desc);
 		break;
-	case OP_GETKEYS:
-		if (s->st != S_ACT)
-			break;
-		if (r->type == REDIS_REPLY_ARRAY) {
-			if (s->keys)
-				freeReplyObject(s->keys);
-			s->keys = NULL;
-			if (r->elements == 0)
-				s->st = S_DRN;
-			else if (r->elements > 0)
-				s->keys = r; /* kept: the caller must not free it */
-		} else if (reply_class_retryable(rc)) {
-			slot_retry(m, v, s, node, "CLUSTER GETKEYSINSLOT", r);
-		} else {
-			slot_fail(m, v, s, "slot %d: cannot list its keys on '%s': %s", s->slot, a,
-				  reply_describe(r, desc, sizeof(desc)));
-		}
+	case SLOT_WHY_KEYS_UNLISTED:
+		slot_fail(m, v, s, "slot %d: cannot list its keys on '%s': %s", s->slot, a, desc);
 		break;
-	case OP_MIGRATE:
-		rc = migrate_class(r, &ioerr);
-		if (reply_is_status(r, "OK") || reply_is_status(r, "NOKEY")) {
-			slot_ok(s);
+	case SLOT_WHY_MIGRATE_FAILED:
+		slot_fail(m, v, s, "slot %d: MIGRATE from '%s' to '%s' failed: %s", s->slot, a, b, desc);
+		break;
+	case SLOT_WHY_TAKEOVER_REFUSED:
+		slot_fail(m, v, s, "slot %d: '%s' refused to take it over: %s", s->slot, b, desc);
+		break;
+	case SLOT_WHY_HANDOVER_REFUSED:
+		slot_fail(m, v, s, "slot %d: '%s' refused to hand it to '%s': %s; run 'shardctl fix'", s->slot,
+			  a, b, desc);
+		break;
+	case SLOT_WHY_NONE:
+		slot_fail(m, v, s, "slot %d: %s", s->slot, desc);
+		break;
+	}
+}
+
+void migrate_slot_handle(struct migrate *m, int node, const struct job_reply *p, redisReply *r)
+{
+	struct job_move *v = &m->mv[p->move];
+	struct job_slot *s = &v->s[p->si];
+	enum slot_reply class = classify(p->op, r);
+	struct slot_step step;
+
+	if (v->st != MOVE_RUNNING)
+		return;
+	step = slot_machine_next(s->st, p->op, class);
+	switch (step.verdict) {
+	case SLOT_IGNORE:
+		break;
+	case SLOT_ADVANCE:
+		slot_ok(s);
+		if (p->op == SLOT_OP_MIGRATE)
 			m->keys_moved += p->n;
-		} else if (rc == RC_BUSYKEY) {
-			s->busy_diag = 1; /* the key is named after this round */
-		} else if (ioerr) {
-			/* the keys not yet moved are still on the source: retry
-			 * with a smaller batch in case the batch was too slow */
-			if (v->batch > 1)
-				v->batch /= 2;
-			slot_retry(m, v, s, node, "MIGRATE", r);
-		} else if (reply_class_retryable(rc) || rc == RC_ASK || rc == RC_MOVED) {
-			slot_retry(m, v, s, node, "MIGRATE", r);
-		} else {
-			slot_fail(m, v, s, "slot %d: MIGRATE from '%s' to '%s' failed: %s", s->slot, a, b,
-				  reply_describe(r, desc, sizeof(desc)));
-		}
+		slot_enter(m, v, s, step.next);
 		break;
-	case OP_NODE_DST:
-		if (reply_is_status(r, "OK")) {
-			slot_ok(s);
-			s->st = S_CLO;
-		} else if (reply_class_retryable(rc)) {
-			slot_retry(m, v, s, node, "CLUSTER SETSLOT NODE", r);
-		} else {
-			slot_fail(m, v, s, "slot %d: '%s' refused to take it over: %s", s->slot, b,
-				  reply_describe(r, desc, sizeof(desc)));
-		}
+	case SLOT_CONTINUE:
+		if (s->keys)
+			freeReplyObject(s->keys);
+		s->keys = class == SLOT_REPLY_KEYS ? r : NULL; /* kept: the caller must not free it */
+		slot_enter(m, v, s, step.next);
 		break;
-	case OP_NODE_SRC:
-		if (reply_is_status(r, "OK") || err_says(r, MSG_ONLY_MASTERS)) {
-			slot_closed(m, v, s);
-		} else if (reply_class_retryable(rc)) {
-			slot_retry(m, v, s, node, "CLUSTER SETSLOT NODE", r);
-		} else {
-			slot_fail(m, v, s, "slot %d: '%s' refused to hand it to '%s': %s; "
-				  "run 'shardctl fix'", s->slot, a, b, reply_describe(r, desc, sizeof(desc)));
-		}
+	case SLOT_RETRY_SMALLER:
+		/* the keys not yet moved are still on the source: retry with a
+		 * smaller batch in case the batch was too slow */
+		if (v->batch > 1)
+			v->batch /= 2;
+		slot_retry(m, v, s, node, p->op, r);
 		break;
-	case OP_NODE_OTHER:
+	case SLOT_RETRY:
+		slot_retry(m, v, s, node, p->op, r);
+		break;
+	case SLOT_BUSYKEY:
+		s->busy_diag = 1; /* the key is named after this round */
+		break;
+	case SLOT_CLOSED:
+		slot_ok(s);
+		slot_enter(m, v, s, SLOT_DONE);
+		break;
+	case SLOT_FAIL:
+		slot_refused(m, v, s, step.why, r);
 		break;
 	}
 }
@@ -375,16 +371,16 @@ static void print_key(char *out, int len, const char *k, size_t klen)
 
 /* After a BUSYKEY: find a key of the slot present on both nodes, to name it.
  * Runs between rounds (no reply is pending on any connection). */
-void migrate_slot_busykey(struct migrate *m, int mi, struct mslot *s)
+void migrate_slot_busykey(struct migrate *m, int mi, struct job_slot *s)
 {
-	struct mmove *v = &m->mv[mi];
+	struct job_move *v = &m->mv[mi];
 	struct sc_err e;
-	struct conn *src = migrate_conn(m, v->src, &e), *dst = migrate_conn(m, v->dst, &e);
+	struct conn *src = migrate_job_conn(m, v->src, &e), *dst = migrate_job_conn(m, v->dst, &e);
 	redisReply *keys = NULL, *r;
 	char a[300], b[300], key[120] = "?";
 
-	migrate_node_name(m, v->src, a, sizeof(a));
-	migrate_node_name(m, v->dst, b, sizeof(b));
+	migrate_job_node_name(m, v->src, a, sizeof(a));
+	migrate_job_node_name(m, v->dst, b, sizeof(b));
 	if (src && dst)
 		keys = conn_command(src, "CLUSTER GETKEYSINSLOT %d %d", s->slot, 1000);
 	if (keys && keys->type == REDIS_REPLY_ARRAY) {

@@ -1,7 +1,9 @@
 /* The slot migrator against scripted fake nodes (fake_node.h): the exact
  * command order on each node and across nodes, BUSYKEY, TRYAGAIN, ASK,
  * IOERR, a connection that dies mid-move, resuming a slot the target already
- * owns, a source that became a replica, and the retry deadline. */
+ * owns, a source that became a replica, the retry deadline, and Valkey 8+'s
+ * NOREPLICAS (sent again) and UNBLOCKED (reconnect; closed on the source's
+ * NODE). */
 #include <stdio.h>
 #include <string.h>
 
@@ -219,6 +221,67 @@ static void test_deadline(void)
 	CHECK_INT(src->nkeys, 4);
 }
 
+#define UNBLOCKED "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+
+static void test_noreplicas(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char rule[80], node[80];
+
+	setup();
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d IMPORTING", slot_a);
+	fake_rule(dst, rule, 1, "-NOREPLICAS Not enough good replicas to write.\r\n");
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE", slot_a);
+	fake_rule(dst, node, 1, "-NOREPLICAS Not enough good replicas to write.\r\n");
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "noreplicas: %s\n", e.msg);
+	CHECK_INT(fake_count(dst, rule), 2); /* the same command again */
+	CHECK_INT(fake_count(dst, node), 2);
+	/* MIGRATING only after the IMPORTING that was acknowledged */
+	for (int i = 0; i < dst->nlog; i++)
+		if (!strncmp(dst->log[i], rule, strlen(rule)))
+			CHECK(seq_of(src, "CLUSTER SETSLOT") > dst->seq[i]);
+	CHECK_INT(dst->nkeys, 3);
+}
+
+/* The server cuts the connection after UNBLOCKED: what was pipelined behind
+ * it is sent again on a new connection. */
+static void test_unblocked(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+	char rule[80];
+
+	setup();
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d MIGRATING", slot_a);
+	fake_rule(src, rule, 1, UNBLOCKED);
+	CHECK_INT(run(slots, 2, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "unblocked: %s\n", e.msg);
+	CHECK_INT(fake_count(src, rule), 2);
+	CHECK_INT(dst->nkeys, 4);
+	CHECK_INT(src->nkeys, 0);
+}
+
+/* UNBLOCKED on the source's NODE: the source lost its last slot and turned
+ * replica; the slot is closed, as with "only with masters". */
+static void test_unblocked_source_node(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char rule[80];
+
+	setup();
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d NODE", slot_a);
+	fake_rule(src, rule, 0, UNBLOCKED);
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	CHECK_INT(fake_count(src, rule), 1);
+	CHECK_INT(fake_count(oth, rule), 1);
+	CHECK_INT(dst->nkeys, 3);
+}
+
 int main(void)
 {
 	slot_a = keyslot_of("a", 1);
@@ -233,5 +296,8 @@ int main(void)
 	test_resume_owned();
 	test_source_replica();
 	test_deadline();
+	test_noreplicas();
+	test_unblocked();
+	test_unblocked_source_node();
 	return UNIT_DONE("migrate");
 }

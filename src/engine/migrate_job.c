@@ -1,0 +1,171 @@
+/* migrate_job.c - see migrate_job.h */
+#include "engine/migrate_job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/vec.h"
+
+struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
+				const struct migrate_move *moves, int nmoves,
+				const struct migrate_opts *o, struct sc_err *e)
+{
+	struct migrate *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		goto oom;
+	m->o = *o;
+	if (m->o.batch_keys < 1)
+		m->o.batch_keys = 1;
+	if (m->o.window < 1)
+		m->o.window = 1;
+	if (m->o.key_cap < m->o.window)
+		m->o.key_cap = m->o.window;
+	if (m->o.per_node < 1)
+		m->o.per_node = 1;
+	m->nodes = calloc((size_t)nnodes + 1, sizeof(*m->nodes));
+	m->conns = calloc((size_t)nnodes + 1, sizeof(*m->conns));
+	m->mv = calloc((size_t)nmoves + 1, sizeof(*m->mv));
+	if (!m->nodes || !m->conns || !m->mv)
+		goto oom;
+	memcpy(m->nodes, nodes, sizeof(*nodes) * (size_t)nnodes);
+	m->nnodes = nnodes;
+	for (int i = 0; i < nmoves; i++) {
+		const struct migrate_move *a = &moves[i];
+		struct job_move *v = &m->mv[i];
+
+		if (a->src < 0 || a->src >= nnodes || a->dst < 0 || a->dst >= nnodes || a->src == a->dst) {
+			err_set(e, ERR_FAIL, "move %d: bad source or target", i);
+			goto fail;
+		}
+		v->src = a->src;
+		v->dst = a->dst;
+		m->nmv = i + 1; /* freed from here on */
+		v->s = calloc((size_t)a->nslots + 1, sizeof(*v->s));
+		v->bcast = calloc((size_t)a->nslots + 1, sizeof(*v->bcast));
+		if (!v->s || !v->bcast)
+			goto oom;
+		for (int j = 0; j < a->nslots; j++) {
+			if (a->slots[j] < 0 || a->slots[j] >= CLUSTER_SLOTS) {
+				err_set(e, ERR_FAIL, "move %d: bad slot %d", i, a->slots[j]);
+				goto fail;
+			}
+			v->s[j].slot = a->slots[j];
+			v->s[j].st = SLOT_QUEUED;
+		}
+		v->st = MOVE_PENDING;
+		v->ns = v->left = a->nslots;
+		v->batch = m->o.batch_keys;
+		m->slots_total += a->nslots;
+	}
+	return m;
+oom:
+	err_set(e, ERR_FAIL, "out of memory");
+fail:
+	migrate_job_free(m);
+	return NULL;
+}
+
+void migrate_job_free(struct migrate *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; m->mv && i < m->nmv; i++) {
+		for (int j = 0; j < m->mv[i].ns; j++)
+			if (m->mv[i].s[j].keys)
+				freeReplyObject(m->mv[i].s[j].keys);
+		free(m->mv[i].s);
+		free(m->mv[i].bcast);
+	}
+	for (int i = 0; m->conns && i < m->nnodes; i++) {
+		conn_free(m->conns[i].c);
+		free(m->conns[i].q);
+	}
+	free(m->mv);
+	free(m->conns);
+	free(m->nodes);
+	free(m);
+}
+
+void migrate_job_fail(struct migrate *m, const struct sc_err *e)
+{
+	if (!m->failed) {
+		m->err = *e;
+		m->failed = 1;
+	}
+}
+
+struct conn *migrate_job_conn(struct migrate *m, int i, struct sc_err *e)
+{
+	struct job_conn *jc = &m->conns[i];
+
+	if (!jc->c) {
+		jc->c = conn_open(&m->nodes[i].addr, m->o.conn, e);
+		if (!jc->c)
+			return NULL;
+		if (jc->timeout_ms > 0 && conn_set_timeout(jc->c, jc->timeout_ms) < 0) {
+			*e = jc->c->err;
+			return NULL;
+		}
+	}
+	if (jc->c->broken) {
+		*e = jc->c->err;
+		return NULL;
+	}
+	return jc->c;
+}
+
+void migrate_job_conn_drop(struct migrate *m, int i)
+{
+	conn_free(m->conns[i].c);
+	m->conns[i].c = NULL;
+}
+
+int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n)
+{
+	struct job_conn *jc = &m->conns[node];
+
+	if (vec_grow((void **)&jc->q, &jc->qcap, jc->qn + 1, sizeof(*jc->q), 64) < 0)
+		return -1;
+	jc->q[jc->qn++] = (struct job_reply){ mi, si, op, n };
+	return 0;
+}
+
+void migrate_job_move_start(struct migrate *m, int mi)
+{
+	struct job_move *v = &m->mv[mi];
+
+	v->st = MOVE_RUNNING;
+	m->conns[v->src].busy++;
+	m->conns[v->dst].busy++;
+}
+
+void migrate_job_move_end(struct migrate *m, int mi, enum move_state how)
+{
+	struct job_move *v = &m->mv[mi];
+
+	if (v->st != MOVE_RUNNING)
+		return;
+	v->st = how;
+	m->conns[v->src].busy--;
+	m->conns[v->dst].busy--;
+}
+
+void migrate_job_move_lost(struct migrate *m, int mi, const struct sc_err *e)
+{
+	struct job_move *v = &m->mv[mi];
+	struct sc_err ctx = *e;
+	char a[300], b[300];
+
+	if (v->st != MOVE_RUNNING)
+		return;
+	err_prefix(&ctx, "moving slots from '%s' to '%s'", migrate_job_node_name(m, v->src, a, sizeof(a)),
+		   migrate_job_node_name(m, v->dst, b, sizeof(b)));
+	migrate_job_fail(m, &ctx);
+	migrate_job_move_end(m, mi, MOVE_FAILED);
+}
+
+const char *migrate_job_node_name(const struct migrate *m, int i, char *buf, int len)
+{
+	return addr_format(&m->nodes[i].addr, buf, len);
+}
