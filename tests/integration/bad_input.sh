@@ -43,11 +43,11 @@ refused "an IPv6 address without brackets" "write IPv6 as [addr]:port" --nodes "
 refused "an empty list" "empty node list" --nodes "" --shards 3 --replicas 0
 refused "an empty item" "empty item in node list" --nodes "$L,,$seed" --shards 3 --replicas 0
 refused "a node listed twice" "appears twice" --nodes "$L,$seed" --shards 3 --replicas 0
-refused "fewer than 3 shards" "--shards must be at least 3" --nodes "$L" --shards 2 --replicas 0
-refused "negative replicas" "--replicas must be between 0 and 100" --nodes "$L" --shards 3 --replicas -1
-refused "shards not a number" "--shards must be a whole number, not 'x'" --nodes "$L" --shards x --replicas 0
+refused "fewer than 3 shards" "option '--shards' expects a number from 3 to 16384, got '2'" --nodes "$L" --shards 2 --replicas 0
+refused "negative replicas" "option '--replicas' expects a number from 0 to 100, got '-1'" --nodes "$L" --shards 3 --replicas -1
+refused "shards not a number" "option '--shards' expects a whole number, got 'x'" --nodes "$L" --shards x --replicas 0
 refused "a missing option" "--nodes, --shards and --replicas are required" --nodes "$L" --replicas 0
-refused "an unknown option" "unknown option" --nodes "$L" --shards 3 --replicas 0 --bogus
+refused "an unknown option" "unknown option '--bogus'" --nodes "$L" --shards 3 --replicas 0 --bogus
 refused "options that contradict" "--json is only for 'shardctl plan'" --nodes "$L" --shards 3 --replicas 0 --json
 refused "too few nodes" "3 shards x (1 + 1 replicas) needs 6 nodes, --nodes lists 3" --nodes "$L" --shards 3 --replicas 1
 refused "a node that is not cluster-enabled" "is not cluster-enabled" --nodes "$L,$plain" --shards 4 --replicas 0
