@@ -3,7 +3,8 @@
 # status 2, and the live cluster is left exactly as it was: malformed
 # addresses, empty lists and items, out-of-range or missing numbers, unknown
 # and contradicting options, a node that is not cluster-enabled, a node of
-# another cluster, a list with too few nodes.
+# another cluster, a list with too few nodes.  Every command words a missing
+# value, an unknown option and a bad number the same way.
 T_PORT_BASE=37000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/reconcile.inc"
@@ -53,6 +54,34 @@ refused "too few nodes" "3 shards x (1 + 1 replicas) needs 6 nodes, --nodes list
 refused "a node that is not cluster-enabled" "is not cluster-enabled" --nodes "$L,$plain" --shards 4 --replicas 0
 refused "a node of another cluster" "belong to different clusters" \
 	--nodes "$L,$(rc_host 3):$((B + 3))" --shards 4 --replicas 0
+
+# every command words a bad command line the same way (one option table
+# each, src/cmd/options.h): a value missing at the end, an unknown option, a
+# number that is not one; exit status 2 and the usage line, nothing run
+while IFS='|' read -r cmd valopt numopt; do
+	t_run "$SHARDCTL" $cmd "$valopt"
+	t_eq 2 "$T_RC" "$cmd $valopt without its value: exit status 2"
+	t_contains "$T_ERR" "shardctl $cmd: error: option '$valopt' needs a value" "$cmd $valopt without its value: message"
+	t_contains "$T_ERR" "usage: shardctl $cmd" "$cmd $valopt without its value: usage line"
+	t_run "$SHARDCTL" $cmd --frob
+	t_eq 2 "$T_RC" "$cmd --frob: exit status 2"
+	t_contains "$T_ERR" "shardctl $cmd: error: unknown option '--frob'" "$cmd --frob: message"
+	t_run "$SHARDCTL" $cmd "$numopt" x
+	t_eq 2 "$T_RC" "$cmd $numopt x: exit status 2"
+	t_contains "$T_ERR" "option '$numopt' expects a whole number, got 'x'" "$cmd $numopt x: message"
+done <<'EOF'
+create|--nodes|--shards
+status|--user|--timeout
+check|--shards|--replicas
+plan|--nodes|--shards
+reconcile|--nodes|--shards
+fix|--wait|--wait
+heal|--nodes|--wait
+local up|--dir|--shards
+local scale|--dir|--replicas
+local status|--dir|--timeout
+local down|--dir|--wait
+EOF
 t_eq "$before" "$(snapshot)" "after every refusal the cluster is exactly as it was"
 
 # an unreachable listed master is a failure to act on, not a silent skip
