@@ -1,5 +1,6 @@
 /* fuzz_args.c - libFuzzer target: any bytes as a command-line value given to
- * the address and number parsers (see fuzz_args.h). */
+ * the address and number parsers, and as a command line (words split at
+ * newlines) given to the option table parser (see fuzz_args.h). */
 #include <stdint.h>
 #include <stdlib.h>
 

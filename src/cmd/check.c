@@ -10,26 +10,19 @@
 #include "base/json.h"
 #include "cluster/survey.h"
 
-enum { OPT_SHARDS = OPT_OWN, OPT_REPLICAS };
-
 static const char usage_text[] =
-	"usage: shardctl check HOST:PORT [--shards S] [--replicas R] [--json] [options]\n"
-	"\n"
+	"usage: shardctl check HOST:PORT [--shards S] [--replicas R] [--json] [options]\n";
+
+static const char about_text[] =
 	"Checks the cluster that HOST:PORT belongs to: every slot owned by exactly one\n"
 	"master, no open (migrating/importing) slot, all nodes agree on the members and\n"
 	"the slot map, no failed, suspected (pfail) or unreachable node, no handshake or\n"
 	"noaddr leftover, every node reports cluster_state:ok, every replica's link to\n"
 	"its master is up (a replica whose link is down is not a working replica).\n"
 	"Changes nothing.\n"
-	"HOST:PORT may be a comma-separated list of seeds.\n"
-	"\n"
-	"options:\n"
-	"      --shards S            also require exactly S masters owning slots\n"
-	"      --replicas R          also require exactly R working replicas per master\n"
-	"      --json                {\"healthy\":BOOL,\"problems\":[{\"kind\",\"message\"}],...}\n"
-	CLI_COMMON_HELP
-	"  -h, --help                this text\n"
-	"\n"
+	"HOST:PORT may be a comma-separated list of seeds.\n";
+
+static const char after_text[] =
 	"Exit status: 0 healthy, 1 unhealthy (or the cluster cannot be read), 2 bad usage.\n";
 
 static void print_json(const struct topo *t, const struct health *h, const char *unreadable)
@@ -72,55 +65,31 @@ static void print_human(const struct topo *t, const struct health *h)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "shards", required_argument, NULL, OPT_SHARDS },
-		{ "replicas", required_argument, NULL, OPT_REPLICAS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_common common;
 	struct health_opts ho = { -1, -1 };
 	struct addr_list seeds = { NULL, 0 };
 	struct health h = { NULL, 0 };
 	struct topo t;
 	struct sc_err e = { 0 };
-	int opt, rc = 2, have_topo = 0;
+	int rc = 2, have_topo = 0;
+	const struct opt opts[] = {
+		OPT_ARG(OPTION_ADDR_LIST, &seeds, "HOST:PORT", NULL),
+		OPT_INT(0, "shards", &ho.shards, "S", 1, CLUSTER_SLOTS,
+			"also require exactly S masters owning slots"),
+		OPT_INT(0, "replicas", &ho.replicas, "R", 0, 1000,
+			"also require exactly R working replicas per master"),
+		OPT_FLAG(0, "json", &common.json,
+			 "{\"healthy\":BOOL,\"problems\":[{\"kind\",\"message\"}],...}"),
+		OPT_GROUP(common.opts),
+		OPT_END(),
+	};
+	const struct opt_cmd cmd = { "check", usage_text, about_text, after_text, opts };
 
 	memset(&t, 0, sizeof(t));
 	cli_common_init(&common);
-	optind = 0; /* GNU: full reset, options may follow HOST:PORT */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		int handled;
-		switch (opt) {
-		case 'h':
-			fputs(usage_text, stdout);
-			rc = 0;
-			goto out;
-		case OPT_SHARDS:
-			if (cli_parse_int(optarg, 1, CLUSTER_SLOTS, "--shards", &ho.shards, &e) < 0)
-				goto usage_fail;
-			continue;
-		case OPT_REPLICAS:
-			if (cli_parse_int(optarg, 0, 1000, "--replicas", &ho.replicas, &e) < 0)
-				goto usage_fail;
-			continue;
-		case '?':
-			rc = cli_usage_error("check", "unknown option or missing value '%s'",
-					     argv[optind - 1]);
-			goto out;
-		}
-		handled = cli_common_option(&common, opt, optarg, &e);
-		if (handled < 0)
-			goto usage_fail;
-	}
-	if (optind != argc - 1) {
-		rc = cli_usage_error("check", optind >= argc ? "missing HOST:PORT" : "one HOST:PORT expected");
+	if (opt_parse_cmdline(&cmd, argc, argv, &rc) < 0)
 		goto out;
-	}
-	if (addr_list_parse(&seeds, argv[optind], &e) < 0 || cli_common_finish(&common, &e) < 0)
+	if (cli_common_finish(&common, &e) < 0)
 		goto usage_fail;
 	if (survey_read(&t, seeds.v, seeds.n, &common.conn, 1, &e) < 0) {
 		/* an unreadable cluster is unhealthy (1), not a usage error */

@@ -1,8 +1,6 @@
 /* cli.c - see cli.h */
 #include "cmd/cli.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +8,20 @@
 
 void cli_common_init(struct cli_common *c)
 {
+	const struct opt rows[] = {
+		OPT_STRING(0, "user", &c->user, "USER", "authenticate as USER (ACL)"),
+		OPT_FILE(0, "password-file", &c->password_file, "FILE",
+			 "read the password from FILE (first line); otherwise REDISCLI_AUTH is used when set"),
+		OPT_INT(0, "timeout", &c->conn.command_timeout_ms, "MS", 1, 3600000,
+			"command timeout in milliseconds (default 10000)"),
+		OPT_END(),
+	};
+
 	memset(c, 0, sizeof(*c));
 	conn_opts_init(&c->conn);
 	c->tty = isatty(STDOUT_FILENO);
+	_Static_assert(sizeof(rows) == sizeof(c->opts), "cli_common.opts holds the common rows");
+	memcpy(c->opts, rows, sizeof(rows));
 }
 
 void cli_common_release(struct cli_common *c)
@@ -22,17 +31,7 @@ void cli_common_release(struct cli_common *c)
 
 int cli_parse_int(const char *arg, int min, int max, const char *what, int *out, struct sc_err *e)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg ? arg : "", &end, 10);
-	if (!arg || !*arg || *end || errno)
-		return err_set(e, ERR_REFUSED, "%s must be a whole number, not '%s'", what, arg ? arg : "");
-	if (v < min || v > max)
-		return err_set(e, ERR_REFUSED, "%s must be between %d and %d, not %ld", what, min, max, v);
-	*out = (int)v;
-	return 0;
+	return opt_parse_int(what, arg, min, max, out, e);
 }
 
 int cli_common_option(struct cli_common *c, int opt, const char *arg, struct sc_err *e)
@@ -58,6 +57,12 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg, struct sc_
 
 int cli_common_finish(struct cli_common *c, struct sc_err *e)
 {
+	if (c->user) {
+		free(c->conn.user);
+		c->conn.user = strdup(c->user);
+		if (!c->conn.user)
+			return err_set(e, ERR_FAIL, "out of memory");
+	}
 	return conn_opts_load_password(&c->conn, c->password_file, e);
 }
 
@@ -65,16 +70,4 @@ int cli_fail(const char *cmd, const struct sc_err *e)
 {
 	fprintf(stderr, "shardctl %s: error: %s\n", cmd, e->msg[0] ? e->msg : "unknown error");
 	return err_exit_status(e);
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "shardctl %s: error: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nsee 'shardctl %s --help'\n", cmd);
-	return 2;
 }

@@ -1,6 +1,6 @@
 /* cli.h - what every subcommand shares: connection options (auth and
- * timeouts, following redis-cli), output mode, number parsing and the one
- * place errors are printed. */
+ * timeouts, following redis-cli) as one set of option rows (options.h),
+ * output mode, and the one place errors are printed. */
 #ifndef SHARDCTL_CLI_H
 #define SHARDCTL_CLI_H
 
@@ -8,7 +8,11 @@
 
 #include "cluster/conn.h"
 #include "base/err.h"
+#include "cmd/options.h"
 
+/* The getopt form of the common options, for the load tool's own loop
+ * (tools/sc-load.c), which is not on options.h yet; shardctl's commands
+ * include struct cli_common's rows instead. */
 enum cli_opt {
 	OPT_USER = 1000,
 	OPT_PASSWORD_FILE,
@@ -31,26 +35,33 @@ enum cli_opt {
 
 struct cli_common {
 	struct conn_opts conn;
+	const char *user; /* --user as given; cli_common_finish copies it into conn */
 	const char *password_file;
 	int json;
 	int tty; /* stdout is a terminal */
+	/* --user, --password-file, --timeout: include them in a command's table
+	 * with OPT_GROUP(common.opts).  They point into this struct, which is
+	 * therefore never copied. */
+	struct opt opts[4];
 };
 
+/* Defaults, and the rows of the common options. */
 void cli_common_init(struct cli_common *c);
 void cli_common_release(struct cli_common *c);
-/* Handle a common option: returns 1 if handled, 0 if not one of ours, -1 on
- * a bad value (e filled, ERR_REFUSED). */
+/* (getopt form) Handle a common option: returns 1 if handled, 0 if not one
+ * of ours, -1 on a bad value (e filled, ERR_REFUSED). */
 int cli_common_option(struct cli_common *c, int opt, const char *arg, struct sc_err *e);
-/* After option parsing: load the password (file or REDISCLI_AUTH). */
+/* After option parsing: take --user, load the password (file or
+ * REDISCLI_AUTH). */
 int cli_common_finish(struct cli_common *c, struct sc_err *e);
 
-/* Parse a decimal integer within [min, max], naming `what` on error. */
+/* Parse a decimal integer within [min, max], naming option `what`
+ * ("--size") on error in opt_parse_int's words. */
 int cli_parse_int(const char *arg, int min, int max, const char *what, int *out, struct sc_err *e);
 
 /* Print "shardctl CMD: error: MESSAGE" on stderr and return the exit status
- * for the error (2 refused / usage, 1 otherwise). */
+ * for the error (2 refused / usage, 1 otherwise).  Usage errors go through
+ * opt_usage_error / opt_refuse instead, which add the usage line. */
 int cli_fail(const char *cmd, const struct sc_err *e);
-/* Print a usage error followed by "see 'shardctl CMD --help'"; returns 2. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

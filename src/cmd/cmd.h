@@ -1,5 +1,5 @@
-/* cmd.h - the subcommands; each lives in its own cmd_NAME.c with its own
- * usage text and option table, and returns the process exit status:
+/* cmd.h - the subcommands; each lives in its own cmd/NAME.c with its own
+ * usage text and option table (options.h), and returns the exit status:
  * 0 success / healthy, 1 failed / unhealthy, 2 bad usage or refused input. */
 #ifndef SHARDCTL_CMD_H
 #define SHARDCTL_CMD_H

@@ -7,14 +7,21 @@
 #include "cmd/cmd.h"
 #include "local/local.h"
 
-enum { OPT_DIR = OPT_OWN, OPT_SHARDS, OPT_REPLICAS, OPT_PORT, OPT_HOST, OPT_SERVER, OPT_WAIT };
-
 static const char usage_text[] =
 	"usage: shardctl local up     --dir DIR --shards S [--replicas R] [--port P] [--host H]\n"
 	"       shardctl local scale  --dir DIR --shards S [--replicas R]\n"
 	"       shardctl local status --dir DIR\n"
-	"       shardctl local down   --dir DIR\n"
-	"\n"
+	"       shardctl local down   --dir DIR\n";
+
+/* The usage line an error of one action shows (help shows them all). */
+static const char *const action_usage[] = {
+	"usage: shardctl local up --dir DIR --shards S [--replicas R] [--port P] [--host H]\n",
+	"usage: shardctl local scale --dir DIR --shards S [--replicas R]\n",
+	"usage: shardctl local status --dir DIR\n",
+	"usage: shardctl local down --dir DIR\n",
+};
+
+static const char about_text[] =
 	"Clusters of plain redis-server processes on this machine, one folder per\n"
 	"node under DIR (redis.conf, nodes.conf, redis.log, redis.pid).  Node i\n"
 	"listens on port P+i (its cluster bus on P+i+10000), like pod i of a\n"
@@ -27,20 +34,11 @@ static const char usage_text[] =
 	"          nodes run, then start new nodes / stop departed ones, then a full\n"
 	"          'reconcile'\n"
 	"  status  the node processes, then the cluster as 'shardctl status' shows it\n"
-	"  down    stop every node (SIGTERM, SIGKILL after the deadline)\n"
-	"\n"
-	"  -d, --dir DIR             the cluster's folder\n"
-	"  -s, --shards S            number of masters (3 or more)\n"
-	"  -r, --replicas R          replicas per master (up: default 0; scale:\n"
-	"                            default unchanged)\n"
-	"  -p, --port P              first port (default 7000)\n"
-	"      --host H              IPv4 address to listen on and announce\n"
-	"                            (default 127.0.0.1)\n"
-	"      --redis-server PATH   the redis-server binary (default: from PATH)\n"
-	"      --wait SECONDS        deadline of each wait (default 10 for\n"
-	"                            processes, 60 for the cluster)\n"
-	CLI_COMMON_HELP
-	"  -h, --help                this text\n";
+	"  down    stop every node (SIGTERM, SIGKILL after the deadline)\n";
+
+/* The actions, in the order of the usage lines. */
+enum local_action { ACT_UP, ACT_SCALE, ACT_STATUS, ACT_DOWN, ACT_NONE };
+static const char *const action_words[] = { "up", "scale", "status", "down", NULL };
 
 static void print_status(const char *dir)
 {
@@ -120,133 +118,107 @@ static int status_cmd(const char *dir, const char *user, const char *password_fi
 
 int cmd_local(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "shards", required_argument, NULL, OPT_SHARDS },
-		{ "replicas", required_argument, NULL, OPT_REPLICAS },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "host", required_argument, NULL, OPT_HOST },
-		{ "redis-server", required_argument, NULL, OPT_SERVER },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_common common;
 	struct local_opts lo;
 	struct sc_err e = { 0 };
-	const char *action = NULL;
-	char cmd[32] = "local";
-	int opt, status = 2, stopped;
+	enum local_action action = ACT_NONE;
+	char name[32] = "local";
+	int status = 2, stopped;
+	/* one table for every action: an option an action has no use for is
+	 * refused below when it would mislead (--port, --host on scale) */
+	const struct opt opts[] = {
+		OPT_FILE('d', "dir", &lo.dir, "DIR", "the cluster's folder"),
+		OPT_INT('s', "shards", &lo.shards, "S", 0, 10000, "number of masters (3 or more)"),
+		OPT_INT('r', "replicas", &lo.replicas, "R", 0, 100,
+			"replicas per master (up: default 0; scale: default unchanged)"),
+		OPT_INT('p', "port", &lo.port, "P", 1, 65535, "first port (default 7000)"),
+		OPT_STRING(0, "host", &lo.host, "H",
+			   "IPv4 address to listen on and announce (default 127.0.0.1)"),
+		OPT_FILE(0, "redis-server", &lo.server, "PATH",
+			 "the redis-server binary (default: from PATH)"),
+		OPT_INT(0, "wait", &lo.wait_ms, "SECONDS", 1, 86400,
+			"deadline of each wait (default 10 for processes, 60 for the cluster)"),
+		OPT_GROUP(common.opts),
+		OPT_END(),
+	};
+	struct opt_cmd cmd = { name, usage_text, about_text, NULL, opts };
 
 	cli_common_init(&common);
 	memset(&lo, 0, sizeof(lo));
 	lo.shards = -1;
 	lo.replicas = -1;
+	/* the action is the first word, as in git's subcommands */
 	if (argc >= 2 && argv[1][0] != '-') {
-		action = argv[1];
-		snprintf(cmd, sizeof(cmd), "local %s", action);
+		for (int i = 0; action_words[i]; i++)
+			if (!strcmp(argv[1], action_words[i]))
+				action = (enum local_action)i;
+		if (action == ACT_NONE) {
+			status = opt_refuse(&cmd, "unknown action '%s' (up, scale, status or down)", argv[1]);
+			goto out;
+		}
+		snprintf(name, sizeof(name), "local %s", argv[1]);
+		cmd.usage = action_usage[action];
 		argc--;
 		argv++;
 	}
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":d:s:r:p:h", opts, NULL)) != -1) {
-		int handled = cli_common_option(&common, opt, optarg, &e);
-		if (handled < 0)
-			goto fail;
-		if (handled)
-			continue;
-		switch (opt) {
-		case 'd':
-		case OPT_DIR:
-			lo.dir = optarg;
-			break;
-		case 's':
-		case OPT_SHARDS:
-			if (cli_parse_int(optarg, 0, 10000, "--shards", &lo.shards, &e) < 0)
-				goto fail;
-			break;
-		case 'r':
-		case OPT_REPLICAS:
-			if (cli_parse_int(optarg, 0, 100, "--replicas", &lo.replicas, &e) < 0)
-				goto fail;
-			break;
-		case 'p':
-		case OPT_PORT:
-			if (cli_parse_int(optarg, 1, 65535, "--port", &lo.port, &e) < 0)
-				goto fail;
-			break;
-		case OPT_HOST:
-			lo.host = optarg;
-			break;
-		case OPT_SERVER:
-			lo.server = optarg;
-			break;
-		case OPT_WAIT:
-			if (cli_parse_int(optarg, 1, 86400, "--wait", &lo.wait_ms, &e) < 0)
-				goto fail;
-			lo.wait_ms *= 1000; /* seconds, like reconcile, fix and heal */
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			status = 0;
-			goto out;
-		case ':':
-			status = cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			status = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (!action) {
-		status = cli_usage_error("local", "which action: up, scale, status or down?");
+	switch (opt_parse(&cmd, argc, argv, &e)) {
+	case 1:
+		cmd.usage = usage_text;
+		opt_help(&cmd, stdout);
+		status = 0;
+		goto out;
+	case -1:
+		status = opt_usage_error(&cmd, &e);
 		goto out;
 	}
-	if (optind < argc) {
-		status = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (action == ACT_NONE) {
+		status = opt_refuse(&cmd, "which action: up, scale, status or down?");
 		goto out;
 	}
 	if (!lo.dir) {
-		status = cli_usage_error(cmd, "--dir is required");
+		status = opt_refuse(&cmd, "--dir is required");
+		goto out;
+	}
+	if ((action == ACT_UP || action == ACT_SCALE) && lo.shards < 0) {
+		status = opt_refuse(&cmd, "--shards is required");
+		goto out;
+	}
+	if (action == ACT_SCALE && (lo.port || lo.host)) {
+		status = opt_refuse(&cmd, "--port and --host are fixed when the cluster is created");
 		goto out;
 	}
 	if (cli_common_finish(&common, &e) < 0)
 		goto fail;
+	lo.wait_ms *= 1000; /* seconds, like reconcile, fix and heal */
 	lo.conn = &common.conn;
 	lo.log = stdout;
-	if (!strcmp(action, "up") || !strcmp(action, "scale")) {
-		int up = action[0] == 'u';
-		if (lo.shards < 0) {
-			status = cli_usage_error(cmd, "--shards is required");
-			goto out;
-		}
-		if (!up && (lo.port || lo.host)) {
-			status = cli_usage_error(cmd, "--port and --host are fixed when the cluster is created");
-			goto out;
-		}
-		if (up && lo.replicas < 0)
+	switch (action) {
+	case ACT_UP:
+	case ACT_SCALE:
+		if (action == ACT_UP && lo.replicas < 0)
 			lo.replicas = 0;
-		if ((up ? local_up(&lo, &e) : local_scale(&lo, &e)) < 0)
+		if ((action == ACT_UP ? local_up(&lo, &e) : local_scale(&lo, &e)) < 0)
 			goto fail;
 		printf("\n");
 		print_status(lo.dir);
 		print_hints(lo.dir);
 		status = 0;
-	} else if (!strcmp(action, "down")) {
+		break;
+	case ACT_DOWN:
 		if (local_down(&lo, &stopped, &e) < 0)
 			goto fail;
 		printf("stopped %d node process%s in %s\n", stopped, stopped == 1 ? "" : "es", lo.dir);
 		status = 0;
-	} else if (!strcmp(action, "status")) {
-		status = status_cmd(lo.dir, common.conn.user, common.password_file);
-	} else {
-		status = cli_usage_error("local", "unknown action '%s' (up, scale, status or down)", action);
+		break;
+	case ACT_STATUS:
+		status = status_cmd(lo.dir, common.user, common.password_file);
+		break;
+	case ACT_NONE:
+		break;
 	}
 	goto out;
 fail:
-	status = cli_fail(cmd, &e);
+	status = cli_fail(name, &e);
 out:
 	cli_common_release(&common);
 	return status;

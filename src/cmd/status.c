@@ -15,8 +15,9 @@
 #define RANGES_SHOWN 6
 
 static const char usage_text[] =
-	"usage: shardctl status HOST:PORT [--json] [options]\n"
-	"\n"
+	"usage: shardctl status HOST:PORT [--json] [options]\n";
+
+static const char about_text[] =
 	"Shows the cluster that HOST:PORT belongs to, grouped by shard: each master\n"
 	"with its replicas, slot ranges, slot count, keys, memory and link health,\n"
 	"then a map of the 16384 slots with one letter per master.  Changes nothing.\n"
@@ -24,17 +25,9 @@ static const char usage_text[] =
 	"\n"
 	"LINK, the worst of: unreachable (not read), fail / pfail (its peers' verdict),\n"
 	"handshake, noaddr, repl-down (replica not linked to its master), state-fail\n"
-	"(it reports cluster_state:fail), bus-down (a peer's bus link to it is down), ok.\n"
-	"\n"
-	"options:\n"
-	"      --json                the same data as one JSON object: nodes, reachable,\n"
-	"                            shards_count, slots_covered, agree, disagreement,\n"
-	"                            conflicts, keys, used_memory, shards [{letter, slots,\n"
-	"                            ranges, master, replicas}], others, slot_map; each\n"
-	"                            node: id, address, hostname, role, flags, link, keys,\n"
-	"                            used_memory, open_slots, error, ...\n" CLI_COMMON_HELP
-	"  -h, --help                this text\n"
-	"\n"
+	"(it reports cluster_state:fail), bus-down (a peer's bus link to it is down), ok.\n";
+
+static const char after_text[] =
 	"Exit status: 0 shown, 1 the cluster could not be read, 2 bad usage.\n";
 
 /* The letter of the k-th shard: A-Z, a-z, 0-9, then '+'. */
@@ -447,46 +440,29 @@ static void print_json(const struct topo *t, const struct shard_table *vm)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_common common;
 	struct addr_list seeds = { NULL, 0 };
 	struct topo t;
 	struct shard_table vm;
 	struct sc_err e = { 0 };
-	int opt, rc = 2, have_topo = 0, have_table = 0;
+	int rc = 2, have_topo = 0, have_table = 0;
+	const struct opt opts[] = {
+		OPT_ARG(OPTION_ADDR_LIST, &seeds, "HOST:PORT", NULL),
+		OPT_FLAG(0, "json", &common.json,
+			 "the same data as one JSON object: nodes, reachable, shards_count, "
+			 "slots_covered, agree, disagreement, conflicts, keys, used_memory, shards "
+			 "[{letter, slots, ranges, master, replicas}], others, slot_map; each node: id, "
+			 "address, hostname, role, flags, link, keys, used_memory, open_slots, error, ..."),
+		OPT_GROUP(common.opts),
+		OPT_END(),
+	};
+	const struct opt_cmd cmd = { "status", usage_text, about_text, after_text, opts };
 
 	memset(&t, 0, sizeof(t));
 	cli_common_init(&common);
-	optind = 0; /* GNU: full reset, options may follow HOST:PORT */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		int handled;
-		if (opt == 'h') {
-			fputs(usage_text, stdout);
-			rc = 0;
-			goto out;
-		}
-		if (opt == '?') {
-			rc = cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
-			goto out;
-		}
-		handled = cli_common_option(&common, opt, optarg, &e);
-		if (handled < 0) {
-			rc = cli_fail("status", &e);
-			goto out;
-		}
-	}
-	if (optind != argc - 1) {
-		rc = cli_usage_error("status", optind >= argc ? "missing HOST:PORT"
-							     : "one HOST:PORT expected");
+	if (opt_parse_cmdline(&cmd, argc, argv, &rc) < 0)
 		goto out;
-	}
-	if (addr_list_parse(&seeds, argv[optind], &e) < 0 || cli_common_finish(&common, &e) < 0) {
+	if (cli_common_finish(&common, &e) < 0) {
 		rc = cli_fail("status", &e);
 		goto out;
 	}

@@ -3,7 +3,8 @@
 # status 2, and the live cluster is left exactly as it was: malformed
 # addresses, empty lists and items, out-of-range or missing numbers, unknown
 # and contradicting options, a node that is not cluster-enabled, a node of
-# another cluster, a list with too few nodes.
+# another cluster, a list with too few nodes.  Every command words a missing
+# value, an unknown option and a bad number the same way.
 T_PORT_BASE=37000
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/reconcile.inc"
@@ -43,16 +44,44 @@ refused "an IPv6 address without brackets" "write IPv6 as [addr]:port" --nodes "
 refused "an empty list" "empty node list" --nodes "" --shards 3 --replicas 0
 refused "an empty item" "empty item in node list" --nodes "$L,,$seed" --shards 3 --replicas 0
 refused "a node listed twice" "appears twice" --nodes "$L,$seed" --shards 3 --replicas 0
-refused "fewer than 3 shards" "--shards must be at least 3" --nodes "$L" --shards 2 --replicas 0
-refused "negative replicas" "--replicas must be between 0 and 100" --nodes "$L" --shards 3 --replicas -1
-refused "shards not a number" "--shards must be a whole number, not 'x'" --nodes "$L" --shards x --replicas 0
+refused "fewer than 3 shards" "option '--shards' expects a number from 3 to 16384, got '2'" --nodes "$L" --shards 2 --replicas 0
+refused "negative replicas" "option '--replicas' expects a number from 0 to 100, got '-1'" --nodes "$L" --shards 3 --replicas -1
+refused "shards not a number" "option '--shards' expects a whole number, got 'x'" --nodes "$L" --shards x --replicas 0
 refused "a missing option" "--nodes, --shards and --replicas are required" --nodes "$L" --replicas 0
-refused "an unknown option" "unknown option" --nodes "$L" --shards 3 --replicas 0 --bogus
+refused "an unknown option" "unknown option '--bogus'" --nodes "$L" --shards 3 --replicas 0 --bogus
 refused "options that contradict" "--json is only for 'shardctl plan'" --nodes "$L" --shards 3 --replicas 0 --json
 refused "too few nodes" "3 shards x (1 + 1 replicas) needs 6 nodes, --nodes lists 3" --nodes "$L" --shards 3 --replicas 1
 refused "a node that is not cluster-enabled" "is not cluster-enabled" --nodes "$L,$plain" --shards 4 --replicas 0
 refused "a node of another cluster" "belong to different clusters" \
 	--nodes "$L,$(rc_host 3):$((B + 3))" --shards 4 --replicas 0
+
+# every command words a bad command line the same way (one option table
+# each, src/cmd/options.h): a value missing at the end, an unknown option, a
+# number that is not one; exit status 2 and the usage line, nothing run
+while IFS='|' read -r cmd valopt numopt; do
+	t_run "$SHARDCTL" $cmd "$valopt"
+	t_eq 2 "$T_RC" "$cmd $valopt without its value: exit status 2"
+	t_contains "$T_ERR" "shardctl $cmd: error: option '$valopt' needs a value" "$cmd $valopt without its value: message"
+	t_contains "$T_ERR" "usage: shardctl $cmd" "$cmd $valopt without its value: usage line"
+	t_run "$SHARDCTL" $cmd --frob
+	t_eq 2 "$T_RC" "$cmd --frob: exit status 2"
+	t_contains "$T_ERR" "shardctl $cmd: error: unknown option '--frob'" "$cmd --frob: message"
+	t_run "$SHARDCTL" $cmd "$numopt" x
+	t_eq 2 "$T_RC" "$cmd $numopt x: exit status 2"
+	t_contains "$T_ERR" "option '$numopt' expects a whole number, got 'x'" "$cmd $numopt x: message"
+done <<'EOF'
+create|--nodes|--shards
+status|--user|--timeout
+check|--shards|--replicas
+plan|--nodes|--shards
+reconcile|--nodes|--shards
+fix|--wait|--wait
+heal|--nodes|--wait
+local up|--dir|--shards
+local scale|--dir|--replicas
+local status|--dir|--timeout
+local down|--dir|--wait
+EOF
 t_eq "$before" "$(snapshot)" "after every refusal the cluster is exactly as it was"
 
 # an unreachable listed master is a failure to act on, not a silent skip

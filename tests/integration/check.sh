@@ -179,9 +179,10 @@ t_eq 2 "$T_RC" "no address: exit 2"
 t_contains "$T_ERR" "missing HOST:PORT" "no address: said"
 t_run "$SHARDCTL" check "$S" --shards zero
 t_eq 2 "$T_RC" "bad --shards: exit 2"
-t_contains "$T_ERR" "--shards must be a whole number, not 'zero'" "bad --shards: said"
+t_contains "$T_ERR" "option '--shards' expects a whole number, got 'zero'" "bad --shards: said"
 t_run "$SHARDCTL" check "$S" --frobnicate
 t_eq 2 "$T_RC" "unknown option: exit 2"
+t_contains "$T_ERR" "unknown option '--frobnicate'" "unknown option: said"
 t_run "$SHARDCTL" check --help
 t_eq 0 "$T_RC" "--help: exit 0"
 t_contains "$T_OUT" "usage: shardctl check HOST:PORT" "--help: usage"

@@ -103,7 +103,7 @@ t_eq 2 "$T_RC" "missing --nodes: exit status 2"
 t_contains "$T_ERR" "--nodes is required" "missing --nodes: message"
 t_run "$SHARDCTL" create --nodes "$list" --shards three
 t_eq 2 "$T_RC" "non-numeric --shards: exit status 2"
-t_contains "$T_ERR" "--shards must be a whole number, not 'three'" "non-numeric --shards: message"
+t_contains "$T_ERR" "option '--shards' expects a whole number, got 'three'" "non-numeric --shards: message"
 t_run "$SHARDCTL" create --help
 t_eq 0 "$T_RC" "--help: exit status 0"
 t_contains "$T_OUT" "usage: shardctl create --nodes LIST --shards S" "--help: usage"

@@ -48,7 +48,7 @@ refused() { # refused WHAT NEEDLE ARGS...
 	t_contains "$T_ERR" "$needle" "$what: message"
 	t_eq "$before" "$(snapshot)" "$what: nothing changed"
 }
-refused "fewer than 3 shards" "--shards must be at least 3" --nodes "$(rc_list $B 0 5)" --shards 2 --replicas 1
+refused "fewer than 3 shards" "option '--shards' expects a number from 3 to 16384, got '2'" --nodes "$(rc_list $B 0 5)" --shards 2 --replicas 1
 refused "too few nodes" "too few nodes: 3 shards x (1 + 2 replicas) needs 9 nodes" \
 	--nodes "$(rc_list $B 0 5)" --shards 3 --replicas 2
 
