@@ -57,7 +57,9 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
-exec 9>"$dir/.lock"
+# read-only, so that a user who did not build the cache can still use it
+[ -e "$dir/.lock" ] || : >"$dir/.lock"
+exec 9<"$dir/.lock"
 flock -w 1200 9 || die "another run holds $dir/.lock"
 
 # rm_tree DIR: removes a (possibly half-built) tree; unmounts first whatever
@@ -73,20 +75,17 @@ rm_tree() {
 }
 for t in "$dir"/.tmp-*; do [ -e "$t" ] && rm_tree "$t"; done
 
-# version_ok BIN PATTERN: BIN --version matches the extended regex PATTERN
-version_ok() { [ -x "$1" ] && "$1" --version 2>/dev/null | head -n 1 | grep -Eq "$2"; }
-# expect NAME -> the server and cli --version patterns for that name
-server_re() { # FAMILY MAJOR.MINOR
-	local f=$1 v=${2//./\\.}
-	echo "^$f server v=$v\\.[0-9]+ "
-}
-cli_re() { echo "^$1 ${2//./\\.}\\.[0-9]+"; }
-
-# check NAME SERVER CLI: both run and say the expected family and version
+# check NAME SERVER CLI: both run and their --version names the family and
+# major.minor of NAME ("Redis server v=8.0.6 ...", "redis-cli 8.0.6")
 check() {
-	local fam=${1%-*} mm=${1#*-} Fam
+	local fam=${1%-*} mm=${1#*-} Fam out re
 	case $fam in redis) Fam=Redis ;; valkey) Fam=Valkey ;; esac
-	version_ok "$2" "$(server_re "$Fam" "$mm")" && version_ok "$3" "$(cli_re "$fam-cli" "$mm")"
+	mm=${mm//./\\.}
+	[ -x "$2" ] && [ -x "$3" ] || return 1
+	re="^$Fam server v=$mm\\.[0-9]+ "
+	out=$("$2" --version 2>/dev/null) && [[ $out =~ $re ]] || return 1
+	re="^$fam-cli $mm\\.[0-9]+"
+	out=$("$3" --version 2>/dev/null) && [[ $out =~ $re ]]
 }
 explain() { # NAME SERVER CLI: why check failed
 	die "$1: expected $1 but got: $("$2" --version 2>&1 | head -n 1) / $("$3" --version 2>&1 | head -n 1)"
@@ -139,7 +138,11 @@ stop_in_tree() {
 # ---- redis-7.0: the system's packages
 redis70() {
 	local s=/usr/bin/redis-server c=/usr/bin/redis-cli
-	if ! installed redis-server || ! installed redis-tools || [ ! -x $s ] || [ ! -x $c ]; then
+	if check redis-7.0 $s $c; then
+		echo "redis-7.0 $s $c"
+		return
+	fi
+	if ! installed redis-server || ! installed redis-tools; then
 		apt_install redis-server redis-tools
 		# a system without policy-rc.d handling may still have started one
 		pgrep -x -u redis redis-server >/dev/null 2>&1 && { say "stopping the packaged redis-server service"; service redis-server stop >&2 || true; }
@@ -193,7 +196,7 @@ forky_tree() {
 	local final=$dir/forky
 	[ -f "$final/.ok" ] && return 0
 	if ! is_root; then
-		die "building the forky tree needs root (debootstrap); run as root: $0"
+		die "building the forky tree needs root (debootstrap); run: sudo $0"
 	fi
 	need_pkgs debootstrap patchelf
 	local tmp
