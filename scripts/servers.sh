@@ -13,8 +13,8 @@
 #               dpkg -x into valkey-8.0/root.  The binaries are built for
 #               Debian 12 and use the host's libraries (those of redis-server).
 #   redis-8.0   Debian forky (Redis 8.0.6, Valkey 9.1.2 when this was
-#   valkey-9.1  written): one debootstrap'd tree in forky/ (~270 MB, a minute
-#               or two), from which each binary is copied to NAME/bin/ under
+#   valkey-9.1  written): one debootstrap'd tree in forky/ (~270 MB, 70 s on
+#               an idle machine, 4 min on a busy one), from which each binary is copied to NAME/bin/ under
 #               its own name (so the process is called redis-server or
 #               valkey-server: in the tree both are symlinks to *-check-rdb,
 #               and Valkey picks its mode from argv[0]) with its ELF
@@ -202,7 +202,7 @@ forky_tree() {
 	local tmp
 	tmp=$(mktemp -d "$dir/.tmp-forky.XXXXXX")
 	chmod 755 "$tmp"
-	say "forky: debootstrap into $final (about a minute or two, 270 MB; log in $dir/forky-debootstrap.log)"
+	say "forky: debootstrap into $final (70 s to 4 min, 270 MB; log in $dir/forky-debootstrap.log)"
 	local t0=$SECONDS
 	# debootstrap checks the Release signature but not its Valid-Until, so a
 	# clock past the archive's validity is no obstacle here.
