@@ -14,8 +14,9 @@
 #               Debian 12 and use the host's libraries (those of redis-server).
 #   redis-8.0   Debian forky (Redis 8.0.6, Valkey 9.1.2 when this was
 #   valkey-9.1  written): one debootstrap'd tree in forky/ (~270 MB, 70 s on
-#               an idle machine, 4 min on a busy one), from which each binary is copied to NAME/bin/ under
-#               its own name (so the process is called redis-server or
+#               an idle machine, 4 min on a busy one), from which each
+#               binary is copied to NAME/bin/ under its own name (so the
+#               process is called redis-server or
 #               valkey-server: in the tree both are symlinks to *-check-rdb,
 #               and Valkey picks its mode from argv[0]) with its ELF
 #               interpreter and RPATH pointed into the tree.
