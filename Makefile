@@ -62,6 +62,7 @@ deps:
 	@scripts/deps.sh test
 
 test: deps
+	scripts/servers.sh >/dev/null
 	$(MAKE) all units
 	$(MAKE) asan
 	tests/run.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh STAGE - make sure what STAGE needs is installed.
 #   build: compiler, make, pkg-config, hiredis, redis-server/redis-cli
-#   test:  build + what the test layers use
+#   test:  build + what the test layers use (debootstrap and patchelf for
+#          scripts/servers.sh)
 #   bench: build + gnuplot and GNU time (peak RSS)
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact command to run is printed and the script fails.
@@ -13,7 +14,7 @@ stage=${1:-build}
 need=(gcc make pkg-config libhiredis-dev redis-server redis-tools)
 case "$stage" in
 build) ;;
-test) need+=(libnss-wrapper python3 python3-yaml nodejs:node npm:npm unzip) ;;
+test) need+=(libnss-wrapper python3 python3-yaml nodejs:node npm:npm unzip debootstrap patchelf) ;;
 bench) need+=(gnuplot-nox time) ;;
 *) echo "deps.sh: unknown stage '$stage' (build, test, bench)" >&2; exit 2 ;;
 esac
