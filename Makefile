@@ -18,7 +18,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
-.PHONY: all deps test test-unit test-integration demo clean asan units tools chart fuzz bench
+.PHONY: all deps test test-unit test-integration demo clean asan units tools chart fuzz bench image
 all: $(BUILD)/shardctl $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
@@ -72,6 +72,14 @@ chart:
 	$(HELM) lint --strict charts/redis-cluster
 	$(HELM) package charts/redis-cluster -d build/chart-repo
 	$(HELM) repo index build/chart-repo $(if $(CHART_URL),--url $(CHART_URL))
+
+# The shardctl image (image/Dockerfile) as an OCI archive,
+# build/image/shardctl-VERSION.oci.tar (VERSION: the chart's appVersion); see
+# image/README.md.  Docker when a daemon answers, else buildah from a
+# debootstrap'd base (as root).  Skipped while the archive is up to date;
+# IMAGE_REBUILD=1 forces a build.
+image:
+	@scripts/image.sh
 
 # Benchmarks run by hand (minutes, several GB of RAM); results in bench/results/.
 bench:
