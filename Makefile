@@ -26,7 +26,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
-.PHONY: all deps test test-unit test-integration demo clean asan units tools chart fuzz bench
+.PHONY: all deps test test-unit test-integration demo clean asan units tools chart fuzz bench image
 all: $(BUILD)/shardctl $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: src/%.c $(HDRS)
@@ -61,16 +61,21 @@ asan:
 deps:
 	@scripts/deps.sh test
 
+# The image is built before the tests (the first build takes minutes, longer
+# than a test script's deadline); tests/image then uses the cached archive, and
+# fails if the build did.
 test: deps
 	scripts/servers.sh >/dev/null
 	$(MAKE) all units
 	$(MAKE) asan
+	-$(MAKE) image
 	tests/run.sh
 
 test-unit: all units asan
 	tests/run.sh unit
 
 test-integration: all asan
+	-$(MAKE) image
 	tests/run.sh integration
 
 demo:
@@ -89,6 +94,14 @@ chart:
 	$(HELM) lint --strict charts/redis-cluster
 	$(HELM) package charts/redis-cluster -d build/chart-repo
 	$(HELM) repo index build/chart-repo $(if $(CHART_URL),--url $(CHART_URL))
+
+# The shardctl image (image/Dockerfile) as an OCI archive,
+# build/image/shardctl-VERSION.oci.tar (VERSION: the chart's appVersion); see
+# image/README.md.  Docker when a daemon answers, else buildah from a
+# debootstrap'd base (as root).  Skipped while the archive is up to date;
+# IMAGE_REBUILD=1 forces a build.
+image:
+	@scripts/image.sh
 
 # Benchmarks run by hand (minutes, several GB of RAM); results in bench/results/.
 bench:

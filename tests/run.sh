@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run.sh [unit|integration|all] - runs the test layers and prints one closing
 # line "N passed, N failed".  Unit binaries run in both the plain and the
-# ASan/UBSan build; every script under tests/integration, tests/chart and
-# tests/lifecycle runs in its own process with a deadline, against the
-# ASan/UBSan build of shardctl (a leak or UB exits 86/87, never mistaken for
-# the 1 of "unhealthy").  A test that cannot run fails; none is skipped.
+# ASan/UBSan build; every script under tests/integration, tests/chart,
+# tests/image and tests/lifecycle runs in its own process with a deadline,
+# against the ASan/UBSan build of shardctl (a leak or UB exits 86/87, never
+# mistaken for the 1 of "unhealthy"); tests/image runs the image's own.  A
+# test that cannot run fails; none is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -45,7 +46,7 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 	export SHARDCTL_TOOLS=${SHARDCTL_TOOLS:-$PWD/build}
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
-	for t in tests/integration/*.sh tests/chart/*.sh tests/lifecycle/*.sh; do
+	for t in tests/integration/*.sh tests/chart/*.sh tests/image/*.sh tests/lifecycle/*.sh; do
 		[ -f "$t" ] || continue
 		start=$(date +%s)
 		timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
