@@ -39,6 +39,13 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
 		tail -n 1 "$log" | sed "s|^|[$(dirname "$(dirname "$t")")] |"
 		[ $rc -eq 0 ] || cat "$log"
 	done
+	# the house's rules (folders, pure core, no call circles), read off the
+	# sources and the plain build's objects
+	python3 tests/lint/layers.py build >"$log" 2>&1
+	rc=$?
+	count tests/lint/layers.py "$log" $rc
+	echo "[lint] $(tail -n 1 "$log")"
+	[ $rc -eq 0 ] || grep -v '^ok' "$log"
 fi
 
 if [ "$what" = integration ] || [ "$what" = all ]; then
