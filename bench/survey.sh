@@ -8,7 +8,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 SHARDCTL=${SHARDCTL:-$root/build/shardctl}
 T_PORT_BASE=${T_PORT_BASE:-21000}
-source "$root/tests/lib.sh"
+source "$root/tests/lib/test-lib.bash"
 n=${1:-60}
 H=127.0.1.20
 P=$(t_free_ports "$n") || exit 1

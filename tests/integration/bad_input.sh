@@ -5,8 +5,8 @@
 # and contradicting options, a node that is not cluster-enabled, a node of
 # another cluster, a list with too few nodes.
 T_PORT_BASE=37000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 8) || exit 1
 rc_start "$B" 6 || exit 1

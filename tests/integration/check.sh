@@ -5,8 +5,8 @@
 # killed node (unreachable, then marked failed), recovery, a node-set
 # disagreement (CLUSTER FORGET), --json, and usage errors.
 T_PORT_BASE=21000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/manual_cluster.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/manual_cluster.bash"
 H=127.0.1.5
 P=$(t_free_ports 6) || exit 1
 mc_create "$H" "$P" 3 1 || { t_not_ok "cluster built"; t_done; }

@@ -4,7 +4,7 @@
 # redis-cli --cluster check (and shardctl check when it is built), the slots
 # of every master (floor/ceil of 16384/S), the replicas of every master and
 # that no replica sits on its master's host.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 T_PORT_BASE=26000
 
 # shape HOST:PORT: one line per master "ADDR SLOTS NREPLICAS SAMEHOST" where

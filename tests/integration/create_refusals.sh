@@ -6,7 +6,7 @@
 # last, so a create that changed nodes before probing all of them would be
 # caught: every good node must still know only itself, own no slot and keep
 # config epoch 0.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 T_PORT_BASE=26000
 H=127.0.2.1
 

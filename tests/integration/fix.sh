@@ -6,7 +6,7 @@
 # user decides), an identical copy on both sides, uncovered slots with keys
 # on one master, on none, and on two (stop).  Every key is verified.
 T_PORT_BASE=46000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 
 P=$(t_free_ports 1) || exit 1
 A=127.0.12.1 B=127.0.12.2 C=127.0.12.3

@@ -7,7 +7,7 @@
 # or a node that is not cluster-enabled is refused with nothing changed, a
 # lone node is left alone.  Names resolve through nss_wrapper.
 T_PORT_BASE=46000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 
 NKEYS=2000
 P=$(t_free_ports 1) || exit 1

@@ -5,7 +5,7 @@
 # no errors on a stable cluster, and MOVED / ASK followed while slots are
 # moved by hand (CLUSTER SETSLOT + MIGRATE) under a running load.
 T_PORT_BASE=36000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 LOAD=$SHARDCTL_TOOLS/sc-load
 H=127.0.4.1
 [ -x "$LOAD" ] || { t_not_ok "sc-load not built at $LOAD"; t_done; }

@@ -5,7 +5,7 @@
 # refused before anything starts; `down` leaves no process behind.
 # Runs on 127.0.2.1 (bus ports of 127.0.0.1 collide with other tests'
 # ephemeral ports on this machine).
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 T_PORT_BASE=26000
 H=127.0.2.1
 D=$T_DIR/c

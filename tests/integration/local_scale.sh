@@ -3,7 +3,7 @@
 # local processes: 3x0 -> 4x0 (scale out) -> 4x1 (replicas) -> 5x1, every
 # key verified after each step, every shape checked, busy ports for new
 # nodes refused before anything changes.  (Scale in: local_scale_in.sh.)
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 T_PORT_BASE=26000
 H=127.0.2.1
 D=$T_DIR/c

@@ -6,7 +6,7 @@
 # no departed process left.  3x1 -> 3x0 fails over to the master emptied by
 # 4x1 -> 3x1: without exec.c's fresh_view (a Redis 7.0 bug, redis#12564)
 # that failover left a slot unassigned, its keys dropped, in ~1 of 5 runs.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 T_PORT_BASE=26000
 H=127.0.2.1
 D=$T_DIR/c

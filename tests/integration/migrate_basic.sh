@@ -4,7 +4,7 @@
 # (BUSYKEY) stops only its slot, left open, with a message naming slot, key
 # and nodes; after the duplicate is removed, a second run resumes the slot.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 KEYS="python3 $(dirname "$0")/engine_keys.py"
 MIG=$SHARDCTL_TOOLS/sc-migrate
 [ -x "$MIG" ] || MIG=$T_ROOT/build/sc-migrate

@@ -3,8 +3,8 @@
 # reconcile creates it and scales it 3 -> 4 -> 3 with the password from
 # REDISCLI_AUTH (MIGRATE carries AUTH), never printing it; keys verified.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 8) || exit 1
 for ((i = 0; i < 8; i++)); do

@@ -5,8 +5,8 @@
 # of refusing them as nodes of different clusters.  Lone nodes whose slots
 # are not the layout's are still refused, and nothing changes.
 T_PORT_BASE=33000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 rc_host() { echo "127.0.12.$(($1 % 3 + 1))"; }
 
 N=6

@@ -4,8 +4,8 @@
 # reconcile then removes them.  Then every refusal, each asserting its
 # message, exit status 2 and that nothing changed.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 13) || exit 1
 rc_start "$B" 12 || exit 1

@@ -3,8 +3,8 @@
 # killed during a join leaves one: the node lists a peer in handshake under a
 # temporary id) is still an empty node to join, not "another cluster".
 T_PORT_BASE=34000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 6) || exit 1
 rc_start "$B" 5 || exit 1

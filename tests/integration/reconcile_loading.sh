@@ -5,8 +5,8 @@
 # loading last a few seconds; values of 4 kB make the data set large enough
 # that the loading node answers (LOADING) between its 2 MB loading chunks.
 T_PORT_BASE=34000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 3) || exit 1
 rc_start "$B" 3 || exit 1

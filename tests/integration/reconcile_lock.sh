@@ -4,8 +4,8 @@
 # frees the lock at once; two reconciles started together never both move:
 # the second waits and then finds nothing to do.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 4) || exit 1
 rc_start "$B" 4 || exit 1

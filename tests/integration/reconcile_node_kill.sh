@@ -16,11 +16,11 @@
 # A source killed after the target stored a MIGRATE batch and before it
 # deleted its own copies leaves those keys on both sides: reconcile stops
 # on BUSYKEY (nothing overwritten) and `shardctl fix` removes the source's
-# identical copies (node_kill.inc: nk_reconcile).  Every key is verified one
+# identical copies (lib/node_kill.bash: nk_reconcile).  Every key is verified one
 # by one; none may be lost (written before the move: replicas had them).
 T_PORT_BASE=38000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/node_kill.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/node_kill.bash"
 
 nk_setup 10
 

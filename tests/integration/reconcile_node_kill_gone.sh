@@ -11,8 +11,8 @@
 # verified; keys missing in the slots that were moving to the killed target
 # are counted as lost to asynchronous replication, none elsewhere.
 T_PORT_BASE=38000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/node_kill.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/node_kill.bash"
 
 nk_setup 9
 

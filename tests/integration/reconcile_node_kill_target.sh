@@ -15,8 +15,8 @@
 #     reconcile converges with every key.
 # reconcile_node_kill_gone.sh: the old target never comes back.
 T_PORT_BASE=38000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/node_kill.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/node_kill.bash"
 
 nk_setup 10
 

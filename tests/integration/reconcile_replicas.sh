@@ -2,8 +2,8 @@
 # reconcile_replicas.sh - 4x1 -> 4x2 -> 4x1 replicas, then shards and
 # replicas at once (4x1 -> 3x2), every key verified after each change.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 12) || exit 1
 rc_start "$B" 12 || exit 1

@@ -3,8 +3,8 @@
 # slot moves loses no key; the next reconcile finishes the open slots and
 # the job.  Repeated at a few different instants.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 5) || exit 1
 rc_start "$B" 5 || exit 1

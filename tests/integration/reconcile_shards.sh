@@ -3,8 +3,8 @@
 # key verified after each change; creation from empty nodes; a reconcile of a
 # converged cluster changes nothing and says so; removed nodes are reset.
 T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 B=$(t_free_ports 12) || exit 1
 rc_start "$B" 12 || exit 1

@@ -4,8 +4,8 @@
 # replica reports master_link_status:up and holds as many keys as its
 # master (a failover at that moment must not lose the shard).
 T_PORT_BASE=33000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 rc_host() { echo "127.0.12.$(($1 % 3 + 1))"; }
 
 B=$(t_free_ports 12) || exit 1

@@ -6,8 +6,8 @@
 # wait, that replica was typically 'down' with 0 keys at this point.  The
 # settings lowered for the join (fastjoin.h) are back afterwards.
 T_PORT_BASE=33000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 rc_host() { echo "127.0.12.$(($1 % 3 + 1))"; }
 
 B=$(t_free_ports 10) || exit 1

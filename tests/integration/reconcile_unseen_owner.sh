@@ -8,8 +8,8 @@
 # `shardctl reconcile` alone (no fix) must tell the node the owners, finish
 # the open moves, balance to 4 shards and keep every key.
 T_PORT_BASE=35000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/reconcile.bash"
 
 NET=127.0.13
 NKEYS=20000

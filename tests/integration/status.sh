@@ -5,8 +5,8 @@
 # (parsed, and compared key count by key count with DBSIZE), a killed node,
 # and usage errors.
 T_PORT_BASE=21000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/manual_cluster.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/manual_cluster.bash"
 H=127.0.1.9
 P=$(t_free_ports 6) || exit 1
 MC_SLOTS="0-5000,10000-12000 5001-9999 12001-16383" mc_create "$H" "$P" 3 1 \

@@ -20,8 +20,8 @@
 # during the shard changes a cluster-aware client reads and writes and must
 # see no error.  LIFECYCLE_KEYS sets the data set size (default 20000).
 T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../chart/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/../chart/lib/chart.bash"
 
 NKEYS=${LIFECYCLE_KEYS:-20000}
 NS=shop

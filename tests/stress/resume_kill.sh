@@ -16,7 +16,7 @@
 # `shardctl fix`, which must repair what was left, and counted; with
 # RESUME_STRICT=1 such a run is a failure instead.
 T_PORT_BASE=46000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 
 KILLS=${KILLS:-32}
 NKEYS=4000

@@ -1,6 +1,6 @@
 # manual_cluster.bash - builds a cluster with plain redis-cli commands, not
 # with shardctl (for tests of status/check that must not depend on shardctl's
-# own create).  Source it after lib.sh.  Not a test itself (no .sh suffix).
+# own create).  Source it after test-lib.bash.
 
 # mc_create HOST BASE M R [redis-server args...]: M masters on HOST:BASE..,
 # then M*R replicas, replica j following master j % M.  Slots: MC_SLOTS

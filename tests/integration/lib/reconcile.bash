@@ -1,4 +1,4 @@
-# reconcile.inc - helpers of the reconcile_*.sh tests (sourced after lib.sh).
+# reconcile.bash - helpers of the reconcile_*.sh tests (sourced after test-lib.bash).
 # Nodes live on the loopback "hosts" 127.0.3.1-3 (the engine tests' range).
 
 RC_LOAD=$SHARDCTL_TOOLS/sc-load

@@ -1,4 +1,4 @@
-# node_kill.inc - helpers of reconcile_node_kill*.sh (sourced after lib.sh):
+# node_kill.bash - helpers of reconcile_node_kill*.sh (sourced after test-lib.bash):
 # a cluster of redis-server processes on 127.0.38.1-3 whose nodes fail over
 # quickly (cluster-node-timeout NK_TIMEOUT ms) and keep their data across a
 # SIGKILL and restart (appendonly with appendfsync always: every write is in

@@ -1,4 +1,4 @@
-# lib.sh - shared helpers for integration tests (source it).
+# test-lib.bash - shared helpers for every test script (source it first).
 #
 # Each test script runs in its own process (tests/run.sh gives it a deadline),
 # starts its own redis-server processes on free ports, and tears them down on
@@ -7,7 +7,7 @@
 
 set -uo pipefail
 T_NAME=$(basename "$0" .sh)
-T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SHARDCTL=${SHARDCTL:-$T_ROOT/build/shardctl}
 SHARDCTL_TOOLS=${SHARDCTL_TOOLS:-$T_ROOT/build}
 T_DIR=$(mktemp -d "/tmp/shardctl-$T_NAME.XXXXXX")
