@@ -2,7 +2,6 @@
 # helm3.sh - the chart with Helm 3 (3.17): lint, every scenario rendered with
 # the same assertions as render.sh, the schema refusing bad values (Helm 3
 # words its messages differently), and Helm 3 rendering what Helm 4 renders.
-T_PORT_BASE=41000
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/chart.bash"
 

@@ -2,7 +2,6 @@
 # package.sh - helm lint of the chart and of every scenario; the chart packaged
 # and indexed as `make chart` does, served over plain HTTP from a loopback
 # address, and installed from there (helm template --repo).
-T_PORT_BASE=41000
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/chart.bash"
 

@@ -4,7 +4,6 @@
 # commands and node lists, labels, pod count, probes, persistence, auth.
 # Plus: the pod template does not depend on shards or replicasPerShard (a
 # resize restarts no pod), and the same values render the same output.
-T_PORT_BASE=41000
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/chart.bash"
 
