@@ -21,6 +21,11 @@ SRCS     := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 TLIB_SRCS := $(wildcard tools/lib/*.c)
 TLIB_OBJS := $(patsubst tools/lib/%.c,$(BUILD)/obj/tools/%.o,$(TLIB_SRCS))
+# tests/unit/support/: code the unit tests share (fake nodes, the planner's
+# world), built once and linked into every unit test
+TSUP_SRCS := $(wildcard tests/unit/support/*.c)
+TSUP_HDRS := $(wildcard tests/unit/support/*.h)
+TSUP_OBJS := $(patsubst tests/unit/support/%.c,$(BUILD)/obj/tests/support/%.o,$(TSUP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
@@ -44,9 +49,13 @@ $(BUILD)/obj/main.o: src/main.c $(HDRS)
 $(BUILD)/shardctl: $(BUILD)/obj/main.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJS) $(TLIB_OBJS)
+$(BUILD)/obj/tests/support/%.o: tests/unit/support/%.c $(TSUP_HDRS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(TLIB_OBJS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TSUP_HDRS) $(LIB_OBJS) $(TLIB_OBJS) $(TSUP_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TSUP_OBJS) $(LIB_OBJS) $(TLIB_OBJS) $(LDLIBS)
 
 $(BUILD)/%: tools/%.c $(LIB_OBJS) $(TLIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(TLIB_OBJS) $(LDLIBS)

@@ -4,8 +4,10 @@
 # ASan/UBSan build; every script under tests/integration, tests/chart,
 # tests/image and tests/lifecycle runs in its own process with a deadline,
 # against the ASan/UBSan build of shardctl (a leak or UB exits 86/87, never
-# mistaken for the 1 of "unhealthy"); tests/image runs the image's own.  A
-# test that cannot run fails; none is skipped.
+# mistaken for the 1 of "unhealthy"; tests/image runs the image's own), on a
+# port band of its own (T_PORT_BASE).  The servers are T_REDIS_SERVER /
+# T_REDIS_CLI (default redis-server / redis-cli).  A test that cannot run
+# fails; none is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -53,11 +55,16 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 	export SHARDCTL_TOOLS=${SHARDCTL_TOOLS:-$PWD/build}
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+	# each script its own band of T_PORT_SPAN ports (tests/lib/test-lib.bash):
+	# data ports in [11000, 21000), their bus ports (+10000) in [21000, 31000)
+	span=200 band=0
 	for t in tests/integration/*.sh tests/chart/*.sh tests/image/*.sh tests/lifecycle/*.sh; do
 		[ -f "$t" ] || continue
 		start=$(date +%s)
-		timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
+		T_PORT_BASE=$((11000 + (band % (10000 / span)) * span)) T_PORT_SPAN=$span \
+			timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
 		rc=$?
+		band=$((band + 1))
 		count "$t" "$log" $rc
 		echo "[$t] $(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) ($(( $(date +%s) - start ))s)"
 		if [ $rc -ne 0 ]; then

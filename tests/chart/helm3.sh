@@ -2,9 +2,8 @@
 # helm3.sh - the chart with Helm 3 (3.17): lint, every scenario rendered with
 # the same assertions as render.sh, the schema refusing bad values (Helm 3
 # words its messages differently), and Helm 3 rendering what Helm 4 renders.
-T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/chart.bash"
 
 t_contains "$("$HELM3" version --short)" "v3." "helm 3 available"
 t_run "$HELM3" lint --strict "$CHART"

@@ -2,9 +2,8 @@
 # k8s-schema.sh - every object rendered for every scenario is valid against
 # Kubernetes' own OpenAPI schema (npm kubernetes-models, validate-k8s.cjs) and
 # has no field Kubernetes does not know (strict-fields.cjs).
-T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/chart.bash"
 
 for f in "$CHART"/ci/*.yaml; do
 	name=$(basename "$f" .yaml)

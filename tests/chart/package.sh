@@ -2,9 +2,8 @@
 # package.sh - helm lint of the chart and of every scenario; the chart packaged
 # and indexed as `make chart` does, served over plain HTTP from a loopback
 # address, and installed from there (helm template --repo).
-T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/chart.bash"
 
 t_run "$HELM" lint --strict "$CHART"
 t_eq 0 "$T_RC" "helm lint --strict"

@@ -4,9 +4,8 @@
 # commands and node lists, labels, pod count, probes, persistence, auth.
 # Plus: the pod template does not depend on shards or replicasPerShard (a
 # resize restarts no pod), and the same values render the same output.
-T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/chart.bash"
 
 for f in "$CHART"/ci/*.yaml; do
 	name=$(basename "$f" .yaml)

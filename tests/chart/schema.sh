@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # schema.sh - values.schema.json (and the chart's own checks) refuse bad values
 # with a message naming the value, and render nothing.
-T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/chart.bash"
 
 # refused WHAT MESSAGE-PART... -- HELM-ARGS...
 refused() {

@@ -7,7 +7,7 @@
 # of Debian's redis-server and calls it healthy.  Containers are not started
 # (no runtime works here): the image's programs run under chroot, in this
 # network namespace, so 127.0.0.1 is the host's loopback.  Needs root.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 
 if [ "$(id -u)" -ne 0 ]; then
 	t_not_ok "runs as root (chroot, and the image build)"
@@ -97,15 +97,8 @@ t_contains "$T_OUT" "libhiredis.so.1.1.0 => /lib/" "hiredis 1.x resolved in the 
 t_not_contains "$T_OUT" "not found" "every library resolved in the image"
 t_contains "$(ls "$ROOT"/usr/share/doc)" "libhiredis1.1.0" "libhiredis1.1.0 installed (its copyright file)"
 
-# a real server: Debian's redis-server on loopback ports 15100-15199
-base=
-for ((p = 15100; p <= 15197; p += 3)); do
-	t_port_free $p && t_port_free $((p + 1)) && t_port_free $((p + 2)) && { base=$p; break; }
-done
-if [ -z "$base" ]; then
-	t_not_ok "three free ports in 15100-15199"
-	t_done
-fi
+# a real server (T_REDIS_SERVER) on three ports of this script's band
+base=$(t_free_ports 3) || exit 1
 for i in 0 1 2; do t_start_node 127.0.0.1 $((base + i)) || t_not_ok "node $((base + i)) starts"; done
 
 t_run in_image shardctl check 127.0.0.1:$base
@@ -120,6 +113,6 @@ t_eq 0 "$T_RC" "check from the image: healthy ($T_OUT $T_ERR)"
 t_run in_image shardctl status 127.0.0.1:$base
 t_eq 0 "$T_RC" "status from the image ($T_ERR)"
 t_contains "$T_OUT" "16384/16384 slots covered" "status: every slot covered"
-t_contains "$(redis-cli -p $base cluster info)" "cluster_state:ok" "redis-cli agrees: cluster_state ok"
+t_contains "$("$T_REDIS_CLI" -p $base cluster info)" "cluster_state:ok" "redis-cli agrees: cluster_state ok"
 
 t_done

@@ -4,16 +4,15 @@
 # open slot, an uncovered slot with the slot-map disagreement it causes, a
 # killed node (unreachable, then marked failed), recovery, a node-set
 # disagreement (CLUSTER FORGET), --json, and usage errors.
-T_PORT_BASE=21000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/manual_cluster.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
+source "$(dirname "$0")/lib/manual_cluster.bash"
 H=127.0.1.5
 P=$(t_free_ports 6) || exit 1
 mc_create "$H" "$P" 3 1 || { t_not_ok "cluster built"; t_done; }
 S=$H:$P
 
-healthy() { "$SHARDCTL" check "$S"; }
-rcli_check() { redis-cli --cluster check "$S" 2>&1; }
+rcli_check() { cli_cluster check "$S" 2>&1; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # --- healthy
@@ -44,40 +43,40 @@ t_eq "False 3 replicas" "$(printf '%s' "$T_OUT" | json_field 'd["healthy"], len(
 t_contains "$T_OUT" "has 1 working replica, expected 2" "--replicas 2: message"
 
 # --- an open slot
-src=$(redis-cli -h $H -p "$P" cluster myid)
-dst=$(redis-cli -h $H -p $((P + 1)) cluster myid)
-redis-cli -h $H -p "$P" cluster setslot 100 migrating "$dst" >/dev/null
+src=$(cli $H:"$P" cluster myid)
+dst=$(cli $H:$((P + 1)) cluster myid)
+cli $H:"$P" cluster setslot 100 migrating "$dst" >/dev/null
 t_run "$SHARDCTL" check "$S"
 t_eq 1 "$T_RC" "open slot: exit 1"
 t_contains "$T_OUT" "problem: slot 100 is open: migrating from '$H:$P' to '$H:$((P + 1))'" "open slot: named"
 t_contains "$T_OUT" "unhealthy: 1 problem" "open slot: the only problem"
 t_contains "$(rcli_check)" "migrating state" "open slot: redis-cli agrees"
-redis-cli -h $H -p $((P + 1)) cluster setslot 100 importing "$src" >/dev/null
+cli $H:$((P + 1)) cluster setslot 100 importing "$src" >/dev/null
 t_run "$SHARDCTL" check "$S" --json
 t_eq "2 open_slot" "$(printf '%s' "$T_OUT" | json_field 'len(d["problems"]), d["problems"][1]["kind"]')" "importing side too: two open slots in JSON"
 t_contains "$T_OUT" "importing into '$H:$((P + 1))' from '$H:$P'" "importing side named"
-redis-cli -h $H -p "$P" cluster setslot 100 stable >/dev/null
-redis-cli -h $H -p $((P + 1)) cluster setslot 100 stable >/dev/null
-t_wait 10 healthy && t_ok "stable again: healthy" || t_not_ok "stable again: healthy"
+cli $H:"$P" cluster setslot 100 stable >/dev/null
+cli $H:$((P + 1)) cluster setslot 100 stable >/dev/null
+t_wait 10 healthy "$S" && t_ok "stable again: healthy" || t_not_ok "stable again: healthy"
 
 # --- an uncovered slot: the owner drops it; the others still think it owns it
 owner=$((P + 2)) # masters own 0-5460, 5461-10921, 10922-16383
-redis-cli -h $H -p $owner cluster delslots 16000 >/dev/null
+cli $H:$owner cluster delslots 16000 >/dev/null
 t_run "$SHARDCTL" check "$S"
 t_eq 1 "$T_RC" "uncovered slot: exit 1"
 t_contains "$T_OUT" "problem: 1 slot is not covered by any master: 16000" "uncovered slot: named"
 t_contains "$T_OUT" "problem: nodes disagree on the cluster layout: " "uncovered slot: disagreement found"
 t_contains "$T_OUT" "sees slot 16000 at '$H:$owner', no node claims it" "uncovered slot: first disagreement described"
 t_contains "$(rcli_check)" "[ERR] Not all 16384 slots are covered" "uncovered slot: redis-cli agrees"
-redis-cli -h $H -p $owner cluster addslots 16000 >/dev/null
-t_wait 10 healthy && t_ok "slot given back: healthy" || t_not_ok "slot given back: healthy"
+cli $H:$owner cluster addslots 16000 >/dev/null
+t_wait 10 healthy "$S" && t_ok "slot given back: healthy" || t_not_ok "slot given back: healthy"
 
 # --- a handshake that cannot complete (MEET where nothing listens; it lasts
 # about one node timeout, so meet again until check has seen it)
 nobody=$(t_free_ports 1)
 seen=0
 for try in 1 2 3 4 5; do
-	redis-cli -h $H -p "$P" cluster meet 127.0.1.8 "$nobody" >/dev/null
+	cli $H:"$P" cluster meet 127.0.1.8 "$nobody" >/dev/null
 	t_run "$SHARDCTL" check "$S"
 	case "$T_OUT" in *"is a handshake that has not completed"*) seen=1; break ;; esac
 done
@@ -85,11 +84,11 @@ t_eq 1 "$seen" "handshake: reported"
 t_eq 1 "$T_RC" "handshake: exit 1"
 t_contains "$T_OUT" "problem: '127.0.1.8:$nobody' is a handshake that has not completed" "handshake: named"
 t_contains "$T_OUT" "unhealthy: 1 problem" "handshake: the only problem (not a disagreement)"
-t_wait 10 healthy && t_ok "handshake dropped: healthy" || t_not_ok "handshake dropped: healthy"
+t_wait 10 healthy "$S" && t_ok "handshake dropped: healthy" || t_not_ok "handshake dropped: healthy"
 
 # --- a killed replica: unreachable at once, then failed by its peers
 victim=$((P + 5))
-vid=$(redis-cli -h $H -p $victim cluster myid)
+vid=$(cli $H:$victim cluster myid)
 kill -9 "$(mc_pid $H $victim)"
 t_run "$SHARDCTL" check "$S"
 t_eq 1 "$T_RC" "killed replica: exit 1"
@@ -105,28 +104,24 @@ t_run "$SHARDCTL" check "$S" --replicas 1 --json
 t_eq "['unreachable', 'replicas']" "$(printf '%s' "$T_OUT" | json_field '[p["kind"] for p in d["problems"]]')" "killed replica: JSON kinds, and its master lacks a replica"
 t_contains "$(rcli_check)" "Could not connect to Redis at $H:$victim" "killed replica: redis-cli also notices"
 # the same node comes back with its nodes.conf: healthy again
-d="$T_DIR/node-$H-$victim"
-redis-server --bind $H --port $victim --cluster-enabled yes --cluster-config-file "$d/nodes.conf" \
-	--dir "$d" --save "" --appendonly no --cluster-announce-ip $H --logfile "$d/redis.log" \
-	--cluster-node-timeout 1000 --repl-diskless-sync-delay 0 --daemonize no &
-T_PIDS+=($!)
+t_spawn_node $H $victim --cluster-node-timeout 1000 --repl-diskless-sync-delay 0
 t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "restarted replica: healthy again" || t_not_ok "restarted replica: healthy again"
 
 # --- a replica whose link to its master is down (it cannot authenticate to
 # its master any more): named, and its master lacks a working replica
-rp=$(for i in 3 4 5; do redis-cli -h $H -p $((P + i)) role | head -1 | grep -q slave && echo $((P + i)) && break; done)
-redis-cli -h $H -p "$rp" config set masteruser nosuchuser >/dev/null
-redis-cli -h $H -p "$rp" config set masterauth nopass >/dev/null
-redis-cli -h $H -p "$rp" client kill type master >/dev/null
-linkdown() { redis-cli -h $H -p "$rp" info replication | grep -q 'master_link_status:down'; }
+rp=$(for i in 3 4 5; do cli $H:$((P + i)) role | head -1 | grep -q slave && echo $((P + i)) && break; done)
+cli $H:"$rp" config set masteruser nosuchuser >/dev/null
+cli $H:"$rp" config set masterauth nopass >/dev/null
+cli $H:"$rp" client kill type master >/dev/null
+linkdown() { cli $H:"$rp" info replication | grep -q 'master_link_status:down'; }
 t_wait 10 linkdown
 t_run "$SHARDCTL" check "$S" --replicas 1 --json
 t_eq 1 "$T_RC" "replica link down: exit 1"
 t_eq "['repl-down', 'replicas']" "$(printf '%s' "$T_OUT" | json_field '[p["kind"] for p in d["problems"]]')" "replica link down: JSON kinds, and its master lacks a working replica"
 t_run "$SHARDCTL" check "$S"
 t_contains "$T_OUT" "problem: replica '$H:$rp' is not linked to its master (master_link_status:down)" "replica link down: named"
-redis-cli -h $H -p "$rp" config set masteruser "" >/dev/null
-redis-cli -h $H -p "$rp" config set masterauth "" >/dev/null
+cli $H:"$rp" config set masteruser "" >/dev/null
+cli $H:"$rp" config set masterauth "" >/dev/null
 t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "replica link back: healthy again" || t_not_ok "replica link back: healthy again"
 
 # --- three hung replicas (SIGSTOP: connections accepted, no answer): each
@@ -146,9 +141,9 @@ t_wait 20 "$SHARDCTL" check "$S" --replicas 1 && t_ok "resumed replicas: healthy
 # --- a killed master: its replica takes over; the old master is unreachable
 # and failed, its shard is left without replica; back, it follows the new one
 old=$((P + 1))
-oldid=$(redis-cli -h $H -p $old cluster myid)
+oldid=$(cli $H:$old cluster myid)
 kill -9 "$(mc_pid $H $old)"
-promoted() { redis-cli -h $H -p $((P + 4)) role | head -1 | grep -q master; }
+promoted() { cli $H:$((P + 4)) role | head -1 | grep -q master; }
 t_wait 20 promoted && t_ok "killed master: its replica took over" || t_not_ok "killed master: no failover"
 t_wait 10 marked
 t_run "$SHARDCTL" check "$S" --shards 3 --replicas 1
@@ -157,17 +152,13 @@ t_contains "$T_OUT" "problem: '$H:$old' (${oldid:0:8}, master) is unreachable" "
 t_contains "$T_OUT" "its peers mark it failed" "killed master: failed"
 t_contains "$T_OUT" "problem: master '$H:$((P + 4))' has 0 working replicas, expected 1" "killed master: the promoted one lacks a replica"
 t_not_contains "$T_OUT" "not covered" "killed master: every slot still covered"
-d="$T_DIR/node-$H-$old"
-redis-server --bind $H --port $old --cluster-enabled yes --cluster-config-file "$d/nodes.conf" \
-	--dir "$d" --save "" --appendonly no --cluster-announce-ip $H --logfile "$d/redis.log" \
-	--cluster-node-timeout 1000 --repl-diskless-sync-delay 0 --daemonize no &
-T_PIDS+=($!)
+t_spawn_node $H $old --cluster-node-timeout 1000 --repl-diskless-sync-delay 0
 t_wait 20 "$SHARDCTL" check "$S" --shards 3 --replicas 1 && t_ok "old master back as a replica: healthy" ||
 	t_not_ok "old master back: healthy"
 
 # --- a node-set disagreement: one master forgets a replica of another shard
-fid=$(redis-cli -h $H -p $((P + 3)) cluster myid) # follows P+0
-redis-cli -h $H -p $((P + 1)) cluster forget "$fid" >/dev/null
+fid=$(cli $H:$((P + 3)) cluster myid) # follows P+0
+cli $H:$((P + 1)) cluster forget "$fid" >/dev/null
 t_run "$SHARDCTL" check "$S"
 t_eq 1 "$T_RC" "forgotten node: exit 1"
 t_contains "$T_OUT" "problem: nodes disagree on the cluster layout: '$H:$((P + 1))' does not know node ${fid:0:8} ('$H:$((P + 3))')" "forgotten node: disagreement described"

@@ -4,13 +4,13 @@
 # redis-cli --cluster check (and shardctl check when it is built), the slots
 # of every master (floor/ceil of 16384/S), the replicas of every master and
 # that no replica sits on its master's host.
-source "$(dirname "$0")/../lib.sh"
-T_PORT_BASE=26000
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
 
 # shape HOST:PORT: one line per master "ADDR SLOTS NREPLICAS SAMEHOST" where
 # SAMEHOST counts its replicas on its own host, sorted by address.
 shape() {
-	redis-cli -h "${1%:*}" -p "${1#*:}" cluster nodes | awk '
+	cli "$1" cluster nodes | awk '
 	{
 		id = $1; addr = $2; sub(/@.*/, "", addr); host = addr; sub(/:[0-9]+$/, "", host)
 		if ($3 ~ /master/) {
@@ -28,18 +28,11 @@ shape() {
 	}' | sort
 }
 
-# healthy SEED SHARDS REPLICAS: the generic checks of one created cluster
-healthy() {
+# created SEED SHARDS REPLICAS [spread]: the checks of one created cluster
+created() {
 	local seed=$1 s=$2 r=$3 lo=$((16384 / $2)) out line bad=0
-	out=$(redis-cli --cluster check "$seed" 2>&1)
-	t_contains "$out" "[OK] All nodes agree about slots configuration." "$s x $r: nodes agree"
-	t_contains "$out" "[OK] All 16384 slots covered." "$s x $r: all slots covered"
-	t_not_contains "$out" "[ERR]" "$s x $r: no error in redis-cli check"
-	t_not_contains "$out" "[WARNING]" "$s x $r: no warning in redis-cli check"
-	if "$SHARDCTL" check --help >/dev/null 2>&1; then # once check is built
-		t_run "$SHARDCTL" check "$seed" --shards "$s" --replicas "$r"
-		t_eq 0 "$T_RC" "$s x $r: shardctl check calls it healthy ($T_ERR)"
-	fi
+	t_healthy "$s x $r" "$seed" "$s" "$r"
+	t_not_contains "$(cli_cluster check "$seed" 2>&1)" "[WARNING]" "$s x $r: no warning in redis-cli check"
 	out=$(shape "$seed")
 	t_eq "$s" "$(printf '%s\n' "$out" | grep -c .)" "$s x $r: $s masters"
 	while read -r addr n reps same; do
@@ -55,16 +48,15 @@ all_know() {
 	local n=$1 bad=0 a
 	shift
 	for a in "$@"; do
-		info=$(redis-cli -h "${a%:*}" -p "${a#*:}" cluster info)
+		info=$(cli "$a" cluster info)
 		case "$info" in *"cluster_known_nodes:$n"*) ;; *) bad=1; echo "$a: $(echo "$info" | grep known)";; esac
 		case "$info" in *"cluster_state:ok"*) ;; *) bad=1; echo "$a: not ok";; esac
 	done
 	t_eq 0 "$bad" "all $n nodes know each other and report cluster_state:ok"
 }
 
-# one range for the whole script: t_free_ports probes 127.0.0.1 only, so it
-# cannot see the nodes this script already runs on 127.0.2.x
-all=$(t_free_ports 29)
+# one range for the whole script, free on the three hosts
+all=$(t_free_ports 29 127.0.2.1 127.0.2.2 127.0.2.3)
 
 # --- 3 shards, no replicas, one host
 base=$all
@@ -76,11 +68,11 @@ done
 t_run "$SHARDCTL" create --nodes "$(IFS=,; echo "${nodes[*]}")" --shards 3 --replicas 0
 t_eq 0 "$T_RC" "create 3x0 succeeds ($T_ERR)"
 t_contains "$T_OUT" "cluster created: 3 shards, 0 replicas each" "create 3x0 says so"
-healthy "${nodes[0]}" 3 0
+created "${nodes[0]}" 3 0
 all_know 3 "${nodes[@]}"
 # slots contiguous, in list order
 t_eq "5461 5461 5462" "$(shape "${nodes[0]}" | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')" "3x0: 5461, 5461, 5462 slots"
-t_eq 1 "$(redis-cli -h 127.0.2.1 -p "$base" cluster nodes | grep -cE '^[0-9a-f]{40} [^ ]+ myself,master - 0 [0-9]+ 1 connected 0-5460$')" "3x0: first node owns 0-5460 with config epoch 1"
+t_eq 1 "$(cli 127.0.2.1:"$base" cluster nodes | grep -cE '^[0-9a-f]{40} [^ ]+ myself,master - 0 [0-9]+ 1 connected 0-5460$')" "3x0: first node owns 0-5460 with config epoch 1"
 
 # --- 4 shards x 1 replica over three hosts (3 + 3 + 2 nodes)
 base=$((all + 3))
@@ -94,7 +86,7 @@ start=$(date +%s%N)
 t_run "$SHARDCTL" create --nodes "$(IFS=,; echo "${nodes[*]}")" --shards 4 --replicas 1
 echo "create 4x1 took $((($(date +%s%N) - start) / 1000000)) ms"
 t_eq 0 "$T_RC" "create 4x1 succeeds ($T_ERR)"
-healthy "${nodes[0]}" 4 1 spread
+created "${nodes[0]}" 4 1 spread
 all_know 8 "${nodes[@]}"
 t_eq "" "$(shape "${nodes[0]}" | awk '$4 != 0')" "4x1: no replica on its master's host"
 # masters spread: every host has at least one master
@@ -105,10 +97,10 @@ done
 # node (fastjoin.h), waited for the replicas to sync, then put both back
 insync=0 conf=""
 for a in "${nodes[@]}"; do
-	info=$(redis-cli -h "${a%:*}" -p "${a#*:}" info replication | tr -d '\r')
+	info=$(cli "$a" info replication | tr -d '\r')
 	grep -q '^role:slave' <<<"$info" && grep -q '^master_link_status:up' <<<"$info" &&
 		grep -q '^master_sync_in_progress:0' <<<"$info" && insync=$((insync + 1))
-	conf="$conf $(redis-cli -h "${a%:*}" -p "${a#*:}" config get cluster-node-timeout | tail -1)/$(redis-cli -h "${a%:*}" -p "${a#*:}" config get repl-diskless-sync-delay | tail -1)"
+	conf="$conf $(cli "$a" config get cluster-node-timeout | tail -1)/$(cli "$a" config get repl-diskless-sync-delay | tail -1)"
 done
 t_eq 4 "$insync" "4x1: right after create, all 4 replicas are in sync"
 t_eq "$(printf ' 5000/5%.0s' 1 2 3 4 5 6 7 8)" "$conf" "4x1: node timeout and diskless-sync delay back to the started values"
@@ -123,12 +115,12 @@ for i in $(seq 0 14); do
 done
 t_run "$SHARDCTL" create --nodes "$(IFS=,; echo "${nodes[*]}")" --shards 5 --replicas 2
 t_eq 0 "$T_RC" "create 5x2 succeeds ($T_ERR)"
-healthy "${nodes[0]}" 5 2 spread
+created "${nodes[0]}" 5 2 spread
 all_know 15 "${nodes[@]}"
 t_eq "" "$(shape "${nodes[0]}" | awk '$4 != 0')" "5x2: no replica on its master's host"
 t_eq "3276 3277 3277 3277 3277" "$(shape "${nodes[0]}" | awk '{print $2}' | sort -n | tr '\n' ' ' | sed 's/ $//')" "5x2: 3276 or 3277 slots per master"
 # every shard on three different hosts (the layout spreads replicas too)
-spread=$(redis-cli -h 127.0.2.1 -p "$base" cluster nodes | awk '
+spread=$(cli 127.0.2.1:"$base" cluster nodes | awk '
 	{ a = $2; sub(/:.*/, "", a); if ($3 ~ /master/) { s[$1] = $1; h[$1] = a } else { s[$1] = $4; h[$1] = a } }
 	END { for (n in s) hs[s[n] " " h[n]]++; for (k in hs) { split(k, p, " "); c[p[1]]++ } for (m in c) print c[m] }' | sort -u)
 t_eq 3 "$spread" "5x2: every shard spans three hosts"
@@ -141,13 +133,13 @@ for i in 0 1 2; do
 	t_start_node 127.0.2.1 $((base + i)) --cluster-node-timeout 5000
 	nodes+=("127.0.2.1:$((base + i))")
 done
-redis-cli -h 127.0.2.1 -p "$base" cluster addslotsrange 0 5460 >/dev/null
-redis-cli -h 127.0.2.1 -p "$base" cluster set-config-epoch 1 >/dev/null
-redis-cli -h 127.0.2.1 -p $((base + 1)) cluster addslotsrange 5461 10921 >/dev/null
+cli "${nodes[0]}" cluster addslotsrange 0 5460 >/dev/null
+cli "${nodes[0]}" cluster set-config-epoch 1 >/dev/null
+cli "${nodes[1]}" cluster addslotsrange 5461 10921 >/dev/null
 t_run "$SHARDCTL" create --nodes "$(IFS=,; echo "${nodes[*]}")" --shards 3
 t_eq 0 "$T_RC" "create again after an interruption ($T_ERR)"
 t_contains "$T_OUT" "'${nodes[0]}' already has its slots and config epoch from an interrupted create: resuming" "says it resumes node 0"
 t_contains "$T_OUT" "'${nodes[1]}' already has its slots from an interrupted create: resuming" "says it resumes node 1"
-healthy "${nodes[0]}" 3 0
+created "${nodes[0]}" 3 0
 
 t_done

@@ -6,8 +6,8 @@
 # last, so a create that changed nodes before probing all of them would be
 # caught: every good node must still know only itself, own no slot and keep
 # config epoch 0.
-source "$(dirname "$0")/../lib.sh"
-T_PORT_BASE=26000
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
 H=127.0.2.1
 
 base=$(t_free_ports 13)
@@ -18,79 +18,66 @@ for i in 0 1 2 3 4 5; do
 done
 list=$(IFS=,; echo "${good[*]}")
 
-# untouched: every good node knows only itself, owns no slot, epoch 0
-untouched() {
-	local a bad=0 info
-	for a in "${good[@]}"; do
-		info=$(redis-cli -h $H -p "${a#*:}" cluster info)
-		case "$info" in *"cluster_known_nodes:1"*) ;; *) bad=1; echo "$a met another node";; esac
-		case "$info" in *"cluster_slots_assigned:0"*) ;; *) bad=1; echo "$a has slots";; esac
-		case "$info" in *"cluster_current_epoch:0"*) ;; *) bad=1; echo "$a epoch changed";; esac
-		[ "$(redis-cli -h $H -p "${a#*:}" dbsize)" = 0 ] || { bad=1; echo "$a has keys"; }
-	done
-	t_eq 0 "$bad" "$1: nothing changed on the good nodes"
-}
-
-# refused WHAT MESSAGE ARGS...: exit 2, the message on stderr, nothing on the nodes
-refused() {
+# what must not change: the good nodes (the offending ones are asserted
+# one by one; two of them meet each other)
+SNAP_NODES=("${good[@]}")
+refused_create() { # refused_create WHAT MESSAGE ARGS...: refused, and no claim of success
 	local what=$1 msg=$2
 	shift 2
-	t_run "$SHARDCTL" create "$@"
-	t_eq 2 "$T_RC" "$what: exit status 2"
-	t_contains "$T_ERR" "shardctl create: error: $msg" "$what: message"
+	refused "$what" "shardctl create: error: $msg" "$SHARDCTL" create "$@"
 	t_not_contains "$T_OUT" "cluster created" "$what: does not claim success"
-	untouched "$what"
 }
 
-refused "2 shards" "too few shards: 2 (a cluster needs at least 3 masters; use --shards 3 or more)" \
+refused_create "2 shards" "too few shards: 2 (a cluster needs at least 3 masters; use --shards 3 or more)" \
 	--nodes "$list" --shards 2
-refused "too few nodes" "too few nodes: 4 shards with 1 replica each need 8 nodes, 6 given" \
+refused_create "too few nodes" "too few nodes: 4 shards with 1 replica each need 8 nodes, 6 given" \
 	--nodes "$list" --shards 4 --replicas 1
-refused "unreachable" "cannot connect to '$H:$((base + 11))'" \
+refused_create "unreachable" "cannot connect to '$H:$((base + 11))'" \
 	--nodes "$list,$H:$((base + 11))" --shards 7
 t_contains "$T_ERR" "(start the node or leave it out of --nodes)" "unreachable: says what to do"
 
 # not cluster-enabled
 t_start_node $H $((base + 6)) --cluster-enabled no
-refused "not cluster-enabled" "'$H:$((base + 6))' is not cluster-enabled (start it with 'cluster-enabled yes')" \
+refused_create "not cluster-enabled" "'$H:$((base + 6))' is not cluster-enabled (start it with 'cluster-enabled yes')" \
 	--nodes "$list,$H:$((base + 6))" --shards 7
 
 # holds keys: a key written while the node owned its slot, then the slot
 # given up (the key stays)
 t_start_node $H $((base + 7)) --cluster-node-timeout 5000 --cluster-require-full-coverage no
-redis-cli -h $H -p $((base + 7)) cluster addslots 12182 >/dev/null
-t_wait 10 sh -c "redis-cli -h $H -p $((base + 7)) set foo bar | grep -q OK"
-redis-cli -h $H -p $((base + 7)) cluster delslots 12182 >/dev/null
-t_eq 1 "$(redis-cli -h $H -p $((base + 7)) dbsize)" "a node holding one key is ready"
-refused "holds keys" "'$H:$((base + 7))' holds 1 key (a new cluster needs empty nodes: flush it or use another node)" \
+cli $H:$((base + 7)) cluster addslots 12182 >/dev/null
+key_written() { cli $H:$((base + 7)) set foo bar | grep -q OK; }
+t_wait 10 key_written
+cli $H:$((base + 7)) cluster delslots 12182 >/dev/null
+t_eq 1 "$(cli $H:$((base + 7)) dbsize)" "a node holding one key is ready"
+refused_create "holds keys" "'$H:$((base + 7))' holds 1 key (a new cluster needs empty nodes: flush it or use another node)" \
 	--nodes "$list,$H:$((base + 7))" --shards 7
-t_eq 1 "$(redis-cli -h $H -p $((base + 7)) dbsize)" "holds keys: the key is still there"
+t_eq 1 "$(cli $H:$((base + 7)) dbsize)" "holds keys: the key is still there"
 
 # already knows another node
 t_start_node $H $((base + 8)) --cluster-node-timeout 5000
 t_start_node $H $((base + 9)) --cluster-node-timeout 5000
-redis-cli -h $H -p $((base + 8)) cluster meet $H $((base + 9)) >/dev/null
-t_wait 10 sh -c "redis-cli -h $H -p $((base + 8)) cluster info | grep -q cluster_known_nodes:2"
-refused "knows another node" "'$H:$((base + 8))' already knows 1 other node (it belongs to a cluster" \
+cli $H:$((base + 8)) cluster meet $H $((base + 9)) >/dev/null
+t_wait 10 eval '[ "$(members $H:$((base + 8)))" = 2 ]'
+refused_create "knows another node" "'$H:$((base + 8))' already knows 1 other node (it belongs to a cluster" \
 	--nodes "$list,$H:$((base + 8))" --shards 7
-t_contains "$(redis-cli -h $H -p $((base + 8)) cluster info)" "cluster_known_nodes:2" "knows another node: still knows it"
+t_contains "$(cli $H:$((base + 8)) cluster info)" "cluster_known_nodes:2" "knows another node: still knows it"
 
 # already owns slots
 t_start_node $H $((base + 10)) --cluster-node-timeout 5000
-redis-cli -h $H -p $((base + 10)) cluster addslotsrange 100 199 >/dev/null
-refused "owns slots" "'$H:$((base + 10))' already owns 100 slots (it belongs to a cluster" \
+cli $H:$((base + 10)) cluster addslotsrange 100 199 >/dev/null
+refused_create "owns slots" "'$H:$((base + 10))' already owns 100 slots (it belongs to a cluster" \
 	--nodes "$list,$H:$((base + 10))" --shards 7
-t_contains "$(redis-cli -h $H -p $((base + 10)) cluster info)" "cluster_slots_assigned:100" "owns slots: still owns them"
+t_contains "$(cli $H:$((base + 10)) cluster info)" "cluster_slots_assigned:100" "owns slots: still owns them"
 
 # a config epoch this create would not give it (a node reset softly)
 t_start_node $H $((base + 12)) --cluster-node-timeout 5000
-redis-cli -h $H -p $((base + 12)) cluster set-config-epoch 5 >/dev/null
-refused "config epoch" "'$H:$((base + 12))' has config epoch 5 (it was part of a cluster: CLUSTER RESET HARD the node)" \
+cli $H:$((base + 12)) cluster set-config-epoch 5 >/dev/null
+refused_create "config epoch" "'$H:$((base + 12))' has config epoch 5 (it was part of a cluster: CLUSTER RESET HARD the node)" \
 	--nodes "$list,$H:$((base + 12))" --shards 7
 # slots other than the ones create would give it
-redis-cli -h $H -p $((base + 12)) cluster reset hard >/dev/null
-redis-cli -h $H -p $((base + 12)) cluster addslotsrange 0 99 >/dev/null
-refused "other slots" "'$H:$((base + 12))' already owns 100 slots" --nodes "$H:$((base + 12)),$list" --shards 7
+cli $H:$((base + 12)) cluster reset hard >/dev/null
+cli $H:$((base + 12)) cluster addslotsrange 0 99 >/dev/null
+refused_create "other slots" "'$H:$((base + 12))' already owns 100 slots" --nodes "$H:$((base + 12)),$list" --shards 7
 
 # after all those refusals the good nodes still make a cluster; nodes
 # beyond S*(1+R) are left alone

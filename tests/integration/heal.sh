@@ -6,8 +6,8 @@
 # Also: heal on a healthy cluster does nothing, a list reaching two clusters
 # or a node that is not cluster-enabled is refused with nothing changed, a
 # lone node is left alone.  Names resolve through nss_wrapper.
-T_PORT_BASE=46000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
 
 NKEYS=2000
 P=$(t_free_ports 1) || exit 1
@@ -34,24 +34,15 @@ pod() { # pod I NET: start "pod" I on NET.I with its own folder (kept across res
 	t_start_node "$2.$1" "$P" --cluster-announce-hostname "rc-$1.rc-headless" \
 		--cluster-node-timeout 2000 --appendonly yes --appendfsync always
 }
-rcli() { redis-cli -h "$1" -p "$P" "${@:2}"; }
-slot_map() { # "id slots" of every master, sorted: what heal must never change
-	rcli "$1" cluster nodes | awk '$3 ~ /master/ { s=""; for (i = 9; i <= NF; i++) s = s " " $i; print $1 s }' | sort
-}
+rcli() { cli "$1:$P" "${@:2}"; } # rcli HOST args...: the node on HOST
 all_ok() { for i in 1 2 3 4 5 6; do [ "$(rcli "$1.$i" cluster info | tr -d '\r' | grep -c cluster_state:ok)" = 1 ] || return 1; done; }
 links_up() { # every node sees 5 peers connected, none failing
 	for i in 1 2 3 4 5 6; do
 		[ "$(rcli "$1.$i" cluster nodes | grep -v myself | grep -v fail | grep -c ' connected')" = 5 ] || return 1
 	done
 }
-verify_keys() { # every key, one by one, through cluster redirections
-	local got
-	got=$(for ((k = 0; k < NKEYS; k++)); do echo "GET key:$k"; done | redis-cli -c -h "$1" -p "$P" 2>&1 | grep -v '^-> Redirected' | md5sum)
-	[ "$got" = "$(for ((k = 0; k < NKEYS; k++)); do echo "value-$k-$((k * 7919))"; done | md5sum)" ]
-}
-
 for i in 1 2 3 4 5 6; do pod $i $OLD || { t_not_ok "start pod $i"; t_done; }; done
-t_run redis-cli --cluster create $(for i in 1 2 3 4 5 6; do printf '%s.%d:%d ' $OLD "$i" "$P"; done) \
+t_run cli_cluster create $(for i in 1 2 3 4 5 6; do printf '%s.%d:%d ' $OLD "$i" "$P"; done) \
 	--cluster-replicas 1 --cluster-yes
 t_eq 0 "$T_RC" "fixture: redis-cli --cluster create 3x1"
 t_wait 20 all_ok $OLD && t_wait 20 links_up $OLD
@@ -64,10 +55,9 @@ repl_up() { # N replicas of NET with their master link up
 }
 t_wait 20 repl_up 3 $OLD
 t_eq 0 $? "fixture: cluster formed, replicas in sync"
-for ((k = 0; k < NKEYS; k++)); do echo "SET key:$k value-$k-$((k * 7919))"; done | redis-cli -c -h $OLD.1 -p "$P" >/dev/null
-verify_keys $OLD.1
-t_eq 0 $? "fixture: $NKEYS keys loaded and read back"
-before=$(slot_map $OLD.1)
+C_SEED=$OLD.1:$P fill_keys $NKEYS
+C_SEED=$OLD.1:$P verify_keys "fixture" $NKEYS
+before=$(slot_map $OLD.1:$P)
 
 # healthy: nothing to do, nothing done
 t_run heal --nodes "$names"
@@ -82,18 +72,15 @@ t_run heal --nodes "rc-1.rc-headless:$P,$OLD.7:$P"
 t_eq 2 "$T_RC" "a list reaching two clusters is refused (exit 2)"
 t_contains "$T_ERR" "belong to different clusters" "refusal names the two clusters"
 t_eq 1 "$(rcli $OLD.7 cluster nodes | wc -l)" "refused: the other cluster's node still knows only itself"
-redis-server --bind $OLD.8 --port "$P" --save "" --daemonize no --logfile "$T_DIR/plain.log" &
-disown
-T_PIDS+=($!)
-t_wait 10 rcli $OLD.8 ping
+t_start_plain $OLD.8 "$P"
 t_run heal --nodes "rc-1.rc-headless:$P,$OLD.8:$P"
 t_eq 2 "$T_RC" "a node that is not cluster-enabled is refused (exit 2)"
 t_contains "$T_ERR" "'$OLD.8:$P' is not cluster-enabled" "refusal names the node"
-t_eq "$before" "$(slot_map $OLD.1)" "refusals changed no slot"
+t_eq "$before" "$(slot_map $OLD.1:$P)" "refusals changed no slot"
 
 # every pod restarts on a new IP, nodes.conf and data kept
 for i in 1 2 3 4 5 6; do rcli $OLD.$i shutdown >/dev/null 2>&1; done
-t_wait 15 bash -c "! pgrep -f 'redis-server $OLD\.[1-6]:$P' >/dev/null"
+t_wait 15 bash -c "! pgrep -f '$T_SERVER_NAME $OLD\.[1-6]:$P' >/dev/null"
 for i in 1 2 3 4 5 6; do mv "$T_DIR/node-$OLD.$i-$P" "$T_DIR/node-$NEW.$i-$P"; done
 hosts $NEW
 for i in 1 2 3 4 5 6; do pod $i $NEW || t_not_ok "restart pod $i"; done
@@ -113,15 +100,14 @@ t_eq 0 $? "every node sees its 5 peers connected"
 t_not_contains "$(for i in 1 2 3 4 5 6; do rcli $NEW.$i cluster nodes; done)" "$OLD." "no node remembers an old address"
 t_wait 20 all_ok $NEW
 t_eq 0 $? "every node reports cluster_state:ok"
-t_eq "$before" "$(slot_map $NEW.1)" "heal moved no slot (same masters, same slots)"
-t_run redis-cli --cluster check $NEW.1:"$P"
+t_eq "$before" "$(slot_map $NEW.1:$P)" "heal moved no slot (same masters, same slots)"
+t_run cli_cluster check $NEW.1:"$P"
 t_eq 0 "$T_RC" "redis-cli --cluster check passes"
 t_contains "$T_OUT" "[OK] All 16384 slots covered." "redis-cli --cluster check: all slots covered"
 t_not_contains "$T_OUT" "[ERR]" "redis-cli --cluster check: no error"
 t_wait 20 repl_up 3 $NEW
 t_eq 0 $? "3 replicas with their master link up"
-verify_keys $NEW.1
-t_eq 0 $? "all $NKEYS keys verified one by one after heal"
+C_SEED=$NEW.1:$P verify_keys "after heal" $NKEYS
 if "$SHARDCTL" check --help >/dev/null 2>&1; then
 	t_run "$SHARDCTL" check $NEW.1:"$P" --shards 3 --replicas 1
 	t_eq 0 "$T_RC" "shardctl check passes: $T_OUT $T_ERR"

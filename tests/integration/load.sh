@@ -4,8 +4,8 @@
 # fill and verify, exact reporting of a missing and a changed key, a run with
 # no errors on a stable cluster, and MOVED / ASK followed while slots are
 # moved by hand (CLUSTER SETSLOT + MIGRATE) under a running load.
-T_PORT_BASE=36000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
 LOAD=$SHARDCTL_TOOLS/sc-load
 H=127.0.4.1
 [ -x "$LOAD" ] || { t_not_ok "sc-load not built at $LOAD"; t_done; }
@@ -13,10 +13,10 @@ H=127.0.4.1
 base=$(t_free_ports 3) || exit 1
 for i in 0 1 2; do t_start_node $H $((base + i)) || exit 1; done
 A=$H:$base B=$H:$((base + 1)) C=$H:$((base + 2))
-rc() { redis-cli -h $H -p "$1" "${@:2}"; }
-redis-cli --cluster create $A $B $C --cluster-yes >"$T_DIR/create.log" 2>&1 ||
+rc() { cli $H:"$1" "${@:2}"; }
+cli_cluster create $A $B $C --cluster-yes >"$T_DIR/create.log" 2>&1 ||
 	{ t_not_ok "cluster create: $(tail -3 "$T_DIR/create.log")"; t_done; }
-t_wait 20 bash -c "for p in $base $((base + 1)) $((base + 2)); do redis-cli -h $H -p \$p cluster info | grep -q cluster_state:ok || exit 1; done" ||
+t_wait 20 healthy $A ||
 	{ t_not_ok "cluster did not become ok"; t_done; }
 
 N=20000
@@ -24,7 +24,7 @@ t_run "$LOAD" fill --seed $A --keys $N --size 100
 t_eq 0 "$T_RC" "fill exits 0"
 t_contains "$T_OUT" "filled $N keys of 100 bytes" "fill reports the count"
 t_eq "$N" "$(( $(rc $base dbsize) + $(rc $((base + 1)) dbsize) + $(rc $((base + 2)) dbsize) ))" "the cluster holds exactly N keys"
-t_contains "$(redis-cli -c -h $H -p $base get k:7)" "7.0." "values carry their index"
+t_contains "$(cli $H:$base -c get k:7)" "7.0." "values carry their index"
 
 t_run "$LOAD" verify --seed $B --keys $N --size 100 --json
 t_eq 0 "$T_RC" "verify exits 0 on intact data"
@@ -33,9 +33,7 @@ t_contains "$T_OUT" "\"ok\":$N,\"missing\":0,\"wrong\":0,\"errors\":0" "verify c
 # copy, the floors of the benchmark: DUMP/RESTORE and MIGRATE ... COPY of
 # slots 0-9999 into a plain node; the cluster keeps its keys
 fbase=$(t_free_ports 1) || exit 1
-redis-server --bind $H --port "$fbase" --save "" --appendonly no --dir "$T_DIR" --logfile "$T_DIR/floor.log" \
-	--pidfile "$T_DIR/floor.pid" --daemonize yes
-t_wait 10 redis-cli -h $H -p "$fbase" ping
+t_start_plain $H "$fbase"
 # the keys of slots 0-9999, counted on their owners
 for p in $base $((base + 1)) $((base + 2)); do
 	own=$(rc $p cluster nodes | awk '$3 ~ /myself/ { for (i = 9; i <= NF; i++) print $i }')
@@ -53,16 +51,16 @@ for mode in "" --migrate; do
 	t_contains "$T_OUT" "copied $inslots keys" "copy $mode reports the keys of slots 0-9999"
 	t_eq "$inslots" "$(rc "$fbase" dbsize)" "copy $mode: the target holds exactly those keys"
 	k=$(rc "$fbase" randomkey)
-	t_eq "$(redis-cli -c -h $H -p $base get "$k")" "$(rc "$fbase" get "$k")" "copy $mode: '$k' has its value"
+	t_eq "$(cli $H:$base -c get "$k")" "$(rc "$fbase" get "$k")" "copy $mode: '$k' has its value"
 done
 t_eq "$N" "$(( $(rc $base dbsize) + $(rc $((base + 1)) dbsize) + $(rc $((base + 2)) dbsize) ))" "the cluster still holds N keys after the copies"
-redis-cli -h $H -p "$fbase" shutdown nosave >/dev/null 2>&1
+cli $H:"$fbase" shutdown nosave >/dev/null 2>&1
 
 # one key deleted, one changed by a single byte, one with another size
-redis-cli -c -h $H -p $base del k:123 >/dev/null
-v=$(redis-cli -c -h $H -p $base get k:4567)
-redis-cli -c -h $H -p $base set k:4567 "${v:0:50}X${v:51}" >/dev/null
-redis-cli -c -h $H -p $base set k:19999 short >/dev/null
+cli $H:$base -c del k:123 >/dev/null
+v=$(cli $H:$base -c get k:4567)
+cli $H:$base -c set k:4567 "${v:0:50}X${v:51}" >/dev/null
+cli $H:$base -c set k:19999 short >/dev/null
 t_run "$LOAD" verify --seed $A --keys $N --size 100
 t_eq 1 "$T_RC" "verify exits 1 on a mismatch"
 t_contains "$T_OUT" "$((N - 3)) ok, 1 missing, 2 wrong, 0 errors" "verify counts exactly the damage"

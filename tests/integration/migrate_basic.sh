@@ -3,8 +3,8 @@
 # servers: a range moves with every key intact; a key present on both sides
 # (BUSYKEY) stops only its slot, left open, with a message naming slot, key
 # and nodes; after the duplicate is removed, a second run resumes the slot.
-T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
 KEYS="python3 $(dirname "$0")/engine_keys.py"
 MIG=$SHARDCTL_TOOLS/sc-migrate
 [ -x "$MIG" ] || MIG=$T_ROOT/build/sc-migrate
@@ -12,12 +12,12 @@ MIG=$SHARDCTL_TOOLS/sc-migrate
 base=$(t_free_ports 4) || exit 1
 a=127.0.0.1:$base b=127.0.0.1:$((base + 1)) c=127.0.0.1:$((base + 2)) d=127.0.0.1:$((base + 3))
 for i in 0 1 2 3; do t_start_node 127.0.0.1 $((base + i)) || exit 1; done
-yes yes | redis-cli --cluster create $a $b $c >/dev/null 2>&1
-redis-cli -p $((base + 3)) cluster meet 127.0.0.1 $base >/dev/null
+yes yes | cli_cluster create $a $b $c >/dev/null 2>&1
+cli 127.0.0.1:$((base + 3)) cluster meet 127.0.0.1 $base >/dev/null
 agreed() { # every node knows 4 nodes and reports ok
 	for i in 0 1 2 3; do
-		redis-cli -p $((base + i)) cluster info | grep -q 'cluster_known_nodes:4' || return 1
-		redis-cli -p $((base + i)) cluster info | grep -q 'cluster_state:ok' || return 1
+		cli 127.0.0.1:$((base + i)) cluster info | grep -q 'cluster_known_nodes:4' || return 1
+		cli 127.0.0.1:$((base + i)) cluster info | grep -q 'cluster_state:ok' || return 1
 	done
 }
 t_wait 20 agreed
@@ -26,35 +26,35 @@ t_eq 0 "$T_RC" "30000 keys written"
 
 t_run "$MIG" $a $d 0-3000 $b $c
 t_eq 0 "$T_RC" "slots 0-3000 moved ($T_ERR)"
-t_contains "$(redis-cli -p $((base + 3)) cluster nodes | grep myself)" "connected 0-3000" "new owner owns 0-3000"
+t_contains "$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself)" "connected 0-3000" "new owner owns 0-3000"
 t_run $KEYS verify $a 30000
 t_eq 0 "$T_RC" "every key verified after the move: $T_OUT"
 
 # a duplicate key: 'bar' (slot 5061) on the source and, through ASKING, on the target
-redis-cli -p $base set bar source >/dev/null
-redis-cli -p $((base + 3)) cluster setslot 5061 importing "$(redis-cli -p $base cluster myid)" >/dev/null
-printf 'ASKING\r\nSET bar target\r\n' | redis-cli -p $((base + 3)) >/dev/null
+cli 127.0.0.1:$base set bar source >/dev/null
+cli 127.0.0.1:$((base + 3)) cluster setslot 5061 importing "$(cli 127.0.0.1:$base cluster myid)" >/dev/null
+printf 'ASKING\r\nSET bar target\r\n' | cli 127.0.0.1:$((base + 3)) >/dev/null
 t_run "$MIG" $a $d 5000-5100 $b $c
 t_eq 1 "$T_RC" "BUSYKEY stops the run"
 t_contains "$T_ERR" "slot 5061: key 'bar' exists on both '$a' and its new owner '$d' (BUSYKEY)" "message names slot, key, nodes"
-t_contains "$(redis-cli -p $base cluster nodes | grep myself)" "[5061->-" "slot 5061 left migrating on the source"
-t_contains "$(redis-cli -p $base cluster nodes | grep myself)" " 5061 " "the source still owns 5061"
+t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" "[5061->-" "slot 5061 left migrating on the source"
+t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" " 5061 " "the source still owns 5061"
 # the slots open with it (the window: 16) are brought to an end, no new one
 # is opened: 5000-5060 moved, 5061 open, the rest not started
-t_contains "$(redis-cli -p $((base + 3)) cluster nodes | grep myself)" "connected 0-3000 5000-5060 5062-" "the slots opened before the error moved"
-t_eq 1 "$(redis-cli -p $((base + 3)) cluster nodes | grep myself | grep -o '\[' | wc -l)" "only 5061 is left open on the target"
-last=$(redis-cli -p $((base + 3)) cluster nodes | grep myself | grep -o ' 5062-[0-9]*' | cut -d- -f2)
+t_contains "$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself)" "connected 0-3000 5000-5060 5062-" "the slots opened before the error moved"
+t_eq 1 "$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself | grep -o '\[' | wc -l)" "only 5061 is left open on the target"
+last=$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself | grep -o ' 5062-[0-9]*' | cut -d- -f2)
 [ -n "$last" ] && [ "$last" -lt 5100 ] && t_ok "slots after the window stay with the source (target ends at $last)" ||
 	t_not_ok "the target took slots past the window: 5062-$last"
-t_contains "$(redis-cli -p $base cluster nodes | grep myself)" " $((last + 1))-5460" "the source still owns $((last + 1))-5460"
-t_eq source "$(redis-cli -p $base get bar)" "the source copy is untouched"
+t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" " $((last + 1))-5460" "the source still owns $((last + 1))-5460"
+t_eq source "$(cli 127.0.0.1:$base get bar)" "the source copy is untouched"
 
-printf 'ASKING\r\nDEL bar\r\n' | redis-cli -p $((base + 3)) >/dev/null
+printf 'ASKING\r\nDEL bar\r\n' | cli 127.0.0.1:$((base + 3)) >/dev/null
 t_run "$MIG" $a $d 5061 $b $c
 t_eq 0 "$T_RC" "the open slot resumes ($T_ERR)"
-t_eq source "$(redis-cli -c -p $base get bar)" "the key moved with its value"
-t_not_contains "$(redis-cli -p $base cluster nodes)" "[" "no open slot anywhere"
-redis-cli -c -p $base del bar >/dev/null
+t_eq source "$(cli 127.0.0.1:$base -c get bar)" "the key moved with its value"
+t_not_contains "$(cli 127.0.0.1:$base cluster nodes)" "[" "no open slot anywhere"
+cli 127.0.0.1:$base -c del bar >/dev/null
 t_run $KEYS verify $a 30000
 t_eq 0 "$T_RC" "every key verified at the end: $T_OUT"
 t_done

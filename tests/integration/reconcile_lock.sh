@@ -3,20 +3,13 @@
 # wait, then refuse naming the holder, changing nothing; a holder that dies
 # frees the lock at once; two reconciles started together never both move:
 # the second waits and then finds nothing to do.
-T_PORT_BASE=31000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/reconcile.inc"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
 
-B=$(t_free_ports 4) || exit 1
-rc_start "$B" 4 || exit 1
-seed=$(rc_host 0):$B
-t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 2)" --shards 3 --replicas 0
-t_eq 0 "$T_RC" "3x0 created: $T_ERR"
-t_run "$RC_LOAD" fill --seed "$seed" --keys 20000
-t_eq 0 "$T_RC" "20000 keys written"
+cluster_up 4 3 0 20000
 
 # a lock holder: a named connection on every master, kept open
-python3 - "$(rc_list $B 0 2)" "$T_DIR/holder.ready" <<'PY' &
+python3 - "$(node_list 0-2)" "$T_DIR/holder.ready" <<'PY' &
 import socket, sys, time
 conns = []
 for a in sys.argv[1].split(","):
@@ -30,18 +23,18 @@ time.sleep(60)
 PY
 holder=$!
 t_wait 10 test -f "$T_DIR/holder.ready"
-t_run "$SHARDCTL" reconcile --nodes "$(rc_list $B 0 3)" --shards 4 --replicas 0 --wait 2
+t_run "$SHARDCTL" reconcile --nodes "$(node_list 0-3)" --shards 4 --replicas 0 --wait 2
 t_eq 1 "$T_RC" "a held lock: reconcile gives up after its wait"
 t_contains "$T_ERR" "another reconcile holds the cluster lock (client 'shardctl-lock-99999'" "message names the holder"
-t_eq "5461 5461 5462" "$(rc_slot_counts $seed)" "nothing changed"
-t_eq 1 "$(rc_cli $B 3 cluster nodes | wc -l | tr -d ' ')" "the new node was not joined"
+t_eq "5461 5461 5462" "$(slot_counts)" "nothing changed"
+t_eq 1 "$(members 3)" "the new node was not joined"
 kill -9 $holder
 wait $holder 2>/dev/null
 
 # two at once
-"$SHARDCTL" reconcile --nodes "$(rc_list $B 0 3)" --shards 4 --replicas 0 >"$T_DIR/r1.out" 2>&1 &
+"$SHARDCTL" reconcile --nodes "$(node_list 0-3)" --shards 4 --replicas 0 >"$T_DIR/r1.out" 2>&1 &
 p1=$!
-"$SHARDCTL" reconcile --nodes "$(rc_list $B 0 3)" --shards 4 --replicas 0 >"$T_DIR/r2.out" 2>&1 &
+"$SHARDCTL" reconcile --nodes "$(node_list 0-3)" --shards 4 --replicas 0 >"$T_DIR/r2.out" 2>&1 &
 p2=$!
 wait $p1
 rc1=$?
@@ -51,6 +44,6 @@ t_eq "0 0" "$rc1 $rc2" "both runs succeed: $(cat "$T_DIR/r1.out" "$T_DIR/r2.out"
 movers=$(grep -l "moving" "$T_DIR/r1.out" "$T_DIR/r2.out" | wc -l | tr -d ' ')
 t_eq 1 "$movers" "exactly one run moved slots"
 t_eq 1 "$(grep -l "nothing to do" "$T_DIR/r1.out" "$T_DIR/r2.out" | wc -l | tr -d ' ')" "the other found nothing to do"
-t_eq "4096 4096 4096 4096" "$(rc_slot_counts $seed)" "4 masters of 4096 slots"
-rc_verify "$seed" 20000
+t_eq "4096 4096 4096 4096" "$(slot_counts)" "4 masters of 4096 slots"
+verify_keys "4 shards" 20000
 t_done

@@ -7,8 +7,7 @@
 # (Redis 7.0 10, Valkey 8.0 11, Redis 8.0 12, Valkey 9.1 80), and atomic
 # slot migration (COMMAND INFO cluster|migrateslots) on Valkey 9.1 only.
 # Needs no shardctl.
-T_PORT_BASE=15000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
 H=127.0.15.1
 
 t_run "$T_ROOT/scripts/servers.sh"

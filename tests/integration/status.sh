@@ -4,9 +4,9 @@
 # hostnames: the table's ranges, slot counts and keys, the slot map, --json
 # (parsed, and compared key count by key count with DBSIZE), a killed node,
 # and usage errors.
-T_PORT_BASE=21000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/manual_cluster.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/lib/cluster.bash"
+source "$(dirname "$0")/lib/manual_cluster.bash"
 H=127.0.1.9
 P=$(t_free_ports 6) || exit 1
 MC_SLOTS="0-5000,10000-12000 5001-9999 12001-16383" mc_create "$H" "$P" 3 1 \
@@ -15,8 +15,8 @@ S=$H:$P
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
 # 300 keys through the cluster (redis-cli -c follows MOVED)
-for i in $(seq 1 300); do redis-cli -c -h $H -p "$P" set "key:$i" "v$i" >/dev/null; done
-keys() { redis-cli -h $H -p "$1" dbsize; }
+for i in $(seq 1 300); do cli $H:"$P" -c set "key:$i" "v$i" >/dev/null; done
+keys() { cli $H:"$1" dbsize; }
 synced() { [ "$(keys $((P + 3)))" = "$(keys "$P")" ] && [ "$(keys $((P + 4)))" = "$(keys $((P + 1)))" ] &&
 	[ "$(keys $((P + 5)))" = "$(keys $((P + 2)))" ]; }
 t_wait 10 synced
@@ -65,8 +65,8 @@ t_eq "pod.example" "$(printf '%s' "$T_OUT" | py 'print(d["shards"][0]["master"][
 t_eq "$map" "$(printf '%s' "$T_OUT" | py 'print(d["slot_map"]["cells_owner"])')" "--json: same slot map"
 
 # an open slot and a killed replica show up
-dst=$(redis-cli -h $H -p $((P + 1)) cluster myid)
-redis-cli -h $H -p "$P" cluster setslot 42 migrating "$dst" >/dev/null
+dst=$(cli $H:$((P + 1)) cluster myid)
+cli $H:"$P" cluster setslot 42 migrating "$dst" >/dev/null
 kill -9 "$(mc_pid $H $((P + 5)))"
 t_run "$SHARDCTL" status "$S"
 t_eq 0 "$T_RC" "status of a troubled cluster: still exit 0"

@@ -19,23 +19,25 @@
 # --shards S --replicas R) passes and every key is verified by sc-load;
 # during the shard changes a cluster-aware client reads and writes and must
 # see no error.  LIFECYCLE_KEYS sets the data set size (default 20000).
-T_PORT_BASE=41000
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../chart/chart-lib.bash"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/../integration/lib/cluster.bash"
+source "$(dirname "$0")/../chart/lib/chart.bash"
 
 NKEYS=${LIFECYCLE_KEYS:-20000}
 NS=shop
 REL=rc
-SCLOAD=$SHARDCTL_TOOLS/sc-load
 K8S=$T_ROOT/tests/lifecycle/k8s.py
 NSS=$(for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do [ -f "$d/libnss_wrapper.so" ] && echo "$d/libnss_wrapper.so" && break; done)
 [ -n "$NSS" ] || { t_not_ok "libnss_wrapper.so not found (apt-get install libnss-wrapper)"; t_done; }
-[ -x "$SCLOAD" ] || { t_not_ok "sc-load not built ($SCLOAD): make tools"; t_done; }
+[ -x "$SC_LOAD" ] || { t_not_ok "sc-load not built ($SC_LOAD): make tools"; t_done; }
 P=$(t_free_ports 1) || { t_not_ok "no free port"; t_done; }
 
-# The image puts shardctl, redis-server and redis-cli on PATH.
+# The image puts shardctl, redis-server and redis-cli on PATH (here: the
+# servers under test, T_REDIS_SERVER and T_REDIS_CLI).
 mkdir -p "$T_DIR/bin" "$T_DIR/pods" "$T_DIR/k8s"
 ln -s "$SHARDCTL" "$T_DIR/bin/shardctl"
+ln -s "$(command -v "$T_REDIS_SERVER")" "$T_DIR/bin/redis-server"
+ln -s "$(command -v "$T_REDIS_CLI")" "$T_DIR/bin/redis-cli"
 PATH_IN_POD=$T_DIR/bin:/usr/local/bin:/usr/bin:/bin
 K=$T_DIR/k8s # the objects of the revision applied last (ConfigMap, Secret...)
 
@@ -218,15 +220,16 @@ helm_test() { # helm_test STEP: the rendered test Pod's shardctl check
 	t_eq 0 "$T_RC" "$1: helm test (${CMD[*]:1:1} ${CMD[*]:3:4}) $T_ERR"
 }
 
-verify_keys() { # verify_keys STEP: every key read back through the cluster
-	t_run nss "$SCLOAD" verify --seed "$(client_service).$NS.svc.cluster.local:$P" --keys "$NKEYS" \
-		--password-file "$K/secret/password"
-	t_eq 0 "$T_RC" "$1: all $NKEYS keys verified $T_ERR"
+# sc-load runs as a pod would: through the client Service's DNS name
+C_WRAP=(nss)
+client_seed() { echo "$(client_service).$NS.svc.cluster.local:$P"; }
+verify_step() { # verify_step STEP: every key read back through the cluster
+	C_SEED=$(client_seed) verify_keys "$1" "$NKEYS" --password-file "$K/secret/password"
 }
 
 client_start() { # a cluster-aware client reading and writing until client_stop
 	CLIENTS=$((CLIENTS + 1)) # each in a key namespace of its own
-	env "${NSS_ENV[@]}" "$SCLOAD" run --seed "$(client_service).$NS.svc.cluster.local:$P" --seconds 600 --rate 500 \
+	env "${NSS_ENV[@]}" "$SC_LOAD" run --seed "$(client_seed)" --seconds 600 --rate 500 \
 		--run-prefix "live$CLIENTS" --password-file "$K/secret/password" >"$T_DIR/client.out" 2>&1 &
 	CLIENT=$!
 	T_PIDS+=($CLIENT)
@@ -241,10 +244,9 @@ client_stop() { # client_stop STEP: the client saw no error and lost no write
 	[ "$rc" -eq 0 ] || tail -n 8 "$T_DIR/client.out" | sed 's/^/    | /'
 }
 
-rcli() { REDISCLI_AUTH=$(cat "$K/secret/password") redis-cli --no-auth-warning -h "${POD_IP[$1]}" -p "$P" "${@:2}"; }
-slot_map() { # id and slots of every master, sorted, seen from pod 0
-	rcli 0 cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { s = ""; for (i = 9; i <= NF; i++) s = s " " $i; print $1 s }' | sort
-}
+auth() { REDISCLI_AUTH=$(cat "$K/secret/password") "$@"; } # auth CMD...: with the chart's password
+rcli() { auth cli "${POD_IP[$1]}:$P" --no-auth-warning "${@:2}"; } # rcli I args...: pod I's node
+pod0() { echo "${POD_IP[0]}:$P"; }
 
 shard_map() { # each shard (its master and replicas, by node id) with its slots
 	rcli 0 cluster nodes | "$PYTHON" -c '
@@ -260,16 +262,6 @@ for f in lines:
 for members, slots in sorted((sorted(m), sl) for m, sl in shards.values()):
     print(",".join(members), slots)'
 }
-slot_counts() { # slots owned by each master, ascending
-	rcli 0 cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { n = 0
-		for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) }
-		print n }' | sort -n | tr '\n' ' ' | sed 's/ $//'
-}
-even_counts() { # what S masters own when even: floor or ceil of 16384/S, ascending
-	local s=$1 i
-	for ((i = 0; i < s; i++)); do echo $((16384 / s + (i >= s - 16384 % s ? 1 : 0))); done | tr '\n' ' ' | sed 's/ $//'
-}
-
 departing_hold_nothing() { # STEP SHARDS REPLICAS: after the pre-* hook, the
 	# pods about to go own no slot and no staying node replicates them
 	local i id n ids=" " keep=$(($2 * (1 + $3)))
@@ -313,11 +305,9 @@ t_eq 8 "${#POD_PID[@]}" "install: the StatefulSet runs 8 pods"
 pods_ready "install (before any cluster exists: readiness ignores membership)" || t_done
 t_eq 1 "$(rcli 0 cluster info | tr -d '\r' | grep -c 'cluster_known_nodes:1$')" "install: pods are not in a cluster yet"
 hook install post-install || t_done
-t_run nss "$SCLOAD" fill --seed "$(client_service).$NS.svc.cluster.local:$P" --keys "$NKEYS" \
-	--password-file "$K/secret/password"
-t_eq 0 "$T_RC" "install: $NKEYS keys written $T_ERR"
+C_SEED=$(client_seed) fill_keys "$NKEYS" --password-file "$K/secret/password"
 helm_test install
-verify_keys install
+verify_step install
 
 # --- upgrade to 5 shards: pre-upgrade (nothing leaves), 2 pods more, post-upgrade
 client_start
@@ -325,8 +315,8 @@ upgrade "4->5 shards" 2 5 1 || t_done
 client_stop "4->5 shards"
 t_eq 10 "${#POD_PID[@]}" "4->5 shards: 10 pods"
 helm_test "4->5 shards"
-verify_keys "4->5 shards"
-t_eq "$(even_counts 5)" "$(slot_counts)" "4->5 shards: every master owns 3276 or 3277 slots"
+verify_step "4->5 shards"
+t_eq "$(even_counts 5)" "$(auth slot_counts "$(pod0)")" "4->5 shards: every master owns 3276 or 3277 slots"
 
 # --- back to 4 shards: pre-upgrade drains pods 8 and 9, then they go
 client_start
@@ -334,22 +324,22 @@ upgrade "5->4 shards" 3 4 1 || t_done
 client_stop "5->4 shards"
 t_eq 8 "${#POD_PID[@]}" "5->4 shards: 8 pods"
 helm_test "5->4 shards"
-verify_keys "5->4 shards"
+verify_step "5->4 shards"
 
 # --- replicas 1 -> 2
 upgrade "replicas 1->2" 4 4 2 || t_done
 t_eq 12 "${#POD_PID[@]}" "replicas 1->2: 12 pods"
 helm_test "replicas 1->2"
-verify_keys "replicas 1->2"
+verify_step "replicas 1->2"
 
 # --- the same upgrade again: nothing moves
-before=$(slot_map)
+before=$(auth slot_map "$(pod0)")
 upgrade "same upgrade twice" 5 4 2 || t_done
-t_eq "$before" "$(slot_map)" "same upgrade twice: the slot map did not change"
+t_eq "$before" "$(auth slot_map "$(pod0)")" "same upgrade twice: the slot map did not change"
 t_contains "$(cat "$T_DIR/hook-same upgrade twice-post-upgrade.log")" "nothing to do" \
 	"same upgrade twice: the post-upgrade hook says there is nothing to do"
 helm_test "same upgrade twice"
-verify_keys "same upgrade twice"
+verify_step "same upgrade twice"
 
 # --- helm test, on its own
 helm_test "helm test"
@@ -381,7 +371,7 @@ done
 [ "$healed" -ge 1 ] && t_ok "restart: the sidecars saw the cluster broken; $healed of them ran shardctl heal" ||
 	t_not_ok "restart: no sidecar ran shardctl heal"
 HELM_TEST_WAIT=20 helm_test restart
-verify_keys restart
+verify_step restart
 # A replica may have been promoted while the links were down (Redis's own
 # failover); each shard keeps its members and its slots.
 t_eq "$before" "$(shard_map)" "restart: heal moved no slot (each shard keeps its members and slots)"
@@ -397,8 +387,8 @@ rollback() { # rollback REV SHARDS REPLICAS
 	lifecycle_apply "$step" "$2" "$3" post-rollback || return 1
 	t_eq $(($2 * (1 + $3))) "${#POD_PID[@]}" "$step: $(($2 * (1 + $3))) pods"
 	helm_test "$step"
-	verify_keys "$step"
-	t_eq "$(even_counts "$2")" "$(slot_counts)" "$step: every master owns floor or ceil of 16384/$2 slots"
+	verify_step "$step"
+	t_eq "$(even_counts "$2")" "$(auth slot_counts "$(pod0)")" "$step: every master owns floor or ceil of 16384/$2 slots"
 }
 rollback 2 5 1 || t_done
 rollback 3 4 1 || t_done

@@ -15,15 +15,16 @@
 # itself: see docs/RELIABILITY.md for the known cases) is followed by
 # `shardctl fix`, which must repair what was left, and counted; with
 # RESUME_STRICT=1 such a run is a failure instead.
-T_PORT_BASE=46000
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../lib/test-lib.bash"
+source "$(dirname "$0")/../integration/lib/cluster.bash"
 
 KILLS=${KILLS:-32}
 NKEYS=4000
 P=$(t_free_ports 1) || exit 1
 NET=127.0.13
-SCLOAD="$SHARDCTL_TOOLS/sc-load"
-[ -x "$SCLOAD" ] || { t_not_ok "sc-load not built ($SCLOAD)"; t_done; }
+[ -x "$SC_LOAD" ] || { t_not_ok "sc-load not built ($SC_LOAD)"; t_done; }
+C_SEED=$NET.1:$P
+C_WRAP=(timeout 60)
 
 for i in $(seq 1 10); do t_start_node $NET.$i "$P" --cluster-node-timeout 5000 || { t_not_ok "start $NET.$i"; t_done; }; done
 L4=$(for i in $(seq 1 8); do printf '%s.%d:%d,' $NET "$i" "$P"; done)
@@ -33,13 +34,9 @@ list() { if [ "$1" = 5 ]; then echo "$L5"; else echo "$L4"; fi; }
 
 t_run "$SHARDCTL" reconcile --nodes "$L4" --shards 4 --replicas 1 --wait 30
 t_eq 0 "$T_RC" "fixture: 4 x 1 cluster created ($(echo "$T_ERR" | tail -n 1))"
-t_run "$SCLOAD" fill --seed $NET.1:"$P" --keys $NKEYS
-t_eq 0 "$T_RC" "fixture: $NKEYS keys loaded"
+fill_keys $NKEYS
 
-verify() { # verify WHAT: every key, one by one
-	t_run timeout 60 "$SCLOAD" verify --seed $NET.1:"$P" --keys $NKEYS
-	t_eq 0 "$T_RC" "$1: all $NKEYS keys verified ($(echo "$T_OUT" | tail -n 1))"
-}
+verify() { verify_keys "$1" $NKEYS; } # verify WHAT
 
 # Kill points, used in turn: step:PATTERN:NTH:DELAY_MS kills DELAY_MS after
 # the NTH log line containing PATTERN; time:MS kills MS after the start
@@ -52,11 +49,9 @@ points=(
 	"step:waiting for every node to agree:2:0" "step:moving :4:10" "time:rand"
 )
 log="$T_DIR/reconcile.log"
-open_slots() { # diagnostics: every node's open slots and role
+show_nodes() { # diagnostics: every node's role and open slots
 	local i
-	for i in $(seq 1 10); do
-		echo "# $NET.$i: $(redis-cli -h $NET.$i -p "$P" cluster nodes | grep myself | cut -d' ' -f3) $(redis-cli -h $NET.$i -p "$P" cluster nodes | grep myself | grep -o '\[[^]]*\]' | head -n 5 | tr '\n' ' ')"
-	done
+	for i in $(seq 1 10); do echo "# $NET.$i: $(role $NET.$i:$P) $(open_slots $NET.$i:$P | cut -d' ' -f1-5)"; done
 }
 run() { # run TARGET POINT: reconcile toward TARGET shards, killed at POINT ("" = never)
 	local kind pat nth delay ms pid start
@@ -95,7 +90,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$(date +%s)" -lt "$deadline" ]; do
 	if [ "$RC" != 0 ] && [ -z "${RESUME_STRICT:-}" ]; then
 		fixes=$((fixes + 1))
 		echo "# reconcile did not finish by itself: $(tail -n 1 "$log")"
-		open_slots
+		show_nodes
 		t_run "$SHARDCTL" fix $NET.1:"$P" --wait 30
 		t_eq 0 "$T_RC" "shardctl fix repairs what reconcile left ($(echo "$T_OUT" | tail -n 1) $(echo "$T_ERR" | tail -n 1))"
 		[ "$T_RC" = 0 ] || echo "$T_OUT" | grep STOP | sort -u | head -n 5
@@ -106,7 +101,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$(date +%s)" -lt "$deadline" ]; do
 	t_eq 0 "$RC" "run toward $target shards finished by itself ($(tail -n 1 "$log"))"
 	if [ "$RC" != 0 ]; then
 		cat "$log"
-		open_slots
+		show_nodes
 		failed_runs=$((failed_runs + 1))
 		[ "$failed_runs" -ge 3 ] && break
 		sleep 2 # then run again: does it converge once gossip settles?
@@ -130,12 +125,12 @@ for t in $target $((9 - target)); do
 		run $t ""
 	fi
 	t_eq 0 "$RC" "final run toward $t shards completes ($(tail -n 1 "$log"))"
-	[ "$RC" = 0 ] || { cat "$log"; open_slots; [ -n "${RESUME_DUMP:-}" ] && for i in $(seq 1 10); do echo "## $NET.$i"; redis-cli -h $NET.$i -p "$P" cluster nodes; done; }
+	[ "$RC" = 0 ] || { cat "$log"; show_nodes; [ -n "${RESUME_DUMP:-}" ] && for i in $(seq 1 10); do echo "## $NET.$i"; cli $NET.$i:"$P" cluster nodes; done; }
 	t_run "$SHARDCTL" check $NET.1:"$P" --shards $t --replicas 1
 	t_eq 0 "$T_RC" "shardctl check passes for $t x 1: $(echo "$T_OUT" | tail -n 1)"
 	verify "final $t shards"
 done
-t_run redis-cli --cluster check $NET.1:"$P"
+t_run cli_cluster check $NET.1:"$P"
 t_not_contains "$T_OUT" "[ERR]" "redis-cli --cluster check: no error"
 t_contains "$T_OUT" "[OK] All 16384 slots covered." "redis-cli --cluster check: all slots covered"
 t_done

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "engine/exec.h"
-#include "fake_node.h"
+#include "support/fake_node.h"
 #include "unit.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

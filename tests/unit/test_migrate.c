@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fake_node.h"
+#include "support/fake_node.h"
 #include "engine/migrate.h"
 #include "unit.h"
 

@@ -5,50 +5,51 @@
  * checks of plan_world.h (run_case).  Generated topologies and the
  * 1000-node timings are in test_plan_gen.c. */
 #include "fixture.h"
-#include "plan_world.h"
+#include "support/plan_world.h"
+#include "unit.h"
 
 static void test_scale_out_4_to_5(void)
 {
 	int masters[16], list[MAXW], n, nn;
 	struct plan p;
 
-	w_cluster(&W, 4, 1, masters);
-	n = list_members(&W, list);
-	list[n++] = nn = w_new(&W, "h1");
+	pw_cluster(&pw_world, 4, 1, masters);
+	n = pw_list_members(&pw_world, list);
+	list[n++] = nn = pw_new(&pw_world, "h1");
 	(void)nn;
-	list[n++] = w_new(&W, "h2");
+	list[n++] = pw_new(&pw_world, "h2");
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 5, 1, 0, &p);
+	RUN_OK(&pw_world, list, n, 5, 1, 0, &p);
 	printf("4 -> 5 shards:\n");
 	plan_print(&p, stdout, 0);
-	CHECK_INT(count_kind(&p, STEP_MEET), 2);
-	CHECK_INT(count_kind(&p, STEP_MOVE), 4);
-	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
-	CHECK_INT(count_kind(&p, STEP_FORGET), 0);
+	CHECK_INT(pw_count_kind(&p, STEP_MEET), 2);
+	CHECK_INT(pw_count_kind(&p, STEP_MOVE), 4);
+	CHECK_INT(pw_count_kind(&p, STEP_REPLICATE), 1);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), 0);
 	CHECK_INT(p.moved_slots, 3276);
 	for (int k = 0; k < p.nsteps; k++) {
 		const struct step *s = &p.steps[k];
 		if (s->kind != STEP_MOVE)
 			continue;
 		CHECK(s->nslots == 819);
-		nn = w_find_port(&W, p.nodes[s->peer].addr.port);
+		nn = pw_find_port(&pw_world, p.nodes[s->peer].addr.port);
 		CHECK(nn >= 8);
 	}
-	CHECK(w_count(&W, nn) == 3276 || w_count(&W, nn) == 3277);
+	CHECK(pw_count(&pw_world, nn) == 3276 || pw_count(&pw_world, nn) == 3277);
 	/* contiguous: the new master's ranges touch pairwise (one donor's
 	 * high end, the next one's low end) */
-	CHECK_INT(w_ranges(&W, nn), 2);
+	CHECK_INT(pw_ranges(&pw_world, nn), 2);
 	for (int k = 0; k < 4; k++) {
-		CHECK(w_count(&W, masters[k]) == 3276 || w_count(&W, masters[k]) == 3277);
-		CHECK_INT(w_ranges(&W, masters[k]), 1);
+		CHECK(pw_count(&pw_world, masters[k]) == 3276 || pw_count(&pw_world, masters[k]) == 3277);
+		CHECK_INT(pw_ranges(&pw_world, masters[k]), 1);
 	}
 	plan_release(&p);
 	/* and back to 4: every slot returns where it was, one range each */
-	RUN_OK(&W, list, 8, 4, 1, 0, &p);
+	RUN_OK(&pw_world, list, 8, 4, 1, 0, &p);
 	CHECK_INT(p.moved_slots, 3276);
 	for (int k = 0; k < 4; k++) {
-		CHECK_INT(w_count(&W, masters[k]), 4096);
-		CHECK_INT(w_ranges(&W, masters[k]), 1);
+		CHECK_INT(pw_count(&pw_world, masters[k]), 4096);
+		CHECK_INT(pw_ranges(&pw_world, masters[k]), 1);
 	}
 	plan_release(&p);
 }
@@ -59,18 +60,18 @@ static void test_ranges_10_13(void)
 {
 	int masters[16], list[MAXW], n;
 
-	w_cluster(&W, 10, 0, masters);
-	n = list_members(&W, list);
+	pw_cluster(&pw_world, 10, 0, masters);
+	n = pw_list_members(&pw_world, list);
 	for (int k = 0; k < 3; k++)
-		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
-	RUN_OK(&W, list, n, 13, 0, 0, NULL);
+		list[n++] = pw_new(&pw_world, k % 2 ? "h2" : "h1");
+	RUN_OK(&pw_world, list, n, 13, 0, 0, NULL);
 	for (int k = 10; k < 13; k++)
-		CHECK(w_ranges(&W, list[k]) <= 2);
+		CHECK(pw_ranges(&pw_world, list[k]) <= 2);
 	for (int k = 0; k < 10; k++)
-		CHECK_INT(w_ranges(&W, masters[k]), 1);
-	RUN_OK(&W, list, 10, 10, 0, 0, NULL);
+		CHECK_INT(pw_ranges(&pw_world, masters[k]), 1);
+	RUN_OK(&pw_world, list, 10, 10, 0, 0, NULL);
 	for (int k = 0; k < 10; k++)
-		CHECK_INT(w_ranges(&W, masters[k]), 1);
+		CHECK_INT(pw_ranges(&pw_world, masters[k]), 1);
 }
 
 static void test_scale_in_5_to_4(void)
@@ -78,20 +79,20 @@ static void test_scale_in_5_to_4(void)
 	int masters[16], list[MAXW], n = 0;
 	struct plan p;
 
-	w_cluster(&W, 5, 1, masters);
-	for (int i = 0; i < W.nn; i++)
-		if (i != masters[4] && W.n[i].of != masters[4])
+	pw_cluster(&pw_world, 5, 1, masters);
+	for (int i = 0; i < pw_world.nn; i++)
+		if (i != masters[4] && pw_world.n[i].of != masters[4])
 			list[n++] = i;
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 4, 1, 0, &p);
+	RUN_OK(&pw_world, list, n, 4, 1, 0, &p);
 	printf("5 -> 4 shards:\n");
 	plan_print(&p, stdout, 0);
 	CHECK_INT(p.moved_slots, 3276); /* all of the departing master's */
-	CHECK_INT(count_kind(&p, STEP_MOVE), 4);
-	CHECK_INT(count_kind(&p, STEP_FORGET), 2);
-	CHECK_INT(count_kind(&p, STEP_MEET), 0);
+	CHECK_INT(pw_count_kind(&p, STEP_MOVE), 4);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), 2);
+	CHECK_INT(pw_count_kind(&p, STEP_MEET), 0);
 	for (int k = 0; k < 4; k++)
-		CHECK_INT(w_count(&W, masters[k]), 4096);
+		CHECK_INT(pw_count(&pw_world, masters[k]), 4096);
 	plan_release(&p);
 }
 
@@ -100,20 +101,20 @@ static void test_chain_shards(void)
 {
 	int masters[16], list[MAXW], n, orig;
 
-	w_cluster(&W, 3, 1, masters);
-	orig = n = list_members(&W, list);
+	pw_cluster(&pw_world, 3, 1, masters);
+	orig = n = pw_list_members(&pw_world, list);
 	for (int k = 0; k < 2; k++)
-		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
-	RUN_OK(&W, list, n, 4, 1, 0, NULL);
+		list[n++] = pw_new(&pw_world, k % 2 ? "h2" : "h1");
+	RUN_OK(&pw_world, list, n, 4, 1, 0, NULL);
 	for (int k = 0; k < 4; k++)
-		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
-	RUN_OK(&W, list, n, 6, 1, 0, NULL);
-	RUN_OK(&W, list, orig, 3, 1, 0, NULL);
+		list[n++] = pw_new(&pw_world, k % 2 ? "h2" : "h1");
+	RUN_OK(&pw_world, list, n, 6, 1, 0, NULL);
+	RUN_OK(&pw_world, list, orig, 3, 1, 0, NULL);
 	for (int k = 0; k < 3; k++)
-		CHECK(w_count(&W, masters[k]) >= 5461);
+		CHECK(pw_count(&pw_world, masters[k]) >= 5461);
 }
 
-/* Table: a cluster made by w_cluster(S0, R0); the list keeps the first
+/* Table: a cluster made by pw_cluster(S0, R0); the list keeps the first
  * `masters` masters, `rounds` replica rounds of kept masters, and (orphans)
  * the replicas of dropped masters, plus `nnew` new nodes; expected counts
  * (-1: not checked). */
@@ -146,9 +147,9 @@ static void test_table(void)
 		const struct row *r = &rows[k];
 		int masters[16], list[MAXW], n = 0, rc;
 		struct plan p;
-		w_cluster(&W, r->S0, r->R0, masters);
-		for (int i = 0; i < W.nn; i++) {
-			int m = W.n[i].of, mk = -1, round = (i - r->S0) / (r->S0 ? r->S0 : 1);
+		pw_cluster(&pw_world, r->S0, r->R0, masters);
+		for (int i = 0; i < pw_world.nn; i++) {
+			int m = pw_world.n[i].of, mk = -1, round = (i - r->S0) / (r->S0 ? r->S0 : 1);
 			for (int j = 0; j < r->S0; j++)
 				if (masters[j] == (m >= 0 ? m : i))
 					mk = j;
@@ -156,11 +157,11 @@ static void test_table(void)
 				list[n++] = i;
 		}
 		for (int j = 0; j < r->nnew; j++)
-			list[n++] = w_new(&W, j % 2 ? "h1" : "h2");
+			list[n++] = pw_new(&pw_world, j % 2 ? "h1" : "h2");
 		memset(&p, 0, sizeof(p));
-		rc = run_case(&W, list, n, r->S, r->R, 0, &p);
+		rc = pw_run_case(&pw_world, list, n, r->S, r->R, 0, &p);
 		if (rc)
-			fprintf(stderr, "table row '%s': %s\n", r->name, why);
+			fprintf(stderr, "table row '%s': %s\n", r->name, pw_why);
 		CHECK_INT(rc, 0);
 		if (rc)
 			continue;
@@ -175,11 +176,11 @@ static void test_table(void)
 		}                                                                         \
 	} while (0)
 		ROW_CHECK(p.moved_slots, r->moved);
-		ROW_CHECK(count_kind(&p, STEP_MEET), r->meet);
-		ROW_CHECK(count_kind(&p, STEP_MOVE), r->move);
-		ROW_CHECK(count_kind(&p, STEP_FAILOVER), r->failover);
-		ROW_CHECK(count_kind(&p, STEP_REPLICATE), r->replicate);
-		ROW_CHECK(count_kind(&p, STEP_FORGET), r->forget);
+		ROW_CHECK(pw_count_kind(&p, STEP_MEET), r->meet);
+		ROW_CHECK(pw_count_kind(&p, STEP_MOVE), r->move);
+		ROW_CHECK(pw_count_kind(&p, STEP_FAILOVER), r->failover);
+		ROW_CHECK(pw_count_kind(&p, STEP_REPLICATE), r->replicate);
+		ROW_CHECK(pw_count_kind(&p, STEP_FORGET), r->forget);
 #undef ROW_CHECK
 		plan_release(&p);
 	}
@@ -191,23 +192,23 @@ static void test_chain_replicas(void)
 	int masters[16], list[MAXW], n, orig;
 	struct plan p;
 
-	w_cluster(&W, 4, 1, masters);
-	orig = n = list_members(&W, list);
+	pw_cluster(&pw_world, 4, 1, masters);
+	orig = n = pw_list_members(&pw_world, list);
 	for (int k = 0; k < 4; k++)
-		list[n++] = w_new(&W, k % 2 ? "h1" : "h2");
+		list[n++] = pw_new(&pw_world, k % 2 ? "h1" : "h2");
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 4, 2, 0, &p);
+	RUN_OK(&pw_world, list, n, 4, 2, 0, &p);
 	CHECK_INT(p.moved_slots, 0);
-	CHECK_INT(count_kind(&p, STEP_REPLICATE), 4);
-	CHECK_INT(count_kind(&p, STEP_MEET), 4);
+	CHECK_INT(pw_count_kind(&p, STEP_REPLICATE), 4);
+	CHECK_INT(pw_count_kind(&p, STEP_MEET), 4);
 	/* each new replica on the other host than its master */
 	for (int k = 0; k < p.nsteps; k++)
 		if (p.steps[k].kind == STEP_REPLICATE) {
-			int a = w_of_node(&W, &p, p.steps[k].node), b = w_of_node(&W, &p, p.steps[k].peer);
-			CHECK(strcmp(W.n[a].hk, W.n[b].hk) != 0);
+			int a = pw_of_node(&pw_world, &p, p.steps[k].node), b = pw_of_node(&pw_world, &p, p.steps[k].peer);
+			CHECK(strcmp(pw_world.n[a].hk, pw_world.n[b].hk) != 0);
 		}
 	plan_release(&p);
-	RUN_OK(&W, list, orig, 4, 1, 0, &p);
+	RUN_OK(&pw_world, list, orig, 4, 1, 0, &p);
 	CHECK_INT(p.moved_slots, 0);
 	CHECK_INT(p.nsteps, 4); /* 4 forgets */
 	plan_release(&p);
@@ -219,19 +220,19 @@ static void test_failover(void)
 	int masters[16], list[MAXW], n = 0;
 	struct plan p;
 
-	w_cluster(&W, 4, 1, masters);
-	for (int i = 0; i < W.nn; i++)
+	pw_cluster(&pw_world, 4, 1, masters);
+	for (int i = 0; i < pw_world.nn; i++)
 		if (i != masters[0])
 			list[n++] = i;
-	list[n++] = w_new(&W, "h1");
+	list[n++] = pw_new(&pw_world, "h1");
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 4, 1, 0, &p);
+	RUN_OK(&pw_world, list, n, 4, 1, 0, &p);
 	printf("master replaced by its replica:\n");
 	plan_print(&p, stdout, 0);
 	CHECK_INT(p.moved_slots, 0);
-	CHECK_INT(count_kind(&p, STEP_FAILOVER), 1);
-	CHECK_INT(count_kind(&p, STEP_FORGET), 1);
-	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
+	CHECK_INT(pw_count_kind(&p, STEP_FAILOVER), 1);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), 1);
+	CHECK_INT(pw_count_kind(&p, STEP_REPLICATE), 1);
 	plan_release(&p);
 }
 
@@ -241,17 +242,17 @@ static void test_failover_link_down(void)
 	int masters[16], list[MAXW], n = 0;
 	struct plan p;
 
-	w_cluster(&W, 4, 1, masters);
-	for (int i = 0; i < W.nn; i++) {
+	pw_cluster(&pw_world, 4, 1, masters);
+	for (int i = 0; i < pw_world.nn; i++) {
 		if (i != masters[0])
 			list[n++] = i;
-		if (W.n[i].of == masters[0])
-			W.n[i].link_down = 1;
+		if (pw_world.n[i].of == masters[0])
+			pw_world.n[i].link_down = 1;
 	}
-	list[n++] = w_new(&W, "h1");
+	list[n++] = pw_new(&pw_world, "h1");
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 4, 1, 0, &p);
-	CHECK_INT(count_kind(&p, STEP_FAILOVER), 0);
+	RUN_OK(&pw_world, list, n, 4, 1, 0, &p);
+	CHECK_INT(pw_count_kind(&p, STEP_FAILOVER), 0);
 	CHECK_INT(p.moved_slots, 4096);
 	plan_release(&p);
 }
@@ -263,18 +264,18 @@ static void test_reshape(void)
 	int masters[16], list[MAXW], n;
 	struct plan p;
 
-	w_cluster(&W, 4, 2, masters);
-	n = list_members(&W, list);
+	pw_cluster(&pw_world, 4, 2, masters);
+	n = pw_list_members(&pw_world, list);
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 6, 1, 0, &p);
-	CHECK_INT(count_kind(&p, STEP_FORGET), 2);
-	CHECK_INT(count_kind(&p, STEP_MEET), 2);
+	RUN_OK(&pw_world, list, n, 6, 1, 0, &p);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), 2);
+	CHECK_INT(pw_count_kind(&p, STEP_MEET), 2);
 	printf("4x2 -> 6x1 on the same nodes:\n");
 	plan_print(&p, stdout, 0);
 	plan_release(&p);
-	RUN_OK(&W, list, n, 4, 2, 0, &p);
-	CHECK_INT(count_kind(&p, STEP_FORGET), 0);
-	CHECK_INT(count_kind(&p, STEP_REPLICATE) >= 2, 1);
+	RUN_OK(&pw_world, list, n, 4, 2, 0, &p);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), 0);
+	CHECK_INT(pw_count_kind(&p, STEP_REPLICATE) >= 2, 1);
 	plan_release(&p);
 }
 
@@ -285,28 +286,28 @@ static void test_evacuate(void)
 	int masters[16], list[MAXW], n = 0, gone, ghost1, ghost2;
 	struct plan p;
 
-	w_cluster(&W, 5, 1, masters);
+	pw_cluster(&pw_world, 5, 1, masters);
 	gone = masters[4];
-	for (int i = 0; i < W.nn; i++)
-		if (i != gone && W.n[i].of != gone)
+	for (int i = 0; i < pw_world.nn; i++)
+		if (i != gone && pw_world.n[i].of != gone)
 			list[n++] = i;
-	list[n++] = ghost1 = w_new(&W, "h1");
-	list[n++] = ghost2 = w_new(&W, "h2");
-	W.n[ghost1].reachable = W.n[ghost2].reachable = 0;
+	list[n++] = ghost1 = pw_new(&pw_world, "h1");
+	list[n++] = ghost2 = pw_new(&pw_world, "h2");
+	pw_world.n[ghost1].reachable = pw_world.n[ghost2].reachable = 0;
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 5, 1, 1, &p);
+	RUN_OK(&pw_world, list, n, 5, 1, 1, &p);
 	CHECK_INT(p.moved_slots, 3276);
-	CHECK_INT(w_count(&W, gone), 0);
-	CHECK_INT(count_kind(&p, STEP_FORGET) + count_kind(&p, STEP_MEET), 0);
+	CHECK_INT(pw_count(&pw_world, gone), 0);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET) + pw_count_kind(&p, STEP_MEET), 0);
 	plan_release(&p);
 	/* evacuating again changes nothing */
-	RUN_OK(&W, list, n, 5, 1, 1, &p);
+	RUN_OK(&pw_world, list, n, 5, 1, 1, &p);
 	CHECK_INT(p.nsteps, 0);
 	plan_release(&p);
 	/* the new pods start; the post-upgrade reconcile finishes */
-	W.n[ghost1].reachable = W.n[ghost2].reachable = 1;
-	RUN_OK(&W, list, n, 5, 1, 0, &p);
-	CHECK_INT(count_kind(&p, STEP_FORGET), 2);
+	pw_world.n[ghost1].reachable = pw_world.n[ghost2].reachable = 1;
+	RUN_OK(&pw_world, list, n, 5, 1, 0, &p);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), 2);
 	plan_release(&p);
 }
 
@@ -317,34 +318,34 @@ static void test_evacuate_unreachable(void)
 	int masters[16], list[MAXW], n = 0, gone, down = -1;
 	struct plan p;
 
-	w_cluster(&W, 4, 1, masters);
+	pw_cluster(&pw_world, 4, 1, masters);
 	gone = masters[3];
-	for (int i = 0; i < W.nn; i++) {
-		if (i == gone || W.n[i].of == masters[0])
+	for (int i = 0; i < pw_world.nn; i++) {
+		if (i == gone || pw_world.n[i].of == masters[0])
 			continue;
 		list[n++] = i;
-		if (W.n[i].of == gone)
+		if (pw_world.n[i].of == gone)
 			down = i;
 	}
-	W.n[down].reachable = 0;
+	pw_world.n[down].reachable = 0;
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 3, 1, 1, &p);
+	RUN_OK(&pw_world, list, n, 3, 1, 1, &p);
 	CHECK_INT(p.moved_slots, 4096);
-	CHECK_INT(count_kind(&p, STEP_FAILOVER) + count_kind(&p, STEP_REPLICATE), 0);
+	CHECK_INT(pw_count_kind(&p, STEP_FAILOVER) + pw_count_kind(&p, STEP_REPLICATE), 0);
 	plan_release(&p);
 	/* the reconcile proper refuses until the node is back */
 	{
 		struct input in;
 		struct sc_err e;
-		input_build(&in, &W, list, n);
-		CHECK_INT(build(&p, &in, 3, 1, 0, &e), -1);
+		pw_input_build(&in, &pw_world, list, n);
+		CHECK_INT(pw_build(&p, &in, 3, 1, 0, &e), -1);
 		CHECK(strstr(e.msg, "cannot reach listed node") != NULL);
-		input_release(&in);
+		pw_input_release(&in);
 	}
-	W.n[down].reachable = 1;
-	RUN_OK(&W, list, n, 3, 1, 0, &p);
+	pw_world.n[down].reachable = 1;
+	RUN_OK(&pw_world, list, n, 3, 1, 0, &p);
 	CHECK_INT(p.moved_slots, 0);
-	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
+	CHECK_INT(pw_count_kind(&p, STEP_REPLICATE), 1);
 	plan_release(&p);
 }
 
@@ -357,13 +358,13 @@ static void test_print_fragmented(void)
 	size_t len = 0;
 	FILE *f;
 
-	w_cluster(&W, 4, 0, masters);
+	pw_cluster(&pw_world, 4, 0, masters);
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
-		W.owner[s] = masters[s % 4];
-	n = list_members(&W, list);
-	list[n++] = w_new(&W, "h1");
+		pw_world.owner[s] = masters[s % 4];
+	n = pw_list_members(&pw_world, list);
+	list[n++] = pw_new(&pw_world, "h1");
 	memset(&p, 0, sizeof(p));
-	RUN_OK(&W, list, n, 5, 0, 0, &p);
+	RUN_OK(&pw_world, list, n, 5, 0, 0, &p);
 	f = open_memstream(&buf, &len);
 	plan_print(&p, f, 0);
 	fclose(f);
@@ -380,22 +381,22 @@ static void test_converged_and_empty(void)
 	struct plan p;
 	struct sc_err e;
 
-	w_cluster(&W, 7, 2, masters);
-	n = list_members(&W, list);
-	input_build(&in, &W, list, n);
-	CHECK_INT(build(&p, &in, 7, 2, 0, &e), 0);
+	pw_cluster(&pw_world, 7, 2, masters);
+	n = pw_list_members(&pw_world, list);
+	pw_input_build(&in, &pw_world, list, n);
+	CHECK_INT(pw_build(&p, &in, 7, 2, 0, &e), 0);
 	CHECK_INT(p.nsteps, 0);
 	CHECK_INT(p.no_cluster, 0);
 	plan_release(&p);
-	CHECK_INT(build(&p, &in, 7, 2, 1, &e), 0);
+	CHECK_INT(pw_build(&p, &in, 7, 2, 1, &e), 0);
 	CHECK_INT(p.nsteps, 0);
 	plan_release(&p);
 	in.t.n = 0;
-	CHECK_INT(build(&p, &in, 7, 2, 0, &e), 0);
+	CHECK_INT(pw_build(&p, &in, 7, 2, 0, &e), 0);
 	CHECK_INT(p.no_cluster, 1);
 	CHECK_INT(p.nsteps, 0);
 	plan_release(&p);
-	input_release(&in);
+	pw_input_release(&in);
 }
 
 struct refusal {
@@ -410,11 +411,11 @@ static void r_no_member(struct world *w, int *list, int *n)
 {
 	*n = 0;
 	for (int k = 0; k < 8; k++)
-		list[(*n)++] = w_new(w, "h1");
+		list[(*n)++] = pw_new(w, "h1");
 }
 static void r_keys(struct world *w, int *list, int *n)
 {
-	int x = w_new(w, "h1");
+	int x = pw_new(w, "h1");
 	w->n[x].keys = 1;
 	list[(*n)++] = x;
 }
@@ -441,7 +442,7 @@ static void r_unreachable_listed(struct world *w, int *list, int *n)
 }
 static void r_unreachable_new(struct world *w, int *list, int *n)
 {
-	int x = w_new(w, "h1");
+	int x = pw_new(w, "h1");
 	w->n[x].reachable = 0;
 	list[(*n)++] = x;
 }
@@ -449,7 +450,7 @@ static void r_uncovered(struct world *w, int *list, int *n)
 {
 	(void)list;
 	(void)n;
-	w_assign(w, 100, 199, -1);
+	pw_assign(w, 100, 199, -1);
 }
 static void r_evac_nowhere(struct world *w, int *list, int *n)
 {
@@ -460,7 +461,7 @@ static void r_evac_nowhere(struct world *w, int *list, int *n)
 	w->n[0].of = -1;
 	w->n[4].of = -1; /* a replica without a master */
 	for (int k = 0; k < 3; k++)
-		list[(*n)++] = w_new(w, "h2");
+		list[(*n)++] = pw_new(w, "h2");
 }
 
 static const struct refusal refusals[] = {
@@ -490,11 +491,11 @@ static void test_refusals(void)
 		struct input in;
 		struct plan p;
 		struct sc_err e;
-		w_cluster(&W, 4, 1, masters);
-		n = list_members(&W, list);
-		r->setup(&W, list, &n);
-		input_build(&in, &W, list, n);
-		CHECK_INT(build(&p, &in, r->S, r->R, r->evac, &e), -1);
+		pw_cluster(&pw_world, 4, 1, masters);
+		n = pw_list_members(&pw_world, list);
+		r->setup(&pw_world, list, &n);
+		pw_input_build(&in, &pw_world, list, n);
+		CHECK_INT(pw_build(&p, &in, r->S, r->R, r->evac, &e), -1);
 		CHECK_INT(e.kind, ERR_REFUSED);
 		CHECK_INT(p.nsteps, 0);
 		if (!strstr(e.msg, r->words)) {
@@ -503,7 +504,7 @@ static void test_refusals(void)
 		}
 		printf("refused (%s): %s\n", r->name, e.msg);
 		plan_release(&p);
-		input_release(&in);
+		pw_input_release(&in);
 	}
 }
 
@@ -516,20 +517,20 @@ static void test_refusals_fix(void)
 	struct sc_err e;
 	struct open_slot o = { 5, OPEN_MIGRATING, "" };
 
-	w_cluster(&W, 4, 1, masters);
-	n = list_members(&W, list);
-	input_build(&in, &W, list, n);
+	pw_cluster(&pw_world, 4, 1, masters);
+	n = pw_list_members(&pw_world, list);
+	pw_input_build(&in, &pw_world, list, n);
 	in.t.m[1].n.open = &o;
 	in.t.m[1].n.nopen = 1;
-	CHECK_INT(build(&p, &in, 4, 1, 0, &e), -1);
+	CHECK_INT(pw_build(&p, &in, 4, 1, 0, &e), -1);
 	/* migrating to a node nobody knows: not a move reconcile can finish */
 	CHECK(strstr(e.msg, "slot 5 is left open") && strstr(e.msg, "shardctl fix"));
 	printf("refused (open slot): %s\n", e.msg);
 	in.t.m[1].n.nopen = 0;
 	in.t.nconflicts = 3;
-	CHECK_INT(build(&p, &in, 4, 1, 0, &e), -1);
+	CHECK_INT(pw_build(&p, &in, 4, 1, 0, &e), -1);
 	CHECK(strstr(e.msg, "claimed by two masters") && strstr(e.msg, "shardctl fix"));
-	input_release(&in);
+	pw_input_release(&in);
 }
 
 /* Slots a killed run left open: the plan is the FINISH steps alone (one per
@@ -543,9 +544,9 @@ static void test_resume(void)
 	struct open_slot mig[3], imp[3];
 	long long left[CLUSTER_SLOTS] = { 0 };
 
-	w_cluster(&W, 4, 1, masters);
-	n = list_members(&W, list);
-	input_build(&in, &W, list, n);
+	pw_cluster(&pw_world, 4, 1, masters);
+	n = pw_list_members(&pw_world, list);
+	pw_input_build(&in, &pw_world, list, n);
 	src = in.map[masters[0]];
 	dst = in.map[masters[1]];
 	/* slots 10-11 half moved (both marks), 12 only marked on the target */
@@ -560,7 +561,7 @@ static void test_resume(void)
 	in.t.m[src].n.nopen = 2;
 	in.t.m[dst].n.open = imp;
 	in.t.m[dst].n.nopen = 3;
-	CHECK_INT(build(&p, &in, 4, 1, 0, &e), 0);
+	CHECK_INT(pw_build(&p, &in, 4, 1, 0, &e), 0);
 	CHECK_INT(p.then_replan, 1);
 	CHECK_INT(p.nsteps, 1);
 	CHECK_INT(p.finish_slots, 3);
@@ -580,7 +581,7 @@ static void test_resume(void)
 	in.t.m[dst].n.nopen = 0;
 	in.t.m[src].n.nopen = 1;
 	in.t.owner[10] = dst;
-	CHECK_INT(build(&p, &in, 4, 1, 0, &e), 0);
+	CHECK_INT(pw_build(&p, &in, 4, 1, 0, &e), 0);
 	CHECK_INT(p.nsteps, 1);
 	CHECK_INT(p.steps[0].kind, STEP_FINISH);
 	plan_release(&p);
@@ -597,13 +598,13 @@ static void test_resume(void)
 
 	/* the target cannot be reached and nobody took its place: named */
 	in.t.m[dst].reachable = 0;
-	CHECK_INT(build(&p, &in, 4, 1, 0, &e), -1);
+	CHECK_INT(pw_build(&p, &in, 4, 1, 0, &e), -1);
 	CHECK_INT(e.kind, ERR_FAIL);
 	CHECK(strstr(e.msg, "slot 10 is left open") && strstr(e.msg, "cannot be reached"));
 	printf("refused (target down): %s\n", e.msg);
 	in.t.m[dst].reachable = 1;
 	in.t.m[src].n.nopen = 0;
-	input_release(&in);
+	pw_input_release(&in);
 }
 
 /* Replicas avoid their master's hostkey when another exists: masters on h1
@@ -612,22 +613,22 @@ static void test_hostkeys(void)
 {
 	int masters[16], list[MAXW], n;
 
-	w_cluster(&W, 4, 1, masters);
-	n = list_members(&W, list);
+	pw_cluster(&pw_world, 4, 1, masters);
+	n = pw_list_members(&pw_world, list);
 	for (int k = 0; k < 4; k++)
-		list[n++] = w_new(&W, k % 2 ? "h2" : "h1");
-	RUN_OK(&W, list, n, 6, 1, 0, NULL);
-	RUN_OK(&W, list, n, 4, 2, 0, NULL);
-	RUN_OK(&W, list, n, 3, 3, 0, NULL);
-	for (int i = 0; i < W.nn; i++)
-		if (W.n[i].member && !W.n[i].master && W.n[i].of >= 0 &&
-		    strcmp(W.n[i].hk, W.n[W.n[i].of].hk) == 0) {
+		list[n++] = pw_new(&pw_world, k % 2 ? "h2" : "h1");
+	RUN_OK(&pw_world, list, n, 6, 1, 0, NULL);
+	RUN_OK(&pw_world, list, n, 4, 2, 0, NULL);
+	RUN_OK(&pw_world, list, n, 3, 3, 0, NULL);
+	for (int i = 0; i < pw_world.nn; i++)
+		if (pw_world.n[i].member && !pw_world.n[i].master && pw_world.n[i].of >= 0 &&
+		    strcmp(pw_world.n[i].hk, pw_world.n[pw_world.n[i].of].hk) == 0) {
 			int same = 0, other = 0;
 			/* allowed only when the master has more replicas than
 			 * the other host can hold: 3 replicas over 2 hosts */
-			for (int j = 0; j < W.nn; j++)
-				if (W.n[j].member && !W.n[j].master && W.n[j].of == W.n[i].of)
-					*(strcmp(W.n[j].hk, W.n[W.n[i].of].hk) == 0 ? &same : &other) += 1;
+			for (int j = 0; j < pw_world.nn; j++)
+				if (pw_world.n[j].member && !pw_world.n[j].master && pw_world.n[j].of == pw_world.n[i].of)
+					*(strcmp(pw_world.n[j].hk, pw_world.n[pw_world.n[i].of].hk) == 0 ? &same : &other) += 1;
 			CHECK(other >= same);
 		}
 }
@@ -638,21 +639,21 @@ static void test_hostkeys(void)
 static void test_master_spread(void)
 {
 	int masters[4], list[MAXW], n, other;
-	struct world *w = &W;
+	struct world *w = &pw_world;
 
 	memset(w, 0, sizeof(*w));
 	w->idseed = 7;
 	for (int k = 0; k < 3; k++)
-		masters[k] = w_master(w, "h1");
+		masters[k] = pw_master(w, "h1");
 	for (int k = 0; k < 3; k++)
-		w_replica(w, masters[k], "h1");
-	w_even(w, masters, 3);
-	n = list_members(w, list);
-	list[n++] = other = w_new(w, "h1");
-	list[n++] = masters[3] = w_new(w, "h2");
+		pw_replica(w, masters[k], "h1");
+	pw_even(w, masters, 3);
+	n = pw_list_members(w, list);
+	list[n++] = other = pw_new(w, "h1");
+	list[n++] = masters[3] = pw_new(w, "h2");
 	RUN_OK(w, list, n, 4, 1, 0, NULL);
 	CHECK_INT(w->n[masters[3]].master, 1);
-	CHECK(w_count(w, masters[3]) == 4096);
+	CHECK(pw_count(w, masters[3]) == 4096);
 	CHECK_INT(w->n[other].of, masters[3]);
 }
 
@@ -736,10 +737,10 @@ static void test_fixtures(void)
 	in.shards = 4;
 	CHECK_INT(plan_build(&p, &in, &e), 0);
 	CHECK_INT(p.moved_slots, 4096);
-	CHECK_INT(count_kind(&p, STEP_MEET), 2);
-	CHECK_INT(count_kind(&p, STEP_MOVE), 3);
-	CHECK_INT(count_kind(&p, STEP_REPLICATE), 1);
-	CHECK(print_both(&p));
+	CHECK_INT(pw_count_kind(&p, STEP_MEET), 2);
+	CHECK_INT(pw_count_kind(&p, STEP_MOVE), 3);
+	CHECK_INT(pw_count_kind(&p, STEP_REPLICATE), 1);
+	CHECK(pw_print_both(&p));
 	printf("captured 3x1 -> 4x1:\n");
 	plan_print(&p, stdout, 0);
 	plan_release(&p);

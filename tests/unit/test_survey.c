@@ -5,7 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fake_node.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support/fake_node.h"
 #include "cluster/survey.h"
 #include "unit.h"
 

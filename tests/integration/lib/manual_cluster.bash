@@ -1,6 +1,6 @@
 # manual_cluster.bash - builds a cluster with plain redis-cli commands, not
 # with shardctl (for tests of status/check that must not depend on shardctl's
-# own create).  Source it after lib.sh.  Not a test itself (no .sh suffix).
+# own create).  Source it after cluster.bash.
 
 # mc_create HOST BASE M R [redis-server args...]: M masters on HOST:BASE..,
 # then M*R replicas, replica j following master j % M.  Slots: MC_SLOTS
@@ -27,21 +27,21 @@ mc_create() {
 			spec="$((i * 16384 / m))-$(((i + 1) * 16384 / m - 1))"
 		fi
 		for range in ${spec//,/ }; do
-			redis-cli -h "$host" -p "${MC_MASTERS[$i]}" cluster addslotsrange \
+			cli "$host":"${MC_MASTERS[$i]}" cluster addslotsrange \
 				"${range%-*}" "${range#*-}" >/dev/null || return 1
 		done
 	done
 	for ((i = 0; i < n; i++)); do
-		redis-cli -h "$host" -p "${MC_PORTS[$i]}" cluster set-config-epoch $((i + 1)) >/dev/null
+		cli "$host":"${MC_PORTS[$i]}" cluster set-config-epoch $((i + 1)) >/dev/null
 	done
 	for ((i = 1; i < n; i++)); do
-		redis-cli -h "$host" -p "${MC_PORTS[$i]}" cluster meet "$host" "$base" >/dev/null
+		cli "$host":"${MC_PORTS[$i]}" cluster meet "$host" "$base" >/dev/null
 	done
 	t_wait 20 mc_converged "$host" "$n" || { echo "cluster did not converge" >&2; return 1; }
 	for ((j = 0; j < ${#MC_REPLICAS[@]}; j++)); do
 		local mid
-		mid=$(redis-cli -h "$host" -p "${MC_MASTERS[$((j % m))]}" cluster myid)
-		redis-cli -h "$host" -p "${MC_REPLICAS[$j]}" cluster replicate "$mid" >/dev/null || return 1
+		mid=$(cli "$host":"${MC_MASTERS[$((j % m))]}" cluster myid)
+		cli "$host":"${MC_REPLICAS[$j]}" cluster replicate "$mid" >/dev/null || return 1
 	done
 	t_wait 20 mc_linked "$host" "${#MC_REPLICAS[@]}" || { echo "replicas did not link" >&2; return 1; }
 }
@@ -50,7 +50,7 @@ mc_create() {
 mc_converged() {
 	local host=$1 n=$2 p info
 	for p in "${MC_PORTS[@]}"; do
-		info=$(redis-cli -h "$host" -p "$p" cluster info) || return 1
+		info=$(cli "$host":"$p" cluster info) || return 1
 		case "$info" in *cluster_state:ok*) ;; *) return 1 ;; esac
 		case "$info" in *"cluster_known_nodes:$n"*) ;; *) return 1 ;; esac
 	done
@@ -60,14 +60,14 @@ mc_converged() {
 mc_linked() {
 	local host=$1 want=$2 p
 	for p in "${MC_REPLICAS[@]}"; do
-		redis-cli -h "$host" -p "$p" info replication | grep -q master_link_status:up || return 1
+		cli "$host":"$p" info replication | grep -q master_link_status:up || return 1
 	done
 	for p in "${MC_PORTS[@]}"; do
-		[ "$(redis-cli -h "$host" -p "$p" cluster nodes | grep -c slave)" = "$want" ] || return 1
+		[ "$(cli "$host":"$p" cluster nodes | grep -c slave)" = "$want" ] || return 1
 	done
 }
 
 # the pid of the node listening on HOST:PORT
 mc_pid() {
-	redis-cli -h "$1" -p "$2" info server | tr -d '\r' | awk -F: '/^process_id/ {print $2}'
+	cli "$1":"$2" info server | tr -d '\r' | awk -F: '/^process_id/ {print $2}'
 }

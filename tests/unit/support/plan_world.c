@@ -1,50 +1,20 @@
-/* plan_world.h - for the planner's unit tests (test_plan.c,
- * test_plan_gen.c): an in-memory model of a cluster (a "world"), the topo
- * and want list it gives the planner, and run_case(), which plans, checks
- * every invariant, carries the plan out on the world step by step (checking
- * each step's preconditions), checks the end state and plans again (a
- * converged cluster must need zero steps).  Test code only. */
-#ifndef SHARDCTL_PLAN_WORLD_H
-#define SHARDCTL_PLAN_WORLD_H
+/* plan_world.c - the planner's unit tests' world (see plan_world.h). */
+#include "plan_world.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "core/planner.h"
-#include "unit.h"
+unsigned pw_rnd_state = 1;
 
-/* not every test file uses every helper */
-#define PW_UNUSED __attribute__((unused))
-
-#define MAXW 1400
-
-struct wnode {
-	int port;
-	char id[NODE_ID_LEN + 1];
-	char hk[32];
-	int member, master, of; /* of: world index of its master, -1 */
-	int reachable;
-	int keys;               /* a non-member holding keys */
-	int link_down;          /* a replica whose replication link is down */
-};
-
-struct world {
-	struct wnode n[MAXW];
-	int nn;
-	int owner[CLUSTER_SLOTS]; /* world index */
-	unsigned idseed;
-};
-
-static unsigned rnd_state = 1;
-
-static PW_UNUSED unsigned rnd(void)
+unsigned pw_rnd(void)
 {
-	rnd_state = rnd_state * 1103515245u + 12345u;
-	return (rnd_state >> 16) & 0x7fff;
+	pw_rnd_state = pw_rnd_state * 1103515245u + 12345u;
+	return (pw_rnd_state >> 16) & 0x7fff;
 }
 
-static PW_UNUSED void make_id(struct world *w, char *id)
+static void make_id(struct world *w, char *id)
 {
 	static const char hex[] = "0123456789abcdef";
 	for (int k = 0; k < NODE_ID_LEN; k++) {
@@ -54,7 +24,7 @@ static PW_UNUSED void make_id(struct world *w, char *id)
 	id[NODE_ID_LEN] = '\0';
 }
 
-static PW_UNUSED int w_add(struct world *w, const char *hk, int member, int master, int of)
+static int w_add(struct world *w, const char *hk, int member, int master, int of)
 {
 	struct wnode *n = &w->n[w->nn];
 
@@ -69,28 +39,28 @@ static PW_UNUSED int w_add(struct world *w, const char *hk, int member, int mast
 	return w->nn++;
 }
 
-static PW_UNUSED int w_master(struct world *w, const char *hk) { return w_add(w, hk, 1, 1, -1); }
-static PW_UNUSED int w_replica(struct world *w, int m, const char *hk) { return w_add(w, hk, 1, 0, m); }
-static PW_UNUSED int w_new(struct world *w, const char *hk) { return w_add(w, hk, 0, 0, -1); }
+int pw_master(struct world *w, const char *hk) { return w_add(w, hk, 1, 1, -1); }
+int pw_replica(struct world *w, int m, const char *hk) { return w_add(w, hk, 1, 0, m); }
+int pw_new(struct world *w, const char *hk) { return w_add(w, hk, 0, 0, -1); }
 
-static PW_UNUSED void w_assign(struct world *w, int first, int last, int node)
+void pw_assign(struct world *w, int first, int last, int node)
 {
 	for (int s = first; s <= last; s++)
 		w->owner[s] = node;
 }
 
 /* Contiguous even split over masters[0..n-1], the first ones one bigger. */
-static PW_UNUSED void w_even(struct world *w, const int *masters, int n)
+void pw_even(struct world *w, const int *masters, int n)
 {
 	int s = 0;
 	for (int k = 0; k < n; k++) {
 		int len = CLUSTER_SLOTS / n + (k < CLUSTER_SLOTS % n);
-		w_assign(w, s, s + len - 1, masters[k]);
+		pw_assign(w, s, s + len - 1, masters[k]);
 		s += len;
 	}
 }
 
-static PW_UNUSED int w_find_port(const struct world *w, int port)
+int pw_find_port(const struct world *w, int port)
 {
 	for (int i = 0; i < w->nn; i++)
 		if (w->n[i].port == port)
@@ -100,21 +70,15 @@ static PW_UNUSED int w_find_port(const struct world *w, int port)
 
 /* The topo of the world's members (in world order) and the want list of the
  * listed world nodes. */
-struct input {
-	struct topo t;
-	struct want_node *want;
-	int nwant;
-	int map[MAXW]; /* world -> topo index, -1 */
-};
 
-static PW_UNUSED void input_release(struct input *in)
+void pw_input_release(struct input *in)
 {
 	free(in->t.m);
 	free(in->want);
 	memset(in, 0, sizeof(*in));
 }
 
-static PW_UNUSED void input_build(struct input *in, const struct world *w, const int *list, int nlist)
+void pw_input_build(struct input *in, const struct world *w, const int *list, int nlist)
 {
 	int n = 0;
 
@@ -166,7 +130,7 @@ static PW_UNUSED void input_build(struct input *in, const struct world *w, const
 	in->nwant = nlist;
 }
 
-static PW_UNUSED int build(struct plan *p, struct input *in, int S, int R, int evac, struct sc_err *e)
+int pw_build(struct plan *p, struct input *in, int S, int R, int evac, struct sc_err *e)
 {
 	struct plan_input pi = { &in->t, in->want, in->nwant, S, R, evac, NULL };
 	err_clear(e);
@@ -175,24 +139,24 @@ static PW_UNUSED int build(struct plan *p, struct input *in, int S, int R, int e
 
 /* ---- checking a plan by carrying it out on the world ------------------- */
 
-static char why[512]; /* the first violation found, for generated cases */
+char pw_why[512]; /* the first violation found, for generated cases */
 
 #define FAIL_IF(cond, ...)                                                        \
 	do {                                                                      \
 		if (cond) {                                                       \
-			snprintf(why, sizeof(why), __VA_ARGS__);                  \
+			snprintf(pw_why, sizeof(pw_why), __VA_ARGS__);                  \
 			return -1;                                                \
 		}                                                                 \
 	} while (0)
 
-static PW_UNUSED int w_of_node(const struct world *w, const struct plan *p, int node)
+int pw_of_node(const struct world *w, const struct plan *p, int node)
 {
 	if (node < 0 || node >= p->nnodes)
 		return -1;
-	return w_find_port(w, p->nodes[node].addr.port);
+	return pw_find_port(w, p->nodes[node].addr.port);
 }
 
-static PW_UNUSED int w_count(const struct world *w, int node)
+int pw_count(const struct world *w, int node)
 {
 	int n = 0;
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
@@ -201,7 +165,7 @@ static PW_UNUSED int w_count(const struct world *w, int node)
 }
 
 /* 1 when plan node `node` joins by a MEET of this plan. */
-static PW_UNUSED int met_here(const struct plan *p, int node)
+static int met_here(const struct plan *p, int node)
 {
 	for (int k = 0; k < p->nsteps; k++)
 		if (p->steps[k].kind == STEP_MEET && p->steps[k].node == node)
@@ -213,7 +177,7 @@ static PW_UNUSED int met_here(const struct plan *p, int node)
  * kind is the reset of a replica turned into a master; a REPLICATE of a
  * new replica to a new master may stand between the MEETs and their WAIT
  * (planner.h, STEP ORDER). */
-static PW_UNUSED int check_order(const struct world *w, const struct plan *p, const int *listed, int evac)
+static int check_order(const struct world *w, const struct plan *p, const int *listed, int evac)
 {
 	int rank = 0, last_kind = -1, round = 0;
 	static unsigned char busy[MAXW];
@@ -223,7 +187,7 @@ static PW_UNUSED int check_order(const struct world *w, const struct plan *p, co
 		const struct step *s = &p->steps[k];
 		int r;
 		switch (s->kind) {
-		case STEP_FORGET: r = listed[w_of_node(w, p, s->node)] ? 0 : 8; break;
+		case STEP_FORGET: r = listed[pw_of_node(w, p, s->node)] ? 0 : 8; break;
 		case STEP_MEET: r = 1; break;
 		case STEP_FAILOVER: r = 3; break;
 		case STEP_MOVE: r = 5; break;
@@ -289,7 +253,7 @@ static PW_UNUSED int check_order(const struct world *w, const struct plan *p, co
 }
 
 /* Carry the plan out on w, checking each step's preconditions. */
-static PW_UNUSED int apply(struct world *w, const struct plan *p, const int *listed, int R, int evac)
+static int apply(struct world *w, const struct plan *p, const int *listed, int R, int evac)
 {
 	static unsigned char moved[CLUSTER_SLOTS];
 	int total = 0, seen_other = 0;
@@ -297,7 +261,7 @@ static PW_UNUSED int apply(struct world *w, const struct plan *p, const int *lis
 	memset(moved, 0, sizeof(moved));
 	for (int k = 0; k < p->nsteps; k++) {
 		const struct step *s = &p->steps[k];
-		int a = w_of_node(w, p, s->node), b = w_of_node(w, p, s->peer);
+		int a = pw_of_node(w, p, s->node), b = pw_of_node(w, p, s->peer);
 		if (s->kind == STEP_WAIT)
 			continue;
 		FAIL_IF(a < 0, "step %d: unknown node", k);
@@ -347,20 +311,20 @@ static PW_UNUSED int apply(struct world *w, const struct plan *p, const int *lis
 				"step %d: replicate to a non-master", k);
 			/* a replica leaves a master that stays only when that
 			 * master has more than R listed replicas */
-			if (!w->n[a].master && w->n[a].of >= 0 && listed[w->n[a].of] && w_count(w, w->n[a].of)) {
+			if (!w->n[a].master && w->n[a].of >= 0 && listed[w->n[a].of] && pw_count(w, w->n[a].of)) {
 				int reps = 0;
 				for (int i = 0; i < w->nn; i++)
 					reps += listed[i] && w->n[i].member && !w->n[i].master && w->n[i].of == w->n[a].of;
 				FAIL_IF(reps <= R, "step %d: replica taken from a master with %d replicas", k, reps);
 			}
-			FAIL_IF(!w->n[a].member || w_count(w, a), "step %d: replicate of a node owning slots", k);
+			FAIL_IF(!w->n[a].member || pw_count(w, a), "step %d: replicate of a node owning slots", k);
 			FAIL_IF(!listed[a], "step %d: replicate of an unlisted node", k);
 			w->n[a].master = 0;
 			w->n[a].of = b;
 			break;
 		case STEP_FORGET:
 			FAIL_IF(!w->n[a].member, "step %d: forget of a non-member", k);
-			FAIL_IF(w_count(w, a), "step %d: forget of a node owning slots", k);
+			FAIL_IF(pw_count(w, a), "step %d: forget of a node owning slots", k);
 			if (listed[a]) {
 				FAIL_IF(seen_other || w->n[a].master, "step %d: reset of a non-replica", k);
 				make_id(w, w->n[a].id); /* RESET HARD: new id */
@@ -382,7 +346,7 @@ static PW_UNUSED int apply(struct world *w, const struct plan *p, const int *lis
 }
 
 /* The end state of a normal (not evacuate) reconcile. */
-static PW_UNUSED int check_final(const struct world *w, const int *listed, int S, int R)
+static int check_final(const struct world *w, const int *listed, int S, int R)
 {
 	int masters = 0, base = CLUSTER_SLOTS / S;
 	int cnt[MAXW] = { 0 }, rep[MAXW] = { 0 };
@@ -415,7 +379,7 @@ static PW_UNUSED int check_final(const struct world *w, const int *listed, int S
 /* As few REPLICATE steps as the final masters allow: every master keeps
  * up to R of the listed replicas it had (through a failover, the promoted
  * replica inherits its old master's), so the steps are S*R minus those. */
-static PW_UNUSED int check_replicates(const struct world *w, const struct plan *p, const int *listed,
+static int check_replicates(const struct world *w, const struct plan *p, const int *listed,
 				      const int *was_of, int S, int R)
 {
 	static int promoted[MAXW], kept[MAXW];
@@ -425,7 +389,7 @@ static PW_UNUSED int check_replicates(const struct world *w, const struct plan *
 		promoted[i] = kept[i] = 0;
 	for (int k = 0; k < p->nsteps; k++) {
 		if (p->steps[k].kind == STEP_FAILOVER)
-			promoted[w_of_node(w, p, p->steps[k].peer)] = 1 + w_of_node(w, p, p->steps[k].node);
+			promoted[pw_of_node(w, p, p->steps[k].peer)] = 1 + pw_of_node(w, p, p->steps[k].node);
 		got += p->steps[k].kind == STEP_REPLICATE;
 	}
 	for (int i = 0; i < w->nn; i++) {
@@ -443,14 +407,14 @@ static PW_UNUSED int check_replicates(const struct world *w, const struct plan *
 	return 0;
 }
 
-static PW_UNUSED int int_desc(const void *a, const void *b)
+static int int_desc(const void *a, const void *b)
 {
 	return *(const int *)b - *(const int *)a;
 }
 
 /* The fewest slots that can move: keep the top S "values" (slots kept by a
  * listed master, or by a listed replica taking over a departing master). */
-static PW_UNUSED int min_moves(const struct world *w, const int *listed, int S)
+static int min_moves(const struct world *w, const int *listed, int S)
 {
 	int v[MAXW], n = 0, kept = 0, base = CLUSTER_SLOTS / S, extra = CLUSTER_SLOTS % S;
 
@@ -459,12 +423,12 @@ static PW_UNUSED int min_moves(const struct world *w, const int *listed, int S)
 		if (!x->member || !x->master || !x->reachable)
 			continue;
 		if (listed[i]) {
-			v[n++] = w_count(w, i);
+			v[n++] = pw_count(w, i);
 		} else {
 			for (int j = 0; j < w->nn; j++)
 				if (listed[j] && w->n[j].member && w->n[j].reachable && !w->n[j].master &&
 				    w->n[j].of == i && !w->n[j].link_down) {
-					v[n++] = w_count(w, i);
+					v[n++] = pw_count(w, i);
 					break;
 				}
 		}
@@ -478,11 +442,9 @@ static PW_UNUSED int min_moves(const struct world *w, const int *listed, int S)
 }
 
 /* What the generated cases exercised, and how fragmented the results are. */
-static struct {
-	int plans, steps[STEP_FORGET + 1], resets, max_ranges, moved, slots_ranges;
-} stats;
+struct pw_stats pw_stats;
 
-static PW_UNUSED int w_ranges(const struct world *w, int node)
+int pw_ranges(const struct world *w, int node)
 {
 	int n = 0;
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
@@ -490,18 +452,18 @@ static PW_UNUSED int w_ranges(const struct world *w, int node)
 	return n;
 }
 
-static PW_UNUSED void count_stats(const struct world *w, const struct plan *p, const int *listed)
+static void count_stats(const struct world *w, const struct plan *p, const int *listed)
 {
-	stats.plans++;
+	pw_stats.plans++;
 	for (int k = 0; k < p->nsteps; k++) {
-		stats.steps[p->steps[k].kind]++;
-		if (p->steps[k].kind == STEP_FORGET && listed[w_of_node(w, p, p->steps[k].node)])
-			stats.resets++;
+		pw_stats.steps[p->steps[k].kind]++;
+		if (p->steps[k].kind == STEP_FORGET && listed[pw_of_node(w, p, p->steps[k].node)])
+			pw_stats.resets++;
 	}
-	stats.moved += p->moved_slots;
+	pw_stats.moved += p->moved_slots;
 }
 
-static PW_UNUSED int same_plan(const struct plan *a, const struct plan *b)
+static int same_plan(const struct plan *a, const struct plan *b)
 {
 	if (a->nsteps != b->nsteps || a->nnodes != b->nnodes || a->moved_slots != b->moved_slots)
 		return 0;
@@ -520,14 +482,14 @@ static PW_UNUSED int same_plan(const struct plan *a, const struct plan *b)
 }
 
 /* A JSON syntax check, enough to tell that plan_print's output parses. */
-static PW_UNUSED const char *js_ws(const char *s)
+static const char *js_ws(const char *s)
 {
 	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
 		s++;
 	return s;
 }
 
-static PW_UNUSED const char *js_string(const char *s)
+static const char *js_string(const char *s)
 {
 	if (!s || *s != '"')
 		return NULL;
@@ -540,7 +502,7 @@ static PW_UNUSED const char *js_string(const char *s)
 	return *s == '"' ? s + 1 : NULL;
 }
 
-static PW_UNUSED const char *js_value(const char *s)
+static const char *js_value(const char *s)
 {
 	char open;
 
@@ -579,7 +541,7 @@ static PW_UNUSED const char *js_value(const char *s)
 }
 
 /* Both outputs; returns whether the JSON one parses. */
-static PW_UNUSED int print_both(const struct plan *p)
+int pw_print_both(const struct plan *p)
 {
 	char *buf = NULL;
 	size_t len = 0, human;
@@ -599,9 +561,9 @@ static PW_UNUSED int print_both(const struct plan *p)
 }
 
 /* Plan, check every invariant, carry out, check the end state, plan again
- * (must be empty).  Returns 0, or -1 with `why` set.  The world ends in the
+ * (must be empty).  Returns 0, or -1 with `pw_why` set.  The world ends in the
  * planned state. */
-static PW_UNUSED int run_case(struct world *w, const int *list, int nlist, int S, int R, int evac, struct plan *out)
+int pw_run_case(struct world *w, const int *list, int nlist, int S, int R, int evac, struct plan *out)
 {
 	struct input in;
 	struct plan p, q;
@@ -611,26 +573,26 @@ static PW_UNUSED int run_case(struct world *w, const int *list, int nlist, int S
 
 	for (int k = 0; k < nlist; k++)
 		listed[list[k]] = 1;
-	input_build(&in, w, list, nlist);
+	pw_input_build(&in, w, list, nlist);
 	memset(&p, 0, sizeof(p));
 	memset(&q, 0, sizeof(q));
-	if (build(&p, &in, S, R, evac, &e) < 0) {
-		snprintf(why, sizeof(why), "plan_build: %s", e.msg);
+	if (pw_build(&p, &in, S, R, evac, &e) < 0) {
+		snprintf(pw_why, sizeof(pw_why), "plan_build: %s", e.msg);
 		goto out;
 	}
-	if (build(&q, &in, S, R, evac, &e) < 0 || !same_plan(&p, &q)) {
-		snprintf(why, sizeof(why), "second build differs");
+	if (pw_build(&q, &in, S, R, evac, &e) < 0 || !same_plan(&p, &q)) {
+		snprintf(pw_why, sizeof(pw_why), "second build differs");
 		goto out;
 	}
-	if (!print_both(&p)) {
-		snprintf(why, sizeof(why), "plan_print's JSON does not parse");
+	if (!pw_print_both(&p)) {
+		snprintf(pw_why, sizeof(pw_why), "plan_print's JSON does not parse");
 		goto out;
 	}
 	minimum = min_moves(w, listed, S);
 	if (check_order(w, &p, listed, evac) < 0)
 		goto out;
 	if (!evac && p.moved_slots != minimum) {
-		snprintf(why, sizeof(why), "moved %d slots, minimum %d", p.moved_slots, minimum);
+		snprintf(pw_why, sizeof(pw_why), "moved %d slots, minimum %d", p.moved_slots, minimum);
 		goto out;
 	}
 	count_stats(w, &p, listed);
@@ -642,27 +604,27 @@ static PW_UNUSED int run_case(struct world *w, const int *list, int nlist, int S
 		goto out;
 	for (int i = 0; i < w->nn; i++)
 		if (w->n[i].member && w->n[i].master) {
-			int r = w_ranges(w, i);
-			if (r > stats.max_ranges)
-				stats.max_ranges = r;
+			int r = pw_ranges(w, i);
+			if (r > pw_stats.max_ranges)
+				pw_stats.max_ranges = r;
 		}
 	if (!evac && check_final(w, listed, S, R) < 0)
 		goto out;
 	for (int i = 0; evac && i < w->nn; i++)
-		if (!listed[i] && w_count(w, i)) {
-			snprintf(why, sizeof(why), "evacuation left %d slots on %d", w_count(w, i), w->n[i].port);
+		if (!listed[i] && pw_count(w, i)) {
+			snprintf(pw_why, sizeof(pw_why), "evacuation left %d slots on %d", pw_count(w, i), w->n[i].port);
 			goto out;
 		}
 	if (!evac) {
-		input_release(&in);
+		pw_input_release(&in);
 		plan_release(&q);
-		input_build(&in, w, list, nlist);
-		if (build(&q, &in, S, R, 0, &e) < 0) {
-			snprintf(why, sizeof(why), "replan: %s", e.msg);
+		pw_input_build(&in, w, list, nlist);
+		if (pw_build(&q, &in, S, R, 0, &e) < 0) {
+			snprintf(pw_why, sizeof(pw_why), "replan: %s", e.msg);
 			goto out;
 		}
 		if (q.nsteps) {
-			snprintf(why, sizeof(why), "replan after carrying out has %d steps", q.nsteps);
+			snprintf(pw_why, sizeof(pw_why), "replan after carrying out has %d steps", q.nsteps);
 			goto out;
 		}
 	}
@@ -673,21 +635,14 @@ out:
 	else
 		plan_release(&p);
 	plan_release(&q);
-	input_release(&in);
+	pw_input_release(&in);
 	return rc;
 }
 
-#define RUN_OK(w, list, n, S, R, evac, out)                                       \
-	do {                                                                      \
-		int rc_ = run_case((w), (list), (n), (S), (R), (evac), (out));    \
-		if (rc_)                                                          \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, why);  \
-		CHECK_INT(rc_, 0);                                                \
-	} while (0)
 
-static struct world W; /* big: kept out of the stack */
+struct world pw_world; /* big: kept out of the stack */
 
-static PW_UNUSED int list_members(const struct world *w, int *list)
+int pw_list_members(const struct world *w, int *list)
 {
 	int n = 0;
 	for (int i = 0; i < w->nn; i++)
@@ -698,25 +653,23 @@ static PW_UNUSED int list_members(const struct world *w, int *list)
 
 /* S masters with R replicas each, created the way create.h lays them out:
  * masters first, then replicas, alternating between two hosts. */
-static PW_UNUSED void w_cluster(struct world *w, int S, int R, int *masters)
+void pw_cluster(struct world *w, int S, int R, int *masters)
 {
 	static const char *hosts[] = { "h1", "h2" };
 	memset(w, 0, sizeof(*w));
 	w->idseed = 42;
 	for (int k = 0; k < S; k++)
-		masters[k] = w_master(w, hosts[k % 2]);
+		masters[k] = pw_master(w, hosts[k % 2]);
 	for (int r = 0; r < R; r++)
 		for (int k = 0; k < S; k++)
-			w_replica(w, masters[k], hosts[(k + r + 1) % 2]);
-	w_even(w, masters, S);
+			pw_replica(w, masters[k], hosts[(k + r + 1) % 2]);
+	pw_even(w, masters, S);
 }
 
-static PW_UNUSED int count_kind(const struct plan *p, enum step_kind k)
+int pw_count_kind(const struct plan *p, enum step_kind k)
 {
 	int n = 0;
 	for (int i = 0; i < p->nsteps; i++)
 		n += p->steps[i].kind == k;
 	return n;
 }
-
-#endif

@@ -1,5 +1,5 @@
-# chart-lib.bash - sourced by tests/chart/*.sh and tests/lifecycle/*.sh after
-# tests/lib.sh: helm (fetched by scripts/get-helm.sh), the chart's path, and
+# chart.bash - sourced by tests/chart/*.sh and tests/lifecycle/*.sh after
+# tests/lib/test-lib.bash: helm (fetched by scripts/get-helm.sh), the chart's path, and
 # t_import to count "ok - ..." / "not ok - ..." lines printed by the Python
 # and Node.js checkers.
 

@@ -1,15 +1,6 @@
-/* fake_node.h - scripted fake Redis Cluster nodes for unit tests of the
- * migrator and executor: each fake listens on 127.0.0.1 (an ephemeral port)
- * inside this process, answers the commands the migrator sends from a tiny
- * in-memory model (keys per slot, MIGRATE moving keys between fakes, BUSYKEY
- * when the target has the key), and records every command with a global
- * sequence number, so tests can assert the exact order on each node and
- * across nodes.  Rules inject replies: "the 2nd MIGRATE answers TRYAGAIN",
- * "close the connection on GETKEYSINSLOT".  One server thread serves all
- * fakes with poll(); the test thread only talks to them through sockets
- * until fake_stop().  Test-only code. */
-#ifndef SHARDCTL_FAKE_NODE_H
-#define SHARDCTL_FAKE_NODE_H
+/* fake_node.c - scripted fake Redis Cluster nodes for unit tests (see
+ * fake_node.h). */
+#include "fake_node.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,43 +14,19 @@
 
 #include "base/keyslot.h"
 
-#define FAKE_MAX 8
-#define FAKE_KEYS 64
-#define FAKE_LOG 256
-#define FAKE_RULES 8
-#define FAKE_CLIENTS 32
-
-struct fake_rule {
-	const char *prefix; /* command text starts with this */
-	int nth;            /* 1-based occurrence; 0: every time */
-	const char *reply;  /* raw RESP, or "CLOSE" */
-	int seen;
-};
-
-struct fake_node {
-	char id[41];
-	int port, lfd;
-	char keys[FAKE_KEYS][32];
-	int nkeys;
-	char log[FAKE_LOG][160];
-	int seq[FAKE_LOG];
-	int nlog;
-	struct fake_rule rules[FAKE_RULES];
-	int nrules;
-};
-
 struct fake_client {
 	int fd, node;
 	char buf[65536];
 	size_t len;
 };
 
-static struct fake_node fake_nodes[FAKE_MAX];
-static int fake_n, fake_seq, fake_stop_flag;
+struct fake_node fake_nodes[FAKE_MAX];
+static int fake_n;
+static int fake_seq, fake_stop_flag;
 static struct fake_client fake_clients[FAKE_CLIENTS];
 static pthread_t fake_thread;
 
-static struct fake_node *fake_add(const char *id)
+struct fake_node *fake_add(const char *id)
 {
 	struct fake_node *f = &fake_nodes[fake_n++];
 	struct sockaddr_in sa;
@@ -80,17 +47,17 @@ static struct fake_node *fake_add(const char *id)
 	return f;
 }
 
-static void fake_key(struct fake_node *f, const char *k)
+void fake_key(struct fake_node *f, const char *k)
 {
 	snprintf(f->keys[f->nkeys++], sizeof(f->keys[0]), "%s", k);
 }
 
-static void fake_rule(struct fake_node *f, const char *prefix, int nth, const char *reply)
+void fake_rule(struct fake_node *f, const char *prefix, int nth, const char *reply)
 {
 	f->rules[f->nrules++] = (struct fake_rule){ prefix, nth, reply, 0 };
 }
 
-static int fake_has(const struct fake_node *f, const char *k)
+int fake_has(const struct fake_node *f, const char *k)
 {
 	for (int i = 0; i < f->nkeys; i++)
 		if (!strcmp(f->keys[i], k))
@@ -98,7 +65,7 @@ static int fake_has(const struct fake_node *f, const char *k)
 	return 0;
 }
 
-static void fake_del(struct fake_node *f, const char *k)
+void fake_del(struct fake_node *f, const char *k)
 {
 	for (int i = 0; i < f->nkeys; i++)
 		if (!strcmp(f->keys[i], k)) {
@@ -308,7 +275,7 @@ static void *fake_loop(void *arg)
 	return NULL;
 }
 
-static void fake_start(void)
+void fake_start(void)
 {
 	fake_stop_flag = 0;
 	pthread_create(&fake_thread, NULL, fake_loop, NULL);
@@ -316,7 +283,7 @@ static void fake_start(void)
 
 /* Stop serving and forget every fake (the logs stay readable until the
  * next fake_add). */
-static void fake_stop(void)
+void fake_stop(void)
 {
 	fake_stop_flag = 1;
 	pthread_join(fake_thread, NULL);
@@ -329,14 +296,14 @@ static void fake_stop(void)
 		close(fake_nodes[i].lfd);
 }
 
-static void fake_reset(void)
+void fake_reset(void)
 {
 	fake_n = 0;
 	fake_seq = 0;
 }
 
 /* Index in f's log of the first command starting with prefix, -1. */
-static int fake_find(const struct fake_node *f, const char *prefix)
+int fake_find(const struct fake_node *f, const char *prefix)
 {
 	for (int i = 0; i < f->nlog; i++)
 		if (!strncmp(f->log[i], prefix, strlen(prefix)))
@@ -344,12 +311,10 @@ static int fake_find(const struct fake_node *f, const char *prefix)
 	return -1;
 }
 
-static int fake_count(const struct fake_node *f, const char *prefix)
+int fake_count(const struct fake_node *f, const char *prefix)
 {
 	int n = 0;
 	for (int i = 0; i < f->nlog; i++)
 		n += !strncmp(f->log[i], prefix, strlen(prefix));
 	return n;
 }
-
-#endif
