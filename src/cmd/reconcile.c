@@ -47,6 +47,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 {
 	struct cli_common cc;
 	struct addr_list nodes = { NULL, 0 };
+	struct addr cluster = { "", 0 };
 	struct reconcile_req req;
 	struct sc_err e;
 	int wait_s = 60, status = 2, shards = -1, replicas = -1, need;
@@ -58,6 +59,10 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 		OPT_INT('s', "shards", &shards, "S", 3, CLUSTER_SLOTS,
 			"number of masters (at least 3: a cluster needs 3 masters to agree on failovers)"),
 		OPT_INT('r', "replicas", &replicas, "R", 0, 100, "replicas per master"),
+		OPT_ADDR(0, "cluster", &cluster, "HOST:PORT",
+			 "a live member of the cluster; lets LIST share no member with it: every member "
+			 "is evacuated into the listed nodes and removed (moving a cluster onto new "
+			 "nodes or another server, online)"),
 		OPT_FLAG(0, "evacuate-only", &req.evacuate_only,
 			 plan_only ? "plan only the pre-upgrade half (see reconcile --help)"
 				   : "the pre-upgrade half: only move slots and replicas off members not in "
@@ -102,6 +107,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 		goto out;
 	}
 	req.nodes = &nodes;
+	req.cluster = cluster.host[0] ? &cluster : NULL;
 	req.shards = shards;
 	req.replicas = replicas;
 	req.dry_run = plan_only;

@@ -126,7 +126,7 @@ static int validate_topo(struct plan_ctx *c)
 		listed += c->u[i].listed;
 	if (c->in->nwant == 0)
 		return err_set(c->e, ERR_REFUSED, "the node list is empty; list the cluster's nodes in --nodes");
-	if (!listed)
+	if (!listed && !c->in->named_cluster)
 		return err_set(c->e, ERR_REFUSED,
 			       "none of the %d listed nodes is a member of the live cluster (which "
 			       "includes '%s'); list the cluster's own nodes in --nodes",

@@ -94,7 +94,8 @@
  *
  * REFUSALS (ERR_REFUSED, nothing planned), the message says what to do:
  * shards < 3 or > 16384; replicas < 0; a list sharing no member with the live
- * cluster; the same member listed twice; two members claiming one slot, an
+ * cluster (unless named_cluster: moving a whole cluster onto new nodes);
+ * the same member listed twice; two members claiming one slot, an
  * uncovered slot (run `shardctl fix`);
  * a master owning slots that is unreachable; a listed, reachable node that
  * is not a member and not empty (keys or another cluster).  Normal mode
@@ -140,6 +141,9 @@ struct plan_input {
 	const long long *closing_keys; /* per slot: keys its source still holds,
 				     read by the caller for slots whose target
 				     already owns them (RESUMING); NULL: none */
+	int named_cluster;        /* the caller named the cluster (reconcile
+				     --cluster): the list may share no member
+				     with it, every member then departs */
 };
 
 /* Build the plan, or refuse (ERR_REFUSED, nothing changed) plainly wrong

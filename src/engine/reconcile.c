@@ -44,6 +44,7 @@ struct rec {
 	int nwant;
 	struct topo t;
 	int have_t;
+	int ran;                  /* the plan was carried out */
 };
 
 
@@ -66,11 +67,15 @@ static int member_addr(const struct rec *x, int i, struct addr *a)
 
 static int survey(struct rec *x, struct sc_err *e)
 {
-	struct addr *seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds));
+	struct addr *seeds = calloc((size_t)x->nwant + 2, sizeof(*seeds));
 	int n = 0, rc;
 
 	if (!seeds)
 		return err_set(e, ERR_FAIL, "out of memory");
+	/* the named member seeds the survey until the plan ran: by then it
+	 * may have left (reset, knowing only itself) */
+	if (x->r->cluster && !x->ran)
+		seeds[n++] = *x->r->cluster;
 	for (int i = 0; i < x->nwant; i++)
 		if (x->in_cluster[i])
 			seeds[n++] = x->want[i].addr;
@@ -283,6 +288,41 @@ out:
 	return rc;
 }
 
+/* --cluster names the live cluster: it must be one (a member that owns
+ * slots or knows other members), and every listed node already in a
+ * cluster must be one of its members (a list that mixes two clusters is
+ * refused before anything changes). */
+static int named_cluster_check(struct rec *x, struct sc_err *e)
+{
+	struct topo t = { 0 };
+	char a[300], b[300];
+	int rc = -1, owned = 0;
+
+	addr_format(x->r->cluster, a, sizeof(a));
+	if (survey_read(&t, x->r->cluster, 1, x->r->conn, 0, e) < 0) {
+		err_prefix(e, "--cluster '%s'", a);
+		return -1;
+	}
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		owned += t.owner[s] >= 0;
+	if (!owned) {
+		err_set(e, ERR_REFUSED, "--cluster '%s' is not a member of a cluster that serves slots; "
+			"name a node of the live cluster", a);
+		goto out;
+	}
+	for (int i = 0; i < x->nwant; i++)
+		if (x->in_cluster[i] && topo_find_id(&t, x->want[i].id) < 0) {
+			err_set(e, ERR_REFUSED, "listed node '%s' belongs to another cluster than --cluster '%s'; "
+				"list only new nodes or members of that cluster",
+				addr_format(&x->want[i].addr, b, sizeof(b)), a);
+			goto out;
+		}
+	rc = 0;
+out:
+	topo_release(&t);
+	return rc;
+}
+
 int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 {
 	struct rec x;
@@ -310,9 +350,16 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	}
 	for (int i = 0; i < x.nwant; i++)
 		nseeds += x.in_cluster[i];
-	/* one lone node with slots: maybe the only one a killed create reached */
-	if (nseeds == 1 && !r->evacuate_only && interrupted_create(&x))
+	if (r->cluster) {
+		/* the cluster is named: it is moved onto the list, never created */
+		if (named_cluster_check(&x, e) < 0)
+			goto out;
+		nseeds++;
+	} else if (nseeds == 1 && !r->evacuate_only && interrupted_create(&x)) {
+		/* one lone node with slots: maybe the only one a killed create
+		 * reached */
 		goto resume_create;
+	}
 	if (nseeds == 0) {
 		if (r->evacuate_only) {
 			log_say(x.r->out, "no listed node belongs to a cluster yet: nothing to evacuate");
@@ -362,6 +409,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		in.shards = r->shards;
 		in.replicas = r->replicas;
 		in.evacuate_only = r->evacuate_only;
+		in.named_cluster = r->cluster != NULL;
 		for (int s = 0; s < CLUSTER_SLOTS; s++)
 			closing[s] = 0;
 		closing_keys(&x, closing);
@@ -399,6 +447,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	}
 	if (r->out)
 		plan_print(&p, r->out, 0);
+	x.ran = 1;
 	if (exec_run(&p, &xo, e) < 0 || verify(&x, e) < 0)
 		goto out;
 	log_say(x.r->out, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,

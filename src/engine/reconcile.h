@@ -15,6 +15,10 @@
 
 struct reconcile_req {
 	const struct addr_list *nodes;
+	const struct addr *cluster; /* a live member, or NULL: names the cluster
+				     when the list may share no member with it
+				     (every member is then evacuated into the
+				     listed nodes and removed) */
 	int shards, replicas;
 	int evacuate_only;        /* pre-upgrade half: only move slots and
 				     replicas off members not in the list */

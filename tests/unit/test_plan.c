@@ -54,6 +54,38 @@ static void test_scale_out_4_to_5(void)
 	plan_release(&p);
 }
 
+/* A whole cluster onto new nodes (reconcile --cluster): the list shares no
+ * member; without the named cluster that is refused, with it every old
+ * member hands its slots straight to a new master and leaves. */
+static void test_move_whole_cluster(void)
+{
+	int masters[16], list[MAXW], n = 0, old[MAXW], nold;
+	struct plan p;
+	struct input in;
+	struct sc_err e;
+
+	pw_cluster(&pw_world, 3, 1, masters);
+	nold = pw_list_members(&pw_world, old);
+	for (int k = 0; k < 6; k++)
+		list[n++] = pw_new(&pw_world, k % 2 ? "h2" : "h1");
+	pw_input_build(&in, &pw_world, list, n);
+	CHECK_INT(pw_build(&p, &in, 3, 1, 0, &e), -1);
+	CHECK(strstr(e.msg, "none of the 6 listed nodes is a member") != NULL);
+	pw_input_release(&in);
+	pw_named_cluster = 1;
+	memset(&p, 0, sizeof(p));
+	RUN_OK(&pw_world, list, n, 3, 1, 0, &p);
+	pw_named_cluster = 0;
+	printf("3x1 onto 6 new nodes:\n");
+	plan_print(&p, stdout, 0);
+	CHECK_INT(p.moved_slots, CLUSTER_SLOTS);
+	CHECK_INT(pw_count_kind(&p, STEP_MEET), 6);
+	CHECK_INT(pw_count_kind(&p, STEP_FORGET), nold);
+	for (int k = 0; k < nold; k++)
+		CHECK_INT(pw_count(&pw_world, old[k]), 0);
+	plan_release(&p);
+}
+
 /* 10 -> 13 -> 10 shards without replicas: new masters in at most 2 ranges,
  * the way back restores one range each. */
 static void test_ranges_10_13(void)
@@ -587,7 +619,8 @@ static void test_resume(void)
 	plan_release(&p);
 	left[10] = 3;
 	{
-		struct plan_input pi = { &in.t, in.want, in.nwant, 4, 1, 0, left };
+		struct plan_input pi = { .t = &in.t, .want = in.want, .nwant = in.nwant, .shards = 4,
+					  .replicas = 1, .closing_keys = left };
 		err_clear(&e);
 		CHECK_INT(plan_build(&p, &pi, &e), -1);
 		CHECK_INT(e.kind, ERR_FAIL);
@@ -765,6 +798,7 @@ int main(void)
 {
 	test_table();
 	test_scale_out_4_to_5();
+	test_move_whole_cluster();
 	test_scale_in_5_to_4();
 	test_chain_shards();
 	test_chain_replicas();

@@ -110,6 +110,30 @@ verify_keys() {
 	t_eq 0 "$T_RC" "$what: all $k keys verified one by one: $(echo "$T_OUT" | tail -1) $T_ERR"
 }
 
+# client_start SEEDS [sc-load run options...]: a cluster-aware client
+# reading and writing in a key namespace of its own until client_stop
+client_start() {
+	local seeds=$1
+	shift
+	C_CLIENTS=$((${C_CLIENTS:-0} + 1))
+	"${C_WRAP[@]}" "$SC_LOAD" run --seed "$seeds" --seconds 600 --rate 500 --run-prefix "live$C_CLIENTS" \
+		"$@" >"$T_DIR/client.out" 2>&1 &
+	C_CLIENT=$!
+	T_PIDS+=($C_CLIENT)
+}
+
+# client_stop WHAT: stops the client; it must have seen no error and lost no
+# write (sc-load run verifies what it wrote)
+client_stop() {
+	local rc
+	kill -TERM "$C_CLIENT"
+	t_wait 30 bash -c "! kill -0 $C_CLIENT" || kill -9 "$C_CLIENT"
+	wait "$C_CLIENT"
+	rc=$?
+	t_eq 0 "$rc" "$1: a client reading and writing throughout saw no error: $(grep '^run:' "$T_DIR/client.out")"
+	[ "$rc" -eq 0 ] || tail -n 8 "$T_DIR/client.out" | sed 's/^/    | /'
+}
+
 # slot_counts [NODE]: slots of each master, ascending, as NODE (default
 # C_SEED) sees them; failed masters left out, a master without slots is a 0
 slot_counts() {

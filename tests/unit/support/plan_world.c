@@ -130,9 +130,12 @@ void pw_input_build(struct input *in, const struct world *w, const int *list, in
 	in->nwant = nlist;
 }
 
+int pw_named_cluster;
+
 int pw_build(struct plan *p, struct input *in, int S, int R, int evac, struct sc_err *e)
 {
-	struct plan_input pi = { &in->t, in->want, in->nwant, S, R, evac, NULL };
+	struct plan_input pi = { .t = &in->t, .want = in->want, .nwant = in->nwant, .shards = S, .replicas = R,
+				  .evacuate_only = evac, .named_cluster = pw_named_cluster };
 	err_clear(e);
 	return plan_build(p, &pi, e);
 }

@@ -67,6 +67,8 @@ int pw_print_both(const struct plan *p);
 /* Plan, check every invariant, carry out, check the end state, plan again
  * (must be empty).  Returns 0, or -1 with `pw_why` set.  The world ends in the
  * planned state. */
+/* pw_build plans with plan_input.named_cluster set to this (default 0). */
+extern int pw_named_cluster;
 int pw_run_case(struct world *w, const int *list, int nlist, int S, int R, int evac, struct plan *out);
 /* The world's members, in world order, into list; returns how many. */
 int pw_list_members(const struct world *w, int *list);
