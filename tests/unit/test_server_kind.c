@@ -162,5 +162,5 @@ int main(void)
 	test_parse();
 	test_accepts();
 	test_can_receive();
-	return UNIT_DONE("test_server_kind");
+	return UNIT_DONE("server_kind");
 }
