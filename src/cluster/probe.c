@@ -139,6 +139,13 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 		if (info_field(r->str, "cluster_slots_assigned", val, sizeof(val)) == 0)
 			assigned = atoi(val);
 	}
+	freeReplyObject(r);
+	if (!(r = command_loaded(c, "INFO", "server")))
+		goto io;
+	/* the planner judges moves by it; a node that does not say stays
+	 * unknown (not judged) */
+	if (r->type == REDIS_REPLY_STRING)
+		server_kind_parse(&w->server, r->str);
 	if (read_known(c, k, e) < 0)
 		goto out;
 	w->reachable = 1;

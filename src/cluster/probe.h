@@ -2,7 +2,8 @@
  *
  * For every address: reachable or not, its node id (CLUSTER MYID), whether
  * it is empty (no keys, knows no other node, owns no slot: free to join),
- * and its failure domain (the resolved IP).  `member` is left -1: the caller
+ * which server it runs (INFO server), and its failure domain (the resolved
+ * IP).  `member` is left -1: the caller
  * matches ids against the surveyed topology.
  *
  * Refuses (ERR_REFUSED) a list whose non-empty nodes belong to different

@@ -1,8 +1,10 @@
 /* survey.c - see survey.h.
  *
- * One connection per node, opened once: CLUSTER NODES (and, with stats,
- * DBSIZE, INFO memory and CLUSTER INFO) are pipelined on it, then it is
- * closed, so a 1000-node survey never holds 1000 descriptors.
+ * One connection per node, opened once: CLUSTER NODES and INFO server (and,
+ * with stats, DBSIZE, INFO memory, CLUSTER INFO and INFO replication) are
+ * pipelined on it, then it is closed, so a 1000-node survey never holds 1000
+ * descriptors.  INFO server is read by every survey: the planner judges
+ * moves by the servers' DUMP formats (server_kind.h).
  *
  * Which nodes are followed: every entry of every view that has an address,
  * except handshake and noaddr entries (a handshake may point at a stranger,
@@ -92,6 +94,7 @@ struct stats {
 	char id[NODE_ID_LEN + 1];
 	long long keys, used_memory;
 	int state_ok, known_nodes, repl_link_up;
+	struct server_kind server;
 };
 
 struct survey {
@@ -175,14 +178,15 @@ static void fetch(const struct target *tg, const struct conn_opts *o, int stats,
 {
 	struct sc_err ce = { 0 };
 	struct conn *c = conn_open(&tg->a, o, &ce);
-	redisReply *r[5] = { NULL, NULL, NULL, NULL, NULL };
-	int nr = stats ? 5 : 1;
+	/* CLUSTER NODES, INFO server, then the stats commands */
+	redisReply *r[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	int nr = stats ? 6 : 2;
 	const char *text;
 	char desc[160];
 
 	memset(f, 0, sizeof(*f));
 	f->v.self = -1;
-	f->st = (struct stats){ "", -1, -1, -1, -1, -1 };
+	f->st = (struct stats){ "", -1, -1, -1, -1, -1, { 0 } };
 	addr_format(&tg->a, f->name, sizeof(f->name));
 	if (!c) {
 		if (ce.kind != ERR_IO)
@@ -190,7 +194,7 @@ static void fetch(const struct target *tg, const struct conn_opts *o, int stats,
 		snprintf(f->why, sizeof(f->why), "%s", ce.msg);
 		goto out;
 	}
-	if (conn_append(c, "CLUSTER NODES") < 0 ||
+	if (conn_append(c, "CLUSTER NODES") < 0 || conn_append(c, "INFO server") < 0 ||
 	    (stats && (conn_append(c, "DBSIZE") < 0 || conn_append(c, "INFO memory") < 0 ||
 		       conn_append(c, "CLUSTER INFO") < 0 || conn_append(c, "INFO replication") < 0)))
 		goto lost;
@@ -212,8 +216,10 @@ static void fetch(const struct target *tg, const struct conn_opts *o, int stats,
 		view_release(&f->v);
 		goto out;
 	}
+	/* a server that does not say (an error reply, a proxy) stays unknown */
+	server_kind_parse(&f->st.server, reply_text(r[1]));
 	if (stats)
-		parse_stats(&f->st, r + 1);
+		parse_stats(&f->st, r + 2);
 	memcpy(f->st.id, f->v.e[f->v.self].id, sizeof(f->st.id));
 	goto out;
 lost:
@@ -221,7 +227,7 @@ lost:
 		f->bad = c->err;
 	snprintf(f->why, sizeof(f->why), "%s", c->err.msg);
 out:
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (r[i])
 			freeReplyObject(r[i]);
 	conn_free(c);
@@ -372,6 +378,7 @@ int survey_read(struct topo *t, const struct addr *seeds, int nseeds, const stru
 		t->m[i].state_ok = s.stats[v].state_ok;
 		t->m[i].known_nodes = s.stats[v].known_nodes;
 		t->m[i].repl_link_up = s.stats[v].repl_link_up;
+		t->m[i].server = s.stats[v].server;
 	}
 	/* why each unreachable member was: the visit of the id it was named
 	 * by, else of its address (it may have been a seed) */

@@ -1,7 +1,8 @@
 /* survey.h - read a live cluster into a topo (the I/O half of topo.h).
  *
- * Starts from the seeds, reads CLUSTER NODES from each, then from every node
- * those views name (by ip:port), until no new node appears.  Unreachable
+ * Starts from the seeds, reads CLUSTER NODES and INFO server (which server
+ * it runs, member.server) from each, then from every node those views name
+ * (by ip:port), until no new node appears.  Unreachable
  * nodes stay in the model with reachable = 0.  With `stats`, each reachable
  * member's keys (DBSIZE), used_memory, cluster_state, cluster_known_nodes and
  * (replicas) master_link_status are read too, pipelined on the same

@@ -9,23 +9,32 @@
 
 static const char usage_text[] =
 	"usage: shardctl local up     --dir DIR --shards S [--replicas R] [--port P] [--host H]\n"
-	"       shardctl local scale  --dir DIR --shards S [--replicas R]\n"
+	"                             [--redis-server PATH]\n"
+	"       shardctl local scale  --dir DIR --shards S [--replicas R] [--redis-server PATH]\n"
 	"       shardctl local status --dir DIR\n"
 	"       shardctl local down   --dir DIR\n";
 
 /* The usage line an error of one action shows (help shows them all). */
 static const char *const action_usage[] = {
-	"usage: shardctl local up --dir DIR --shards S [--replicas R] [--port P] [--host H]\n",
-	"usage: shardctl local scale --dir DIR --shards S [--replicas R]\n",
+	"usage: shardctl local up --dir DIR --shards S [--replicas R] [--port P] [--host H] "
+	"[--redis-server PATH]\n",
+	"usage: shardctl local scale --dir DIR --shards S [--replicas R] [--redis-server PATH]\n",
 	"usage: shardctl local status --dir DIR\n",
 	"usage: shardctl local down --dir DIR\n",
 };
 
 static const char about_text[] =
-	"Clusters of plain redis-server processes on this machine, one folder per\n"
-	"node under DIR (redis.conf, nodes.conf, redis.log, redis.pid).  Node i\n"
-	"listens on port P+i (its cluster bus on P+i+10000), like pod i of a\n"
-	"StatefulSet.  Data is kept in memory only: 'down' loses it.\n"
+	"Clusters of plain redis-server (or valkey-server) processes on this\n"
+	"machine, one folder per node under DIR (redis.conf, nodes.conf, redis.log,\n"
+	"redis.pid).  Node i listens on port P+i (its cluster bus on P+i+10000),\n"
+	"like pod i of a StatefulSet.  Data is kept in memory only: 'down' loses it.\n"
+	"\n"
+	"The server is redis-server from PATH unless --redis-server names another\n"
+	"binary (valkey-server works the same).  'up' records it in DIR/cluster.state;\n"
+	"'scale' starts new nodes with the recorded one, or with --redis-server PATH,\n"
+	"which is then recorded: scaling out onto a newer server is how a rolling\n"
+	"upgrade is tried locally.  Keys never move to a server with an older DUMP\n"
+	"format (such a plan is refused, nothing changed).\n"
 	"\n"
 	"  up      start S*(1+R) nodes in parallel and create the cluster; refuses\n"
 	"          busy ports and a DIR where nodes still run\n"
@@ -53,6 +62,7 @@ static void print_status(const char *dir)
 	}
 	printf("local cluster in %s: %d shards, %d replica%s each, %s:%d-%d\n", dir, st.shards,
 	       st.replicas, st.replicas == 1 ? "" : "s", st.host, st.port, st.port + st.nodes - 1);
+	printf("new nodes start with: %s\n", st.server[0] ? st.server : "redis-server (from PATH)");
 	printf("%-22s %-8s %s\n", "NODE", "PID", "PROCESS");
 	for (int i = 0; i < n; i++) {
 		char name[96];
@@ -135,7 +145,8 @@ int cmd_local(int argc, char **argv)
 		OPT_STRING(0, "host", &lo.host, "H",
 			   "IPv4 address to listen on and announce (default 127.0.0.1)"),
 		OPT_FILE(0, "redis-server", &lo.server, "PATH",
-			 "the redis-server binary (default: from PATH)"),
+			 "the server binary, redis-server or valkey-server (up: default redis-server "
+			 "from PATH; scale: default the recorded one, a new one is recorded)"),
 		OPT_INT(0, "wait", &lo.wait_ms, "SECONDS", 1, 86400,
 			"deadline of each wait (default 10 for processes, 60 for the cluster)"),
 		OPT_GROUP(common.opts),

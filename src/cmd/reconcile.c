@@ -24,7 +24,10 @@ static const char reconcile_about[] =
 	"Only one reconcile runs at a time per cluster (the others wait, then refuse).\n"
 	"It ends when every replica is in sync.  Joining nodes run their join with\n"
 	"cluster-node-timeout 500 and repl-diskless-sync-delay 0, put back after it\n"
-	"(Redis's rejoin and sync delays; see docs/ENGINE.md, \"Fast join\").\n";
+	"(Redis's rejoin and sync delays; see docs/ENGINE.md, \"Fast join\").\n"
+	"Keys never move to a server with an older DUMP format (Valkey 9 to Redis\n"
+	"7.0, Redis 8 to Valkey 8, ...): such a plan is refused, naming both nodes and\n"
+	"their servers (docs/ENGINE.md, \"Servers\").\n";
 
 static const char reconcile_after[] =
 	"Progress: a bar on a terminal, otherwise a line every few seconds.\n"
@@ -37,7 +40,8 @@ static const char plan_usage[] =
 static const char plan_about[] =
 	"Prints what 'shardctl reconcile' would do with the same arguments, step by\n"
 	"step (joins, failovers, slot moves, replica changes, removals), and changes\n"
-	"nothing.  The same input always gives the same plan.\n";
+	"nothing.  The same input always gives the same plan.  A plan that would move\n"
+	"keys to a server with an older DUMP format is refused, as reconcile does.\n";
 
 static const char plan_after[] =
 	"Exit status: 0 planned, 1 failed (e.g. unreachable), 2 bad usage or refused\n"

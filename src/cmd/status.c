@@ -1,5 +1,6 @@
 /* cmd_status.c - `shardctl status HOST:PORT [--json]`: the cluster grouped by
- * shard (master, replicas, slot ranges and count, keys, memory, link health)
+ * shard (master, replicas, slot ranges and count, keys, memory, server, link
+ * health)
  * and a compact map of the 16384 slots.  Reads only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,8 @@ static const char usage_text[] =
 
 static const char about_text[] =
 	"Shows the cluster that HOST:PORT belongs to, grouped by shard: each master\n"
-	"with its replicas, slot ranges, slot count, keys, memory and link health,\n"
+	"with its replicas, slot ranges, slot count, keys, memory, server (Redis or\n"
+	"Valkey, and its version, from INFO server) and link health,\n"
 	"then a map of the 16384 slots with one letter per master.  Changes nothing.\n"
 	"HOST:PORT may be a comma-separated list of seeds.\n"
 	"\n"
@@ -243,15 +245,23 @@ static int count_reachable(const struct topo *t)
 	return n;
 }
 
-/* Column widths: the address, and the hostname (0: no column). */
+/* Column widths: the address, the hostname (0: no column), the server. */
 struct widths {
-	int addr, host;
+	int addr, host, server;
 };
+
+/* "valkey 9.1.2", or "-" when unknown. */
+static const char *server_text(const struct member *m, char *buf, int len)
+{
+	if (m->server.family == SERVER_UNKNOWN)
+		return "-";
+	return server_kind_format(&m->server, buf, len);
+}
 
 static void print_member_row(const struct member *m, char letter, const char *role, int slots,
 			     const char *ranges, const struct widths *w)
 {
-	char addr[ADDR_HOST_MAX + 16], mem[32], keys[32], slotbuf[16];
+	char addr[ADDR_HOST_MAX + 16], mem[32], keys[32], slotbuf[16], server[64];
 
 	if (m->keys >= 0)
 		snprintf(keys, sizeof(keys), "%lld", m->keys);
@@ -264,8 +274,9 @@ static void print_member_row(const struct member *m, char letter, const char *ro
 	printf("%-5c %-7s %-*s ", letter, role, w->addr, member_addr(m, addr, sizeof(addr)));
 	if (w->host)
 		printf("%-*s ", w->host, m->n.hostname[0] ? m->n.hostname : "-");
-	printf("%-8.8s %5s %9s %8s  ", m->n.id, slotbuf, keys,
-	       human_bytes(m->used_memory, mem, sizeof(mem)));
+	printf("%-8.8s %5s %9s %8s  %-*s ", m->n.id, slotbuf, keys,
+	       human_bytes(m->used_memory, mem, sizeof(mem)), w->server,
+	       server_text(m, server, sizeof(server)));
 	if (ranges[0])
 		printf("%-11s %s\n", link_health(m), ranges);
 	else
@@ -292,12 +303,15 @@ static void print_member_row(const struct member *m, char letter, const char *ro
 
 static void print_human(const struct topo *t, const struct shard_table *vm)
 {
-	char ranges[256], addr[ADDR_HOST_MAX + 16];
-	struct widths w = { 7, 0 };
+	char ranges[256], addr[ADDR_HOST_MAX + 16], server[64];
+	struct widths w = { 7, 0, 6 };
 
 	for (int i = 0; i < t->n; i++) {
 		int aw = (int)strlen(member_addr(&t->m[i], addr, sizeof(addr)));
 		int hw = (int)strlen(t->m[i].n.hostname);
+		int sw = (int)strlen(server_text(&t->m[i], server, sizeof(server)));
+		if (sw > w.server)
+			w.server = sw;
 		if (aw > w.addr)
 			w.addr = aw;
 		if (hw > w.host)
@@ -314,7 +328,8 @@ static void print_human(const struct topo *t, const struct shard_table *vm)
 	printf("\n%-5s %-7s %-*s ", "SHARD", "ROLE", w.addr, "ADDRESS");
 	if (w.host)
 		printf("%-*s ", w.host, "HOSTNAME");
-	printf("%-8s %5s %9s %8s  %-11s %s\n", "ID", "SLOTS", "KEYS", "MEMORY", "LINK", "RANGES");
+	printf("%-8s %5s %9s %8s  %-*s %-11s %s\n", "ID", "SLOTS", "KEYS", "MEMORY", w.server, "SERVER",
+	       "LINK", "RANGES");
 	for (int k = 0; k < vm->ns; k++) {
 		const struct shard *s = &vm->s[k];
 		format_ranges(s->ranges, s->nranges, RANGES_SHOWN, ranges, sizeof(ranges));
@@ -396,7 +411,17 @@ static void json_member(const struct member *m)
 		       m->n.open[k].slot,
 		       m->n.open[k].kind == OPEN_MIGRATING ? "migrating" : "importing",
 		       m->n.open[k].peer);
-	printf("],\"error\":");
+	printf("],\"server\":");
+	if (m->server.family == SERVER_UNKNOWN) {
+		printf("null");
+	} else {
+		printf("{\"family\":\"%s\",\"version\":", server_family_name(m->server.family));
+		json_str(stdout, m->server.version);
+		int dv = server_kind_dump_version(&m->server);
+		printf(",\"dump_format\":");
+		dv >= 0 ? printf("%d}", dv) : printf("null}");
+	}
+	printf(",\"error\":");
 	json_str(stdout, m->error[0] ? m->error : NULL);
 	printf("}");
 }
@@ -452,7 +477,8 @@ int cmd_status(int argc, char **argv)
 			 "the same data as one JSON object: nodes, reachable, shards_count, "
 			 "slots_covered, agree, disagreement, conflicts, keys, used_memory, shards "
 			 "[{letter, slots, ranges, master, replicas}], others, slot_map; each node: id, "
-			 "address, hostname, role, flags, link, keys, used_memory, open_slots, error, ..."),
+			 "address, hostname, role, flags, link, keys, used_memory, open_slots, server "
+			 "{family, version, dump_format} or null, error, ..."),
 		OPT_GROUP(common.opts),
 		OPT_END(),
 	};

@@ -583,7 +583,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 	/* a killed run left slots open: the plan is to finish them, and the
 	 * rest is planned on the cluster that leaves (plan.then_replan) */
 	if ((rc = plan_resume(c)) != 0) {
-		rc = rc < 0 ? -1 : 0;
+		rc = rc < 0 ? -1 : plan_check_formats(c);
 		goto out;
 	}
 	rc = -1;
@@ -614,6 +614,8 @@ int plan_build(struct plan *p, const struct plan_input *in, struct sc_err *e)
 	if ((in->evacuate_only ? plan_evacuate_replicas(c) : plan_replicas(c)) < 0)
 		goto out;
 	rc = emit(c);
+	if (rc == 0)
+		rc = plan_check_formats(c);
 out:
 	ctx_free(c);
 	if (rc < 0) {

@@ -105,6 +105,12 @@
  * fewer than S listed nodes able to be masters (cannot happen when all are
  * reachable).
  * Evacuate mode only: departing slots with no listed master to take them.
+ * Every mode, once the steps are decided: a MOVE or FINISH step whose
+ * source writes a DUMP format its target cannot read (server_kind.h: a
+ * newer server to an older one, Redis >= 7.4 to Valkey 9), naming both
+ * nodes, their servers and formats.  The server of a node is the topo
+ * member's, else its want_node's; a node whose server is unknown is not
+ * judged.
  * The planner does not look at t->agree: the caller waits for agreement.
  *
  * EXECUTOR NOTES.  STEP_FORGET: every other member forgets `node`, then the
@@ -118,6 +124,7 @@
 
 #include "base/err.h"
 #include "core/plan.h"
+#include "core/server_kind.h"
 
 /* One entry of the wanted node list, as probed by the caller. */
 struct want_node {
@@ -129,6 +136,9 @@ struct want_node {
 	int reachable;
 	int empty;                      /* no keys, knows no other node, owns
 					   no slot: may be joined */
+	struct server_kind server;      /* its INFO server; unknown when
+					   unreachable (members: the topo's
+					   member.server comes first) */
 };
 
 struct plan_input {

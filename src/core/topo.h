@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/keyslot.h"
+#include "core/server_kind.h"
 
 #define NODE_ID_LEN 40
 
@@ -94,6 +95,8 @@ struct member {
 	char error[160];     /* survey: why it could not be read, "" if unknown */
 	int repl_link_up;    /* survey stats, replicas: master_link_status up 1,
 				down 0; -1 unknown or not a replica */
+	struct server_kind server; /* survey: its INFO server (every survey,
+				stats or not); unknown when unreachable */
 	/* what the OTHER reachable views say of it (a node never sees itself
 	 * failing): the union of their NF_PFAIL, NF_FAIL, NF_HANDSHAKE and
 	 * NF_NOADDR flags, and how many of them have their link to it down */

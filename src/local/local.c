@@ -49,7 +49,7 @@ static int dir_abs(const char *dir, char *out, struct sc_err *e)
 
 int local_state_read(const char *dir, struct local_state *st, struct sc_err *e)
 {
-	char path[PATH_MAX + 32], line[256];
+	char path[PATH_MAX + 32], line[PATH_MAX + 32];
 	FILE *f;
 	int seen = 0;
 
@@ -67,6 +67,9 @@ int local_state_read(const char *dir, struct local_state *st, struct sc_err *e)
 		seen += sscanf(line, "port %d", &st->port) == 1;
 		seen += sscanf(line, "shards %d", &st->shards) == 1;
 		seen += sscanf(line, "replicas %d", &st->replicas) == 1;
+		if (strncmp(line, "server ", 7) == 0) /* optional: older files lack it */
+			snprintf(st->server, sizeof(st->server), "%.*s", (int)strcspn(line + 7, "\n"),
+				 line + 7);
 	}
 	fclose(f);
 	if (seen != 4 || st->port < 1 || st->shards < 1 || st->replicas < 0)
@@ -86,6 +89,8 @@ int local_state_write(const char *dir, const struct local_state *st, struct sc_e
 		return err_set(e, ERR_FAIL, "cannot write '%s': %s", tmp, strerror(errno));
 	fprintf(f, "%s\nhost %s\nport %d\nshards %d\nreplicas %d\nnodes %d\n", STATE_MAGIC, st->host,
 		st->port, st->shards, st->replicas, st->shards * (1 + st->replicas));
+	if (st->server[0])
+		fprintf(f, "server %s\n", st->server);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		return err_set(e, ERR_FAIL, "cannot write '%s': %s", path, strerror(errno));
 	return 0;
@@ -138,6 +143,27 @@ int local_inspect(const char *dir, struct local_state *st, struct server **serve
 	if (dir_abs(dir, abs, e) < 0 || local_state_read(abs, st, e) < 0)
 		return -1;
 	return scan_nodes(abs, st->host, servers, n, e);
+}
+
+int local_server_path(const char *given, char *out, size_t len, struct sc_err *e)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (strchr(given, '\n'))
+		return err_set(e, ERR_REFUSED, "--redis-server: a path with a newline is not supported");
+	if (given[0] == '/' || !strchr(given, '/')) {
+		n = snprintf(out, len, "%s", given);
+	} else {
+		/* not realpath(): it would resolve the links the servers are
+		 * started by (redis-server -> redis-check-rdb) */
+		if (!getcwd(cwd, sizeof(cwd)))
+			return err_set(e, ERR_FAIL, "cannot read the current folder: %s", strerror(errno));
+		n = snprintf(out, len, "%s/%s", cwd, given);
+	}
+	if (n < 0 || (size_t)n >= len)
+		return err_set(e, ERR_REFUSED, "--redis-server: path too long: '%s'", given);
+	return 0;
 }
 
 int local_check_ports(const char *host, int first, int count, struct sc_err *e)
@@ -206,8 +232,8 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 			if (ready[i])
 				continue;
 			if (!server_alive(&v[i])) {
-				err_set(e, ERR_FAIL, "redis-server on port %d exited at startup (see %s/redis.log)",
-					v[i].port, v[i].dir);
+				err_set(e, ERR_FAIL, "'%s' on port %d exited at startup (see %s/redis.log)",
+					bin, v[i].port, v[i].dir);
 				goto out;
 			}
 			if (answers(&v[i], o->conn)) {
@@ -220,15 +246,15 @@ int local_start(struct server *v, int n, const struct local_opts *o, struct sc_e
 		if (clock_now_ms() >= deadline) {
 			for (int i = 0; i < n; i++)
 				if (!ready[i]) {
-					err_set(e, ERR_FAIL, "redis-server on port %d did not answer PING in time (see %s/redis.log)",
-						v[i].port, v[i].dir);
+					err_set(e, ERR_FAIL, "'%s' on port %d did not answer PING in time (see %s/redis.log)",
+						bin, v[i].port, v[i].dir);
 					break;
 				}
 			goto out;
 		}
 		clock_sleep_ms(20);
 	}
-	log_say(o->log, "started %d redis-server process%s", n, n == 1 ? "" : "es");
+	log_say(o->log, "started %d %s process%s", n, bin, n == 1 ? "" : "es");
 	rc = 0;
 out:
 	free(ready);
@@ -277,6 +303,7 @@ int local_stop(struct server *v, int n, int wait_ms, struct sc_err *e)
 int local_up(const struct local_opts *o, struct sc_err *e)
 {
 	struct local_state st = { 0 };
+	struct local_opts lo = *o;
 	struct server *old = NULL, *v = NULL;
 	struct addr *nodes = NULL;
 	struct create_req req;
@@ -296,6 +323,9 @@ int local_up(const struct local_opts *o, struct sc_err *e)
 		if (inet_pton(AF_INET, st.host, buf) != 1)
 			return err_set(e, ERR_REFUSED, "--host must be an IPv4 address, not '%s'", st.host);
 	}
+	if (o->server && local_server_path(o->server, st.server, sizeof(st.server), e) < 0)
+		return -1;
+	lo.server = st.server[0] ? st.server : NULL;
 	st.port = o->port ? o->port : LOCAL_DEFAULT_PORT;
 	st.shards = o->shards;
 	st.replicas = o->replicas;
@@ -331,7 +361,7 @@ int local_up(const struct local_opts *o, struct sc_err *e)
 		goto out;
 	log_say(o->log, "starting %d nodes on %s:%d-%d in %s", n, st.host, st.port, st.port + n - 1, abs);
 	started = 1;
-	if (local_start(v, n, o, e) < 0)
+	if (local_start(v, n, &lo, e) < 0)
 		goto out;
 	memset(&req, 0, sizeof(req));
 	req.nodes = nodes;

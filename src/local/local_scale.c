@@ -28,6 +28,7 @@ static int run_reconcile(const struct local_opts *o, const struct addr_list *nod
 int local_scale(const struct local_opts *o, struct sc_err *e)
 {
 	struct local_state st, next;
+	struct local_opts lo = *o;
 	struct server *v = NULL, *add = NULL, *gone = NULL;
 	struct addr_list nodes = { 0 };
 	char abs[PATH_MAX];
@@ -41,6 +42,10 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 	next.shards = o->shards;
 	next.replicas = o->replicas >= 0 ? o->replicas : st.replicas;
 	next.nodes = next.shards * (1 + next.replicas);
+	/* new nodes run the recorded server, or the one given, recorded */
+	if (o->server && local_server_path(o->server, next.server, sizeof(next.server), e) < 0)
+		return -1;
+	lo.server = next.server[0] ? next.server : NULL;
 	if (next.shards < 3)
 		return err_set(e, ERR_REFUSED,
 			       "too few shards: %d (a cluster needs at least 3 masters; use --shards 3 or more)",
@@ -78,6 +83,9 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 	}
 	log_say(o->log, "scaling %s from %d shards x %d replicas (%d nodes) to %d x %d (%d nodes)", o->dir,
 	    st.shards, st.replicas, st.nodes, next.shards, next.replicas, next.nodes);
+	if (strcmp(st.server, next.server))
+		log_say(o->log, "new nodes run %s (until now: %s)", next.server[0] ? next.server : "redis-server",
+			st.server[0] ? st.server : "redis-server");
 
 	/* pre-upgrade: the departing nodes still run */
 	log_say(o->log, "pre-upgrade: reconcile --evacuate-only with the new node list");
@@ -99,7 +107,7 @@ int local_scale(const struct local_opts *o, struct sc_err *e)
 			server_remove(&gone[k]);
 		log_say(o->log, "stopped %d departed node%s", ngone, ngone == 1 ? "" : "s");
 	}
-	if (nadd && local_start(add, nadd, o, e) < 0)
+	if (nadd && local_start(add, nadd, &lo, e) < 0)
 		goto out;
 
 	/* post-upgrade */

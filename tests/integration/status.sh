@@ -3,7 +3,7 @@
 # redis-cli commands, with uneven ranges (one master owns two) and announced
 # hostnames: the table's ranges, slot counts and keys, the slot map, --json
 # (parsed, and compared key count by key count with DBSIZE), a killed node,
-# and usage errors.
+# the server column (what INFO server says each node runs), and usage errors.
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/cluster.bash"
 source "$(dirname "$0")/lib/manual_cluster.bash"
@@ -33,6 +33,18 @@ t_contains "$(row B $((P + 1)))" "5001-9999" "shard B: range"
 t_contains "$(row C $((P + 2)))" " 4383 " "shard C: 4383 slots"
 t_contains "$(row C $((P + 2)))" "12001-16383" "shard C: range"
 t_contains "$(row C $((P + 2)))" " ok " "shard C: link ok"
+# the server: valkey_version when present, else redis_version, as INFO says
+server_of() {
+	local i v
+	i=$(cli $H:"$1" info server | tr -d '\r')
+	v=$(sed -n 's/^valkey_version://p' <<<"$i")
+	if [ -n "$v" ]; then echo "valkey $v"; else echo "redis $(sed -n 's/^redis_version://p' <<<"$i")"; fi
+}
+SV=$(server_of "$P")
+t_contains "$(printf '%s\n' "$T_OUT" | grep -E '^SHARD ')" " SERVER " "server column shown"
+t_contains "$(row A "$P")" " $SV " "shard A: server $SV"
+t_contains "$(printf '%s\n' "$T_OUT" | grep -E "^ +replica +$H:$((P + 3)) ")" " $(server_of $((P + 3))) " \
+	"A's replica: its server"
 t_contains "$T_OUT" "HOSTNAME" "hostname column shown"
 t_contains "$T_OUT" "pod.example" "announced hostname shown"
 t_eq 3 "$(printf '%s\n' "$T_OUT" | grep -cE '^ +replica ')" "three replica rows"
@@ -63,6 +75,10 @@ t_eq "1 1 1" "$(printf '%s' "$T_OUT" | py 'print(*[len(s["replicas"]) for s in d
 t_eq "True" "$(printf '%s' "$T_OUT" | py 'print(all(r["replication_link_up"] for s in d["shards"] for r in s["replicas"]))')" "--json: replication links up"
 t_eq "pod.example" "$(printf '%s' "$T_OUT" | py 'print(d["shards"][0]["master"]["hostname"])')" "--json: hostname"
 t_eq "$map" "$(printf '%s' "$T_OUT" | py 'print(d["slot_map"]["cells_owner"])')" "--json: same slot map"
+t_eq "$SV" "$(printf '%s' "$T_OUT" | py 's=d["shards"][0]["master"]["server"]; print(s["family"], s["version"])')" \
+	"--json: the master's server"
+t_eq "6 True" "$(printf '%s' "$T_OUT" | py 'n=[m for s in d["shards"] for m in [s["master"]] + s["replicas"]]
+print(len(n), all(m["server"]["dump_format"] in (10, 11, 12, 13, 80) for m in n))')" "--json: every node's DUMP format"
 
 # an open slot and a killed replica show up
 dst=$(cli $H:$((P + 1)) cluster myid)
@@ -73,9 +89,10 @@ t_eq 0 "$T_RC" "status of a troubled cluster: still exit 0"
 t_contains "$T_OUT" "6 nodes (5 reachable)" "killed replica: 5 reachable"
 t_contains "$T_OUT" "slot 42 migrating to ${dst:0:8}" "open slot shown"
 t_contains "$(printf '%s\n' "$T_OUT" | grep -E "replica +$H:$((P + 5)) ")" "unreachable" "killed replica: link unreachable"
+t_eq 1 "$(printf '%s\n' "$T_OUT" | grep -cE "replica +$H:$((P + 5)) .* - +unreachable")" "killed replica: server unknown (-)"
 t_contains "$T_OUT" "cannot connect to '$H:$((P + 5))'" "killed replica: why"
 t_run "$SHARDCTL" status "$S" --json
-t_eq "False migrating" "$(printf '%s' "$T_OUT" | py 'r=d["shards"][2]["replicas"][0]; print(r["reachable"], d["shards"][0]["master"]["open_slots"][0]["state"])')" "--json: troubles"
+t_eq "False migrating None" "$(printf '%s' "$T_OUT" | py 'r=d["shards"][2]["replicas"][0]; print(r["reachable"], d["shards"][0]["master"]["open_slots"][0]["state"], r["server"])')" "--json: troubles"
 
 # IPv6: a 3x0 cluster on ::1, addresses written [::1]:port
 V=$(t_free_ports 3) || exit 1

@@ -1,6 +1,7 @@
 /* fixture.h - CLUSTER NODES replies captured from real redis-server 7.0
  * clusters (tests/fixtures/nodes/NAME.txt; FIXTURES overrides the folder),
- * and hand edits of them.  A missing fixture ends the test binary: a test
+ * INFO server replies of the server matrix (tests/fixtures/info), and hand
+ * edits of them.  A missing fixture ends the test binary: a test
  * that cannot read its input fails, it does not pass silently. */
 #ifndef SHARDCTL_FIXTURE_H
 #define SHARDCTL_FIXTURE_H
@@ -9,15 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The whole file, NUL-terminated; the caller frees it. */
-static inline char *fixture_read(const char *name)
+/* The whole file DIR/NAME.txt, NUL-terminated; the caller frees it. */
+static inline char *fixture_read_in(const char *dir, const char *name)
 {
 	char path[512], *buf;
-	const char *dir = getenv("FIXTURES");
 	FILE *f;
 	long len;
 
-	snprintf(path, sizeof(path), "%s/%s.txt", dir ? dir : "tests/fixtures/nodes", name);
+	snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
 	f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "cannot open fixture '%s'\n", path);
@@ -34,6 +34,13 @@ static inline char *fixture_read(const char *name)
 	buf[len] = '\0';
 	fclose(f);
 	return buf;
+}
+
+/* A CLUSTER NODES fixture (tests/fixtures/nodes, or FIXTURES). */
+static inline char *fixture_read(const char *name)
+{
+	const char *dir = getenv("FIXTURES");
+	return fixture_read_in(dir ? dir : "tests/fixtures/nodes", name);
 }
 
 /* s with its first `from` replaced by `to`; frees s.  `from` must occur. */

@@ -30,7 +30,8 @@ static int file_has(const char *path, const char *needle)
 
 static void test_state(void)
 {
-	struct local_state st = { "127.0.2.1", 7000, 4, 1, 8 }, back;
+	struct local_state st = { .host = "127.0.2.1", .port = 7000, .shards = 4, .replicas = 1, .nodes = 8 },
+			   back;
 	struct sc_err e = { 0 };
 	char path[512];
 	FILE *f;
@@ -45,8 +46,23 @@ static void test_state(void)
 	CHECK_INT(back.shards, 4);
 	CHECK_INT(back.replicas, 1);
 	CHECK_INT(back.nodes, 8);
-	/* damaged: a line missing */
+	CHECK_STR(back.server, ""); /* none given: redis-server from PATH */
+	/* the server binary, when given, is recorded */
+	snprintf(st.server, sizeof(st.server), "/opt/valkey 9/bin/valkey-server");
+	CHECK_INT(local_state_write(dir, &st, &e), 0);
+	CHECK_INT(local_state_read(dir, &back, &e), 0);
+	CHECK_STR(back.server, "/opt/valkey 9/bin/valkey-server");
+	CHECK_INT(back.shards, 4);
 	snprintf(path, sizeof(path), "%s/cluster.state", dir);
+	CHECK(file_has(path, "\nserver /opt/valkey 9/bin/valkey-server\n"));
+	/* a file written before the server was recorded still reads */
+	f = fopen(path, "w");
+	fprintf(f, "shardctl-local 1\nhost 127.0.0.1\nport 7000\nshards 3\nreplicas 0\nnodes 3\n");
+	fclose(f);
+	CHECK_INT(local_state_read(dir, &back, &e), 0);
+	CHECK_INT(back.nodes, 3);
+	CHECK_STR(back.server, "");
+	/* damaged: a line missing */
 	f = fopen(path, "w");
 	fprintf(f, "shardctl-local 1\nhost 127.0.0.1\nport 7000\nshards 3\n");
 	fclose(f);
@@ -58,6 +74,26 @@ static void test_state(void)
 	CHECK_INT(local_state_read(dir, &back, &e), -1);
 	CHECK(strstr(e.msg, "is not a shardctl local state file") != NULL);
 	unlink(path);
+}
+
+/* How the server binary is recorded: absolute, links not resolved. */
+static void test_server_path(void)
+{
+	char out[PATH_MAX], cwd[PATH_MAX], want[PATH_MAX + 32];
+	struct sc_err e = { 0 };
+
+	CHECK_INT(local_server_path("/usr/bin/redis-server", out, sizeof(out), &e), 0);
+	CHECK_STR(out, "/usr/bin/redis-server");
+	CHECK_INT(local_server_path("valkey-server", out, sizeof(out), &e), 0);
+	CHECK_STR(out, "valkey-server"); /* a bare name: looked up in PATH */
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(want, sizeof(want), "%s/build/servers/valkey-server", cwd);
+	CHECK_INT(local_server_path("build/servers/valkey-server", out, sizeof(out), &e), 0);
+	CHECK_STR(out, want);
+	CHECK_INT(local_server_path("/x/y\nz", out, sizeof(out), &e), -1);
+	CHECK_INT(e.kind, ERR_REFUSED);
+	CHECK_INT(local_server_path("/x", out, 2, &e), -1);
+	CHECK(strstr(e.msg, "path too long") != NULL);
 }
 
 static void test_config(void)
@@ -131,6 +167,7 @@ int main(void)
 		return 1;
 	}
 	test_state();
+	test_server_path();
 	test_config();
 	test_ports();
 	rmdir(dir);

@@ -84,6 +84,8 @@ static void setup(const char *a_reply, const char *b_reply)
 	fake_rule(a, "CLUSTER NODES", 0, a_reply ? a_reply : nodes_reply(IDA));
 	fake_rule(a, "CLUSTER INFO", 0, bulk("cluster_state:ok\r\ncluster_known_nodes:4\r\n"));
 	fake_rule(a, "INFO replication", 0, bulk("# Replication\r\nrole:master\r\n"));
+	fake_rule(a, "INFO server", 0,
+		  bulk("# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:9.1.2\r\n"));
 	fake_rule(b, "CLUSTER NODES", 0, b_reply ? b_reply : nodes_reply(IDB));
 	fake_rule(b, "DBSIZE", 0, "+OK\r\n"); /* a wrong shape: keys unknown */
 	fake_rule(b, "CLUSTER INFO", 0, "*0\r\n");
@@ -91,6 +93,7 @@ static void setup(const char *a_reply, const char *b_reply)
 	fake_rule(c, "INFO replication", 0,
 		  bulk("# Replication\r\nrole:slave\r\nmaster_link_status:down\r\n"));
 	fake_rule(c, "CLUSTER INFO", 0, bulk("cluster_state:fail\r\ncluster_known_nodes:3\r\n"));
+	fake_rule(c, "INFO server", 0, bulk("# Server\r\nredis_version:7.0.15\r\n"));
 	fake_key(a, "k1");
 	fake_key(a, "k2");
 	fake_key(c, "k1");
@@ -156,6 +159,13 @@ static void test_follow_and_stats(void)
 	CHECK_INT(c->state_ok, 0);
 	CHECK_INT(c->repl_link_up, 0);
 	CHECK_INT(c->master, topo_find_id(&t, IDA));
+	/* the servers: A Valkey, C Redis, B's INFO names none, D unreachable */
+	CHECK_INT(a->server.family, SERVER_VALKEY);
+	CHECK_STR(a->server.version, "9.1.2");
+	CHECK_INT(c->server.family, SERVER_REDIS);
+	CHECK_STR(c->server.version, "7.0.15");
+	CHECK_INT(b->server.family, SERVER_UNKNOWN);
+	CHECK_INT(d->server.family, SERVER_UNKNOWN);
 	/* each reachable node was read once, each with one connection */
 	for (int i = 0; i < 3; i++) {
 		int nodes = 0;
@@ -165,13 +175,15 @@ static void test_follow_and_stats(void)
 	}
 	topo_release(&t);
 
-	/* without stats: only CLUSTER NODES is sent */
+	/* without stats: only CLUSTER NODES and INFO server are sent */
 	setup(NULL, NULL);
 	CHECK_INT(survey_from(&t, pa, 0, &e), 0);
 	fake_stop();
 	CHECK_INT(t.n, 4);
-	CHECK_INT(fake_nodes[0].nlog, 1);
+	CHECK_INT(fake_nodes[0].nlog, 2);
+	CHECK_STR(fake_nodes[0].log[1], "INFO server");
 	CHECK(by_id(&t, IDA) && by_id(&t, IDA)->keys == -1);
+	CHECK(by_id(&t, IDA) && by_id(&t, IDA)->server.family == SERVER_VALKEY);
 	topo_release(&t);
 }
 

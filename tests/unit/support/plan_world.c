@@ -107,6 +107,8 @@ void pw_input_build(struct input *in, const struct world *w, const int *list, in
 		m->keys = m->used_memory = -1;
 		m->repl_link_up = w->n[i].master ? -1 : !w->n[i].link_down;
 		m->state_ok = m->known_nodes = -1;
+		if (w->n[i].reachable)
+			m->server = w->n[i].server;
 	}
 	in->t.n = n;
 	for (int s = 0; s < CLUSTER_SLOTS; s++) {
@@ -126,6 +128,8 @@ void pw_input_build(struct input *in, const struct world *w, const int *list, in
 		wn->member = in->map[list[k]];
 		wn->reachable = x->reachable;
 		wn->empty = !x->member && !x->keys;
+		if (x->reachable)
+			wn->server = x->server;
 	}
 	in->nwant = nlist;
 }

@@ -20,6 +20,7 @@ struct wnode {
 	int reachable;
 	int keys;               /* a non-member holding keys */
 	int link_down;          /* a replica whose replication link is down */
+	struct server_kind server; /* what it runs; all zero: unknown */
 };
 
 struct world {
