@@ -290,8 +290,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 		if (reply_is_status(r, "OK"))
 			break;
 		/* right after a MEET the node may not know the master yet */
-		if (r->type != REDIS_REPLY_ERROR || !strstr(r->str, "Unknown node") ||
-		    clock_now_ms() >= deadline) {
+		if (reply_class(r) != RC_UNKNOWN_NODE || clock_now_ms() >= deadline) {
 			err_set(e, ERR_FAIL, "'CLUSTER REPLICATE' on '%s' failed: %s", a,
 				reply_describe(r, desc, sizeof(desc)));
 			goto out;
@@ -349,7 +348,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 			log_say(x->o->log, "warning: %s", cs[i]->err.msg);
 			continue;
 		}
-		if (!reply_is_status(r, "OK") && !(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unknown node"))) {
+		if (!reply_is_status(r, "OK") && reply_class(r) != RC_UNKNOWN_NODE) {
 			err_set(e, ERR_FAIL, "'CLUSTER FORGET' on '%s' failed: %s", cs[i]->name,
 				reply_describe(r, desc, sizeof(desc)));
 			freeReplyObject(r);
