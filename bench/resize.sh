@@ -23,7 +23,10 @@
 # bench/results/resize.csv and scale.csv, the plot bench/results/scale.png.
 # Environment: BENCH_KEYS (1000000), BENCH_SIZE (100), BENCH_SCALE_KEYS
 # ("100000 1000000 3000000"; empty: no plot), BENCH_RATE (client ops/s,
-# 1000), BENCH_OUT (bench/results).
+# 1000), BENCH_OUT (bench/results), BENCH_SERVER (a name of scripts/servers.sh,
+# default redis-7.0: the servers of every cluster and floor, and the cli whose
+# --cluster rebalance is measured; results of another server go to
+# bench/results/NAME).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 SHARDCTL=${SHARDCTL:-$root/build/shardctl}
@@ -32,7 +35,10 @@ KEYS=${BENCH_KEYS:-1000000}
 SIZE=${BENCH_SIZE:-100}
 SCALE_KEYS=${BENCH_SCALE_KEYS-100000 1000000 3000000}
 RATE=${BENCH_RATE:-1000}
-OUT=${BENCH_OUT:-$root/bench/results}
+BENCH_SERVER=${BENCH_SERVER:-redis-7.0}
+read -r _ SERVER CLI <<<"$("$root/scripts/servers.sh" "$BENCH_SERVER")" || true
+[ -n "${CLI:-}" ] || { echo "bench: error: no server '$BENCH_SERVER' (scripts/servers.sh)" >&2; exit 1; }
+if [ "$BENCH_SERVER" = redis-7.0 ]; then OUT=${BENCH_OUT:-$root/bench/results}; else OUT=${BENCH_OUT:-$root/bench/results/$BENCH_SERVER}; fi
 PORT=${BENCH_PORT:-18500} # bus ports (+10000) below the ephemeral range 32768-
 NODES=10 # nodes 0-7: the 4x1 cluster; 8, 9: the fifth shard
 WORK=$(mktemp -d /tmp/shardctl-bench.XXXXXX)
@@ -54,7 +60,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for bin in "$SHARDCTL" "$SC_LOAD" /usr/bin/time redis-server redis-cli; do
+for bin in "$SHARDCTL" "$SC_LOAD" /usr/bin/time "$SERVER" "$CLI"; do
 	command -v "$bin" >/dev/null || die "'$bin' not found (make; scripts/deps.sh bench)"
 done
 mkdir -p "$OUT/logs"
@@ -72,13 +78,13 @@ start_cluster() {
 		N[i]=$H:$((PORT + i))
 		d=$WORK/$H-$i
 		mkdir -p "$d"
-		redis-server --bind "$H" --port $((PORT + i)) --cluster-enabled yes \
+		"$SERVER" --bind "$H" --port $((PORT + i)) --cluster-enabled yes \
 			--cluster-config-file "$d/nodes.conf" --dir "$d" --save "" --appendonly no \
 			--cluster-announce-ip "$H" --logfile "$d/redis.log" --daemonize no &
 		PIDS+=($!)
 	done
-	for ((i = 0; i < NODES; i++)); do wait_for 10 redis-cli -h "$H" -p $((PORT + i)) ping || die "node $i did not start"; done
-	redis-cli --cluster create "${N[@]:0:8}" --cluster-replicas 1 --cluster-yes >"$WORK/create.log" 2>&1 ||
+	for ((i = 0; i < NODES; i++)); do wait_for 10 "$CLI" -h "$H" -p $((PORT + i)) ping || die "node $i did not start"; done
+	"$CLI" --cluster create "${N[@]:0:8}" --cluster-replicas 1 --cluster-yes >"$WORK/create.log" 2>&1 ||
 		die "cluster create failed: $(tail -5 "$WORK/create.log")"
 	wait_for 30 cluster_ok "${N[@]:0:8}" || die "cluster did not converge"
 }
@@ -106,12 +112,12 @@ wait_for() {
 cluster_ok() {
 	local a info
 	for a in "$@"; do
-		info=$(redis-cli -h "${a%:*}" -p "${a#*:}" cluster info | tr -d '\r')
+		info=$("$CLI" -h "${a%:*}" -p "${a#*:}" cluster info | tr -d '\r')
 		grep -q cluster_state:ok <<<"$info" || return 1
 		grep -qx "cluster_known_nodes:$#" <<<"$info" || return 1
 	done
-	redis-cli --cluster check "$1" | grep -q 'All nodes agree' || return 1
-	! redis-cli --cluster check "$1" | grep -qE '^\[(ERR|WARNING)\]'
+	"$CLI" --cluster check "$1" | grep -q 'All nodes agree' || return 1
+	! "$CLI" --cluster check "$1" | grep -qE '^\[(ERR|WARNING)\]'
 }
 
 # replica_known REPLICA MASTER_ID NODES...: every node sees REPLICA as a
@@ -120,22 +126,22 @@ replica_known() {
 	local r=$1 id=$2 a
 	shift 2
 	for a in "$@"; do
-		redis-cli -h "${a%:*}" -p "${a#*:}" cluster nodes | grep " ${r}@" | grep -q "slave $id" || return 1
+		"$CLI" -h "${a%:*}" -p "${a#*:}" cluster nodes | grep " ${r}@" | grep -q "slave $id" || return 1
 	done
 }
 
-node_id() { redis-cli -h "${1%:*}" -p "${1#*:}" cluster myid; }
+node_id() { "$CLI" -h "${1%:*}" -p "${1#*:}" cluster myid; }
 # the master among nodes 8 and 9 that owns slots; its slot ranges
 fifth_master() {
 	local a
 	for a in "${N[8]}" "${N[9]}"; do
-		redis-cli -h "${a%:*}" -p "${a#*:}" role | head -1 | grep -q master &&
+		"$CLI" -h "${a%:*}" -p "${a#*:}" role | head -1 | grep -q master &&
 			[ "$(slots_of "$a")" != "" ] && { echo "$a"; return 0; }
 	done
 	return 1
 }
 slots_of() {
-	redis-cli -h "${1%:*}" -p "${1#*:}" cluster nodes | awk '$3 ~ /myself/ {
+	"$CLI" -h "${1%:*}" -p "${1#*:}" cluster nodes | awk '$3 ~ /myself/ {
 		s = ""; for (i = 9; i <= NF; i++) if ($i !~ /^\[/) s = s (s ? "," : "") $i; print s }'
 }
 join() { local IFS=,; echo "$*"; }
@@ -205,18 +211,18 @@ shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" 
 # this machine (seen), so an operator has to wait between the steps.
 rcli_to5() {
 	local id t
-	measured redis-cli --cluster add-node "${N[8]}" "${N[0]}" || return 1
+	measured "$CLI" --cluster add-node "${N[8]}" "${N[0]}" || return 1
 	# the next add-node refuses while nodes disagree ("Nodes don't agree")
 	wait_for 60 cluster_ok "${N[@]:0:9}" || return 1
-	measured redis-cli --cluster add-node "${N[9]}" "${N[0]}" || return 1
+	measured "$CLI" --cluster add-node "${N[9]}" "${N[0]}" || return 1
 	wait_for 60 cluster_ok "${N[@]}" || return 1
 	id=$(node_id "${N[8]}")
-	redis-cli -h "${N[9]%:*}" -p "${N[9]#*:}" cluster replicate "$id" | grep -qx OK || return 1
+	"$CLI" -h "${N[9]%:*}" -p "${N[9]#*:}" cluster replicate "$id" | grep -qx OK || return 1
 	wait_for 60 replica_known "${N[9]}" "$id" "${N[@]}" || return 1
 	wait_for 60 cluster_ok "${N[@]}" || return 1
 	t=$(now)
 	# shellcheck disable=SC2086
-	measured redis-cli --cluster rebalance "${N[0]}" --cluster-use-empty-masters $1 || return 1
+	measured "$CLI" --cluster rebalance "${N[0]}" --cluster-use-empty-masters $1 || return 1
 	echo "rebalance alone $(elapsed "$t") s" >"$WORK/detail"
 }
 # redis-cli's way to empty a node and remove it with its replica
@@ -226,14 +232,14 @@ rcli_to4() {
 	[ "$m" = "${N[8]}" ] && r=${N[9]} || r=${N[8]}
 	t=$(now)
 	# shellcheck disable=SC2086
-	measured redis-cli --cluster rebalance "${N[0]}" --cluster-weight "$(node_id "$m")=0" $1 || return 1
+	measured "$CLI" --cluster rebalance "${N[0]}" --cluster-weight "$(node_id "$m")=0" $1 || return 1
 	echo "rebalance alone $(elapsed "$t") s" >"$WORK/detail"
-	measured redis-cli --cluster del-node "${N[0]}" "$(node_id "$r")" || return 1
-	measured redis-cli --cluster del-node "${N[0]}" "$(node_id "$m")" || return 1
+	measured "$CLI" --cluster del-node "${N[0]}" "$(node_id "$r")" || return 1
+	measured "$CLI" --cluster del-node "${N[0]}" "$(node_id "$m")" || return 1
 }
 
 floor_copy() { # floor_copy SLOTS [--migrate]
-	redis-cli -h "$H" -p "$FLOOR_PORT" flushall >/dev/null
+	"$CLI" -h "$H" -p "$FLOOR_PORT" flushall >/dev/null
 	"$SC_LOAD" copy --seed "${N[0]}" --to "$H:$FLOOR_PORT" --slots "$1" --json ${2:-}
 }
 
@@ -241,10 +247,10 @@ start_floor_target() {
 	local d=$WORK/$H-floor
 	FLOOR_PORT=$((PORT + NODES))
 	mkdir -p "$d"
-	redis-server --bind "$H" --port "$FLOOR_PORT" --save "" --appendonly no --dir "$d" \
+	"$SERVER" --bind "$H" --port "$FLOOR_PORT" --save "" --appendonly no --dir "$d" \
 		--logfile "$d/redis.log" --daemonize no &
 	PIDS+=($!)
-	wait_for 10 redis-cli -h "$H" -p "$FLOOR_PORT" ping || die "floor target did not start"
+	wait_for 10 "$CLI" -h "$H" -p "$FLOOR_PORT" ping || die "floor target did not start"
 }
 
 verify_all() { # prints "lost" count (missing + wrong + unreadable)
@@ -268,7 +274,7 @@ fill() {
 replicas_synced() {
 	local a info
 	for a in "$@"; do
-		info=$(redis-cli -h "${a%:*}" -p "${a#*:}" info replication | tr -d '\r')
+		info=$("$CLI" -h "${a%:*}" -p "${a#*:}" info replication | tr -d '\r')
 		grep -q '^role:slave' <<<"$info" || continue
 		grep -q '^master_link_status:up' <<<"$info" || return 1
 		grep -q '^master_sync_in_progress:0' <<<"$info" || return 1
@@ -373,7 +379,7 @@ done
 
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), shardctl $(git -C "$root" rev-parse --short HEAD 2>/dev/null)"
-	echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Redis $(redis-server --version | sed -E 's/.*v=([0-9.]+).*/\1/')"
+	echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $BENCH_SERVER ($("$SERVER" --version | sed -E 's/.*v=([0-9.]+).*/\1/'))"
 	echo "scenario: 4 shards x 1 replica -> 5 x 1 -> 4 x 1, $KEYS keys of $SIZE bytes, sc-load run at $RATE ops/s during each move"
 } >"$OUT/env.txt"
 "$root/bench/report.sh" "$OUT"

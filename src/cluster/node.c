@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int node_id(struct conn *c, char *id, struct sc_err *e)
 {
@@ -61,6 +62,31 @@ out:
 	if (r)
 		freeReplyObject(r);
 	return rc;
+}
+
+/* A string element equal to `word` (any case) anywhere in r. */
+static int reply_has_word(const redisReply *r, const char *word, int depth)
+{
+	if (!r || depth > 8)
+		return 0;
+	if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+		return strcasecmp(r->str, word) == 0;
+	if (r->type != REDIS_REPLY_ARRAY)
+		return 0;
+	for (size_t i = 0; i < r->elements; i++)
+		if (reply_has_word(r->element[i], word, depth + 1))
+			return 1;
+	return 0;
+}
+
+int node_setslot_timeout(struct conn *c)
+{
+	redisReply *r = conn_command(c, "COMMAND DOCS cluster|setslot");
+	int yes = r && r->type != REDIS_REPLY_ERROR && reply_has_word(r, "timeout", 0);
+
+	if (r)
+		freeReplyObject(r);
+	return yes;
 }
 
 int node_bus_port(struct conn *c, int port)

@@ -21,6 +21,13 @@ int node_is_master(struct conn *c);
  * progress), 0 not yet (why says which), -1 no answer (why: the error). */
 int node_repl_synced(struct conn *c, char *why, int len);
 
+/* 1 when CLUSTER SETSLOT takes a TIMEOUT argument (Valkey >= 8.0: COMMAND
+ * DOCS cluster|setslot names a "timeout" argument), else 0 (Redis rejects
+ * the argument; no answer is 0 too).  Those are also the servers that
+ * replicate every SETSLOT to the primary's replicas and block the caller
+ * until they acknowledge (research/server-generations.md A1, A2). */
+int node_setslot_timeout(struct conn *c);
+
 /* The cluster bus port the node announces on its own CLUSTER NODES line,
  * or port + 10000 when it cannot be read. */
 int node_bus_port(struct conn *c, int port);

@@ -138,7 +138,10 @@ int plan_resume(struct plan_ctx *c)
 		dst[s] = srcof[s] = -1;
 	for (int i = 0; i < t->n; i++) {
 		const struct node_entry *n = &t->m[i].n;
-		if (!t->m[i].reachable)
+		/* a replica's marks mirror its primary's (Valkey >= 8
+		 * replicates SETSLOT): the primary's are the move's; stale
+		 * ones are cleared before planning (cluster/marks.h) */
+		if (!t->m[i].reachable || (n->flags & NF_REPLICA))
 			continue;
 		for (int k = 0; k < n->nopen; k++) {
 			const struct open_slot *o = &n->open[k];

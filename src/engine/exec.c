@@ -484,8 +484,12 @@ static int replica_of_target(const struct members *ms, const struct run_member *
 	const struct move_span *sp = arg;
 
 	(void)ms;
+	/* the sources' replicas too: Valkey >= 8 applies every SETSLOT on the
+	 * replicas online at that moment only, and one still syncing keeps
+	 * the marks of the sync for good (research A4, A7.1) */
 	for (int k = sp->first; k < sp->last; k++)
-		if (strcmp(r->master_of, sp->p->nodes[sp->p->steps[k].peer].id) == 0)
+		if (strcmp(r->master_of, sp->p->nodes[sp->p->steps[k].peer].id) == 0 ||
+		    strcmp(r->master_of, sp->p->nodes[sp->p->steps[k].node].id) == 0)
 			return 1;
 	return 0;
 }

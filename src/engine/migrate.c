@@ -1,6 +1,7 @@
 /* migrate.c - see migrate.h.
  *
- * Scheduling: one thread, one connection per node, driven in rounds.  A round
+ * Scheduling: one thread, one connection per node (Valkey >= 8: more for SETSLOT,
+ * see migrate_job.h), driven in rounds.  A round
  * queues (pipelines) every command due on every connection - targets,
  * sources and other masters - flushes them all, then reads every reply.
  * What a round sends for a slot depends only on replies of earlier rounds
@@ -41,6 +42,8 @@ void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 	o->migrate_timeout_ms = 10000;
 	o->retry_ms = 60000;
 	o->per_node = 1;
+	o->setslot_conns = 16;
+	o->setslot_timeout_ms = 5000;
 }
 
 struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
@@ -50,49 +53,73 @@ struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
 	return migrate_job_new(nodes, nnodes, moves, nmoves, o, e);
 }
 
+/* Write every lane's queue.  A SETSLOT lane of a Valkey node may wait for
+ * the replicas' acknowledgement for up to the SETSLOT TIMEOUT per command
+ * queued on it (the server runs a client's commands one after another):
+ * its read deadline grows with its queue. */
 static void flush_all(struct migrate *m)
 {
+	int base = m->o.conn && m->o.conn->command_timeout_ms > 0 ? m->o.conn->command_timeout_ms : 10000;
+
 	for (int i = 0; i < m->nnodes; i++) {
-		struct job_conn *mc = &m->conns[i];
-		if (mc->qn && mc->c && !mc->c->broken)
-			conn_flush(mc->c);
+		struct job_conn *jc = &m->conns[i];
+		for (int l = 0; l < JOB_LANES_MAX; l++) {
+			struct job_lane *jl = &jc->lane[l];
+			if (!jl->qn || !jl->c || jl->c->broken)
+				continue;
+			if (l > 0)
+				conn_set_timeout(jl->c, base + jl->qn * m->o.setslot_timeout_ms);
+			conn_flush(jl->c);
+		}
 	}
 }
 
-/* Read every reply queued on every connection, in order.  After an
- * UNBLOCKED reply the server closes the connection without reading what
- * followed: those commands are handed back unanswered (to be sent again) and
- * the connection is opened anew when next used. */
+/* Read every reply queued on one lane, in order.  After an UNBLOCKED reply
+ * the server closes the connection without reading what followed: those
+ * commands are handed back unanswered (to be sent again) and the lane is
+ * opened anew when next used. */
+static void read_lane(struct migrate *m, int i, int l)
+{
+	struct job_conn *jc = &m->conns[i];
+	struct job_lane *jl = &jc->lane[l];
+	int cut = 0;
+
+	for (int k = 0; k < jl->qn; k++) {
+		const struct job_reply *p = &jl->q[k];
+		redisReply *r;
+
+		if (cut) {
+			migrate_slot_handle(m, i, p, NULL);
+			continue;
+		}
+		r = jl->c ? conn_read(jl->c) : NULL;
+		if (!r) {
+			if (p->op == SLOT_OP_NODE_OTHER)
+				jc->dead = 1;
+			else
+				migrate_job_move_lost(m, p->move, jl->c ? &jl->c->err : &m->err);
+			continue;
+		}
+		cut = reply_class(r) == RC_UNBLOCKED;
+		migrate_slot_handle(m, i, p, r);
+		if (m->mv[p->move].s[p->si].keys != r)
+			freeReplyObject(r);
+	}
+	jl->qn = 0;
+	if (cut)
+		migrate_job_conn_drop(m, i, l);
+}
+
+/* Read every lane of every node.  The SETSLOT lanes of a node before its
+ * lane 0: a slot's MIGRATING (on a SETSLOT lane) and its first
+ * GETKEYSINSLOT (lane 0) go out in the same round, and the machine takes
+ * the keys only once it knows the source migrates. */
 static void read_all(struct migrate *m)
 {
 	for (int i = 0; i < m->nnodes; i++) {
-		struct job_conn *jc = &m->conns[i];
-		int cut = 0;
-
-		for (int k = 0; k < jc->qn; k++) {
-			const struct job_reply *p = &jc->q[k];
-			redisReply *r;
-
-			if (cut) {
-				migrate_slot_handle(m, i, p, NULL);
-				continue;
-			}
-			r = jc->c ? conn_read(jc->c) : NULL;
-			if (!r) {
-				if (p->op == SLOT_OP_NODE_OTHER)
-					jc->dead = 1;
-				else
-					migrate_job_move_lost(m, p->move, jc->c ? &jc->c->err : &m->err);
-				continue;
-			}
-			cut = reply_class(r) == RC_UNBLOCKED;
-			migrate_slot_handle(m, i, p, r);
-			if (m->mv[p->move].s[p->si].keys != r)
-				freeReplyObject(r);
-		}
-		jc->qn = 0;
-		if (cut)
-			migrate_job_conn_drop(m, i);
+		for (int l = 1; l < JOB_LANES_MAX; l++)
+			read_lane(m, i, l);
+		read_lane(m, i, 0);
 	}
 }
 
@@ -104,6 +131,21 @@ static int window_lo(const struct job_move *v)
 	while (lo < v->next_new && (v->s[lo].st == SLOT_DONE || v->s[lo].st == SLOT_FAILED))
 		lo++;
 	return lo;
+}
+
+/* Slots a move keeps open at once.  `window` bounds the MIGRATEs a round
+ * sends to a source (each one a stall for its clients: docs/ENGINE.md).  On
+ * Valkey >= 8 a slot spends most of its life waiting for SETSLOT
+ * acknowledgements from the replicas, which cost the source nothing: there
+ * more slots are open (VALKEY_WINDOW_FACTOR times), while phase_sources
+ * still sends at most `window` MIGRATEs per round. */
+#define VALKEY_WINDOW_FACTOR 4
+
+static int move_window(struct migrate *m, const struct job_move *v)
+{
+	if (migrate_job_setslot_timeout(m, v->src) > 0 || migrate_job_setslot_timeout(m, v->dst) > 0)
+		return m->o.window * VALKEY_WINDOW_FACTOR;
+	return m->o.window;
 }
 
 /* Targets: the targets (IMPORTING for slots entering the window, NODE for
@@ -127,7 +169,7 @@ static int phase_targets(struct migrate *m, long long t)
 			else if (s->st == SLOT_DRAINED)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0;
 		}
-		while (!m->failed && v->st == MOVE_RUNNING && v->open < m->o.window && v->next_new < v->ns) {
+		while (!m->failed && v->st == MOVE_RUNNING && v->open < move_window(m, v) && v->next_new < v->ns) {
 			int si = v->next_new++;
 			migrate_slot_open(m, mi, si);
 			sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
@@ -145,14 +187,18 @@ static int phase_sources(struct migrate *m, long long t)
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *dst_id = m->nodes[v->dst].id;
-		int lo = window_lo(v), active = 0, count;
+		int lo = window_lo(v), active = 0, count, migrates = 0;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
-		/* the other masters last, once target and source agree */
+		/* the other masters last, once target and source agree; not
+		 * those on Valkey >= 8, where each NODE would block on their
+		 * replicas for news gossip brings anyway (the target bumped its
+		 * epoch; research A7.5) */
 		for (int b = 0; b < v->nb; b++)
 			for (int k = 0; k < m->nnodes; k++)
-				if (m->nodes[k].master && k != v->src && k != v->dst)
+				if (m->nodes[k].master && k != v->src && k != v->dst && !m->conns[k].dead &&
+				    migrate_job_setslot_timeout(m, k) == 0)
 					sent += migrate_slot_setslot(m, k, mi, v->bcast[b], SLOT_OP_NODE_OTHER, "NODE", dst_id) == 0;
 		v->nb = 0;
 		for (int si = lo; si < v->next_new; si++)
@@ -182,8 +228,10 @@ static int phase_sources(struct migrate *m, long long t)
 			if (s->st == SLOT_MIGRATING) {
 				sent += migrate_slot_getkeys(m, mi, si, count) == 0;
 			} else if (s->st == SLOT_MOVING) {
+				if (s->keys && migrates >= m->o.window)
+					continue; /* keys kept for the next round */
 				if (s->keys)
-					sent += migrate_slot_migrate(m, mi, si) == 0;
+					migrates++, sent += migrate_slot_migrate(m, mi, si) == 0;
 				if (v->st == MOVE_RUNNING && s->st == SLOT_MOVING)
 					sent += migrate_slot_getkeys(m, mi, si, count) == 0;
 			}

@@ -89,6 +89,13 @@ struct migrate_opts {
 				    errors (TRYAGAIN, CLUSTERDOWN, LOADING, ASK,
 				    IOERR, unknown node) (default 60000) */
 	int per_node;            /* moves a node may be part of at once (1) */
+	int setslot_conns;       /* Valkey >= 8: connections per node for
+				    SETSLOT, which blocks on the replicas'
+				    acknowledgement (default 8; 0: lane 0) */
+	int setslot_timeout_ms;  /* Valkey >= 8: SETSLOT's TIMEOUT, how long
+				    the primary waits for its replicas before
+				    NOREPLICAS (default 5000; never sent to
+				    Redis, which rejects it) */
 };
 
 void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/vec.h"
+#include "cluster/node.h"
 
 struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 				const struct migrate_move *moves, int nmoves,
@@ -23,6 +24,12 @@ struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 		m->o.key_cap = m->o.window;
 	if (m->o.per_node < 1)
 		m->o.per_node = 1;
+	if (m->o.setslot_conns < 0)
+		m->o.setslot_conns = 0;
+	if (m->o.setslot_conns > JOB_LANES_MAX - 1)
+		m->o.setslot_conns = JOB_LANES_MAX - 1;
+	if (m->o.setslot_timeout_ms < 1)
+		m->o.setslot_timeout_ms = 2000; /* the server's own default */
 	m->nodes = calloc((size_t)nnodes + 1, sizeof(*m->nodes));
 	m->conns = calloc((size_t)nnodes + 1, sizeof(*m->conns));
 	m->mv = calloc((size_t)nmoves + 1, sizeof(*m->mv));
@@ -78,8 +85,10 @@ void migrate_job_free(struct migrate *m)
 		free(m->mv[i].bcast);
 	}
 	for (int i = 0; m->conns && i < m->nnodes; i++) {
-		conn_free(m->conns[i].c);
-		free(m->conns[i].q);
+		for (int l = 0; l < JOB_LANES_MAX; l++) {
+			conn_free(m->conns[i].lane[l].c);
+			free(m->conns[i].lane[l].q);
+		}
 	}
 	free(m->mv);
 	free(m->conns);
@@ -95,39 +104,69 @@ void migrate_job_fail(struct migrate *m, const struct sc_err *e)
 	}
 }
 
+struct conn *migrate_job_lane_conn(struct migrate *m, int i, int lane, struct sc_err *e)
+{
+	struct job_conn *jc = &m->conns[i];
+	struct job_lane *jl = &jc->lane[lane];
+
+	if (!jl->c) {
+		jl->c = conn_open(&m->nodes[i].addr, m->o.conn, e);
+		if (!jl->c)
+			return NULL;
+		if (lane == 0 && jc->timeout_ms > 0 && conn_set_timeout(jl->c, jc->timeout_ms) < 0) {
+			*e = jl->c->err;
+			return NULL;
+		}
+		if (lane == 0 && !jc->probed) {
+			jc->probed = 1;
+			jc->replicated_setslot = node_setslot_timeout(jl->c);
+			jc->nlanes = jc->replicated_setslot && m->o.setslot_conns > 0 ? 1 + m->o.setslot_conns : 1;
+		}
+	}
+	if (jl->c->broken) {
+		*e = jl->c->err;
+		return NULL;
+	}
+	return jl->c;
+}
+
 struct conn *migrate_job_conn(struct migrate *m, int i, struct sc_err *e)
+{
+	return migrate_job_lane_conn(m, i, 0, e);
+}
+
+int migrate_job_lane(struct migrate *m, int i, enum slot_op op)
 {
 	struct job_conn *jc = &m->conns[i];
 
-	if (!jc->c) {
-		jc->c = conn_open(&m->nodes[i].addr, m->o.conn, e);
-		if (!jc->c)
-			return NULL;
-		if (jc->timeout_ms > 0 && conn_set_timeout(jc->c, jc->timeout_ms) < 0) {
-			*e = jc->c->err;
-			return NULL;
-		}
-	}
-	if (jc->c->broken) {
-		*e = jc->c->err;
-		return NULL;
-	}
-	return jc->c;
+	if (jc->nlanes <= 1 || op == SLOT_OP_GETKEYS || op == SLOT_OP_MIGRATE)
+		return 0;
+	jc->next = jc->next % (jc->nlanes - 1) + 1;
+	return jc->next;
 }
 
-void migrate_job_conn_drop(struct migrate *m, int i)
+int migrate_job_setslot_timeout(struct migrate *m, int i)
 {
-	conn_free(m->conns[i].c);
-	m->conns[i].c = NULL;
+	struct sc_err e;
+
+	if (!m->conns[i].probed && !migrate_job_conn(m, i, &e))
+		return 0;
+	return m->conns[i].replicated_setslot ? m->o.setslot_timeout_ms : 0;
 }
 
-int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n)
+void migrate_job_conn_drop(struct migrate *m, int i, int lane)
 {
-	struct job_conn *jc = &m->conns[node];
+	conn_free(m->conns[i].lane[lane].c);
+	m->conns[i].lane[lane].c = NULL;
+}
 
-	if (vec_grow((void **)&jc->q, &jc->qcap, jc->qn + 1, sizeof(*jc->q), 64) < 0)
+int migrate_job_expect(struct migrate *m, int node, int lane, int mi, int si, enum slot_op op, int n)
+{
+	struct job_lane *jl = &m->conns[node].lane[lane];
+
+	if (vec_grow((void **)&jl->q, &jl->qcap, jl->qn + 1, sizeof(*jl->q), 64) < 0)
 		return -1;
-	jc->q[jc->qn++] = (struct job_reply){ mi, si, op, n };
+	jl->q[jl->qn++] = (struct job_reply){ mi, si, op, n };
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* migrate_job.h - the move job's object: what `struct migrate` holds (its
- * nodes, one connection and one queue of awaited replies per node, the moves
+ * nodes, their connections (lanes) with a queue of awaited replies each, the moves
  * and their slots, the counters and the sticky error) and the few things
  * done to it from more than one file.
  *
@@ -47,13 +47,34 @@ struct job_reply {
 	int n;                 /* keys in a MIGRATE */
 };
 
-struct job_conn {
+/* Most connections to one node: lane 0 (everything on Redis; keys and
+ * MIGRATE on Valkey) and up to JOB_LANES_MAX - 1 lanes for SETSLOT. */
+#define JOB_LANES_MAX 17
+
+/* One connection to a node and the replies awaited on it. */
+struct job_lane {
 	struct conn *c;        /* NULL until first used, or after a drop */
-	int timeout_ms;        /* command timeout to set on (re)connect; 0:
-				  the conn_opts one */
-	int dead;              /* an "other" master that stopped answering */
 	struct job_reply *q;
 	int qn, qcap;
+};
+
+/* A node's connections.  Valkey >= 8 replicates every SETSLOT to the
+ * primary's replicas before applying it and blocks the caller until they
+ * acknowledge (research/server-generations.md A1): pipelined on one
+ * connection those waits add up (~1-2.5 ms each), while blocked clients of
+ * one primary are all released by the same acknowledgement, so SETSLOTs are
+ * spread over `setslot_conns` lanes of their own there (A6: 8 connections
+ * 3-6x faster).  On Redis everything stays on lane 0, pipelined. */
+struct job_conn {
+	struct job_lane lane[JOB_LANES_MAX];
+	int nlanes;            /* lanes in use: 1, or 1 + setslot_conns */
+	int next;              /* the SETSLOT lane used last (round robin) */
+	int probed;            /* replicated_setslot is known */
+	int replicated_setslot; /* Valkey >= 8 (node_setslot_timeout): SETSLOT
+				  takes TIMEOUT and blocks on the replicas */
+	int timeout_ms;        /* command timeout of lane 0 on (re)connect; 0:
+				  the conn_opts one */
+	int dead;              /* an "other" master that stopped answering */
 	int busy;              /* moves this node takes part in */
 };
 
@@ -81,14 +102,23 @@ void migrate_job_free(struct migrate *m);
 
 /* The first error wins; later ones only stop more work. */
 void migrate_job_fail(struct migrate *m, const struct sc_err *e);
-/* Node i's connection, opened on first use (and again after a drop); NULL
- * (e) when it cannot be opened or broke. */
+/* Node i's lane 0, opened on first use (and again after a drop), the
+ * node's SETSLOT flavour probed at the first open; NULL (e) when it cannot
+ * be opened or broke. */
 struct conn *migrate_job_conn(struct migrate *m, int i, struct sc_err *e);
-/* Close node i's connection: the server closed it (UNBLOCKED).  The next
- * migrate_job_conn() opens a new one.  Its reply queue must be empty. */
-void migrate_job_conn_drop(struct migrate *m, int i);
-/* Await one more reply on node i's connection.  0 / -1 (out of memory). */
-int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n);
+/* The same for lane `lane` of node i. */
+struct conn *migrate_job_lane_conn(struct migrate *m, int i, int lane, struct sc_err *e);
+/* The lane op goes on: SETSLOTs to a Valkey >= 8 node round robin over its
+ * SETSLOT lanes, everything else lane 0.  Call after migrate_job_conn. */
+int migrate_job_lane(struct migrate *m, int i, enum slot_op op);
+/* The TIMEOUT (ms) to give a SETSLOT on node i: 0 when the node does not
+ * take one (Redis), or cannot be reached (probing it on first use). */
+int migrate_job_setslot_timeout(struct migrate *m, int i);
+/* Close lane `lane` of node i: the server closed it (UNBLOCKED).  It is
+ * opened anew when next used.  Its reply queue must be empty. */
+void migrate_job_conn_drop(struct migrate *m, int i, int lane);
+/* Await one more reply on that lane of node i.  0 / -1 (out of memory). */
+int migrate_job_expect(struct migrate *m, int node, int lane, int mi, int si, enum slot_op op, int n);
 
 /* Move mi starts (MOVE_RUNNING): its two nodes count it against per_node. */
 void migrate_job_move_start(struct migrate *m, int mi);

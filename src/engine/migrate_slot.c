@@ -128,10 +128,13 @@ static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op o
 	struct job_conn *jc = &m->conns[node];
 	struct sc_err e;
 	struct conn *c;
+	int lane = 0;
 
 	if (jc->dead)
 		return -1;
 	c = migrate_job_conn(m, node, &e);
+	if (c && (lane = migrate_job_lane(m, node, op)) > 0)
+		c = migrate_job_lane_conn(m, node, lane, &e);
 	if (c && conn_append_argv(c, argc, argv, lens) < 0) {
 		e = c->err;
 		c = NULL;
@@ -143,7 +146,7 @@ static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op o
 			migrate_job_move_lost(m, mi, &e);
 		return -1;
 	}
-	if (migrate_job_expect(m, node, mi, si, op, n) < 0) {
+	if (migrate_job_expect(m, node, lane, mi, si, op, n) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		migrate_job_move_lost(m, mi, &e);
 		return -1;
@@ -151,17 +154,22 @@ static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op o
 	return 0;
 }
 
+/* CLUSTER SETSLOT s how id, with TIMEOUT ms on Valkey >= 8 (how long the
+ * primary waits for its replicas' acknowledgement before NOREPLICAS;
+ * research A2).  Never on Redis, which rejects the argument. */
 int migrate_slot_setslot(struct migrate *m, int node, int mi, int si, enum slot_op op,
 			const char *how, const char *id)
 {
-	char slot[16];
-	const char *argv[5] = { "CLUSTER", "SETSLOT", slot, how, id };
-	size_t lens[5];
+	char slot[16], tmo[16];
+	const char *argv[7] = { "CLUSTER", "SETSLOT", slot, how, id, "TIMEOUT", tmo };
+	size_t lens[7];
+	int ms = migrate_job_setslot_timeout(m, node), argc = ms > 0 ? 7 : 5;
 
 	snprintf(slot, sizeof(slot), "%d", m->mv[mi].s[si].slot);
-	for (int i = 0; i < 5; i++)
+	snprintf(tmo, sizeof(tmo), "%d", ms);
+	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	return send_argv(m, node, mi, si, op, 0, 5, argv, lens);
+	return send_argv(m, node, mi, si, op, 0, argc, argv, lens);
 }
 
 int migrate_slot_getkeys(struct migrate *m, int mi, int si, int count)

@@ -30,6 +30,7 @@
 #include "engine/exec.h"
 #include "engine/replsync.h"
 #include "cluster/fastjoin.h"
+#include "cluster/marks.h"
 #include "cluster/lock.h"
 #include "cluster/owners.h"
 #include "core/planner.h"
@@ -224,7 +225,7 @@ static int verify(struct rec *x, struct sc_err *e)
 	const struct reconcile_req *r = x->r;
 	struct addr *seeds = calloc((size_t)x->nwant + 1, sizeof(*seeds));
 	struct await_req w;
-	int n = 0, rc = -1, masters = 0, lo = CLUSTER_SLOTS / r->shards, hi = lo + (CLUSTER_SLOTS % r->shards != 0);
+	int n = 0, rc = -1, masters = 0, marks, lo = CLUSTER_SLOTS / r->shards, hi = lo + (CLUSTER_SLOTS % r->shards != 0);
 	const struct topo *t = &x->t;
 
 	if (!seeds)
@@ -242,6 +243,10 @@ static int verify(struct rec *x, struct sc_err *e)
 	w.wait_ms = r->wait_ms;
 	w.what = "the cluster to settle";
 	if (await_agreement(&w, e) < 0 || survey(x, e) < 0)
+		goto out;
+	/* Valkey >= 8: a replica may keep a mark its primary no longer has
+	 * (cluster/marks.h); cleared here, then looked at again */
+	if ((marks = marks_clear(t, r->conn, r->wait_ms, r->out, e)) < 0 || (marks > 0 && survey(x, e) < 0))
 		goto out;
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
 		if (t->owner[s] < 0) {
@@ -331,7 +336,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	struct exec_opts xo;
 	struct cluster_lock *lock = NULL;
 	long long *closing = malloc(sizeof(long long) * CLUSTER_SLOTS);
-	int rc = -1, nseeds = 0, have_plan = 0;
+	int rc = -1, nseeds = 0, have_plan = 0, nmarks;
 
 	memset(&x, 0, sizeof(x));
 	memset(&p, 0, sizeof(p));
@@ -390,6 +395,10 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		/* a run we waited for may have changed everything */
 		if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0 || survey(&x, e) < 0 ||
 		    repair_views(&x, e) < 0)
+			goto out;
+		/* marks an earlier run (or tool) left on replicas only */
+		if ((nmarks = marks_clear(&x.t, r->conn, r->wait_ms, r->out, e)) < 0 ||
+		    (nmarks > 0 && survey(&x, e) < 0))
 			goto out;
 	}
 	memset(&xo, 0, sizeof(xo));

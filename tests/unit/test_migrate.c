@@ -81,7 +81,8 @@ static void test_order(void)
 	struct sc_err e = { 0 };
 	int slots[2] = { slot_a, slot_b };
 	char mig[200], a[64], b[64];
-	const char *want_src[] = { "INFO memory", "DBSIZE", a, b, NULL };
+	/* the SETSLOT flavour is probed once, on the first connection */
+	const char *want_src[] = { "COMMAND DOCS cluster|setslot", "INFO memory", "DBSIZE", a, b, NULL };
 
 	setup();
 	CHECK_INT(run(slots, 2, 60000, &e), 0);
