@@ -89,6 +89,15 @@ int upgrade_check_run(const struct upgrade_check_req *r, struct sc_err *e)
 		log_say(r->out, "warning: cannot tell the server version of image '%s' (flavor %s, tag '%s'): "
 			"not checked; make sure it reads the running nodes' data",
 			r->image, server_flavor_name(to.flavor), tag);
+	/* one name resolved before the survey's threads resolve theirs: a
+	 * resolver that builds its tables on first use without a lock
+	 * (nss_wrapper, which the tests use for pod DNS names) must not be
+	 * entered by several threads at once the first time */
+	{
+		char ip[64];
+		struct sc_err ie;
+		addr_resolve_ip(r->nodes->v[0].host, ip, sizeof(ip), &ie);
+	}
 	if (survey_read(&t, r->nodes->v, r->nodes->n, r->conn, 0, &se) == 0) {
 		have_topo = 1;
 		for (int i = 0; i < t.n; i++) {
