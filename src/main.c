@@ -20,6 +20,9 @@ static const struct command {
 	{ "reconcile", cmd_reconcile, "make the cluster match --nodes/--shards/--replicas" },
 	{ "fix", cmd_fix, "repair open and uncovered slots after an interruption" },
 	{ "heal", cmd_heal, "rejoin members whose address changed" },
+	{ "ready", cmd_ready, "whether nodes serve (a readiness probe; membership ignored)" },
+	{ "handoff", cmd_handoff, "before a master stops, fail over to its best in-sync replica" },
+	{ "upgrade-check", cmd_upgrade_check, "refuse a server image that cannot read the running data" },
 	{ "local", cmd_local, "run clusters of redis-server processes on this machine" },
 };
 
@@ -27,7 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: shardctl COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'shardctl COMMAND --help' describes a command.\n"
 		   "Exit status: 0 success, 1 failure or unhealthy, 2 bad usage or refused input.\n");
 }

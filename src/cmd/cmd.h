@@ -14,5 +14,8 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only);
 int cmd_fix(int argc, char **argv);
 int cmd_heal(int argc, char **argv);
 int cmd_local(int argc, char **argv);
+int cmd_ready(int argc, char **argv);
+int cmd_handoff(int argc, char **argv);
+int cmd_upgrade_check(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
 #include "engine/heal.h"
+#include "engine/heal_gate.h"
 
 static const char usage_text[] =
 	"usage: shardctl heal --nodes LIST [options]\n";
@@ -20,7 +21,11 @@ static const char about_text[] =
 	"member links to every other one, and re-points replicas whose master link\n"
 	"stays down.  It never moves or assigns slots, never adds a node that is not\n"
 	"already a member, and refuses a LIST reaching two different clusters.\n"
-	"On a healthy cluster it changes nothing and says so.\n";
+	"On a healthy cluster it changes nothing and says so.\n"
+	"With --if-broken HOST:PORT it first asks that node alone (the heal sidecar's\n"
+	"own node) and does nothing, quietly, unless the node was a member (knows\n"
+	"another node) and reports a cluster_state other than ok, or sees a peer\n"
+	"failing, without address, or disconnected.\n";
 
 static const char after_text[] =
 	"Exit status: 0 healed or already healthy, 1 not healed (members missing or\n"
@@ -33,12 +38,15 @@ int cmd_heal(int argc, char **argv)
 	struct heal_req req;
 	struct heal_result res;
 	struct sc_err e;
-	int wait_s = 60, status = 2;
+	struct addr gate;
+	char why[300];
+	int wait_s = 60, status = 2, gated;
 	const struct opt opts[] = {
 		OPT_ADDR_LIST('n', "nodes", &nodes, "LIST", "comma-separated host:port of the cluster's nodes"),
 		OPT_INT(0, "wait", &wait_s, "SECONDS", 1, 86400,
 			"deadline for the members to agree (default 60)"),
 		OPT_FLAG(0, "dry-run", &req.dry_run, "say which meets would be sent, change nothing"),
+		OPT_ADDR(0, "if-broken", &gate, "HOST:PORT", "heal only when this node's own view is broken"),
 		OPT_GROUP(cc.opts),
 		OPT_END(),
 	};
@@ -46,6 +54,7 @@ int cmd_heal(int argc, char **argv)
 
 	cli_common_init(&cc);
 	memset(&req, 0, sizeof(req));
+	memset(&gate, 0, sizeof(gate));
 	err_clear(&e);
 	if (opt_parse_cmdline(&cmd, argc, argv, &status) < 0)
 		goto out;
@@ -56,6 +65,18 @@ int cmd_heal(int argc, char **argv)
 	if (cli_common_finish(&cc, &e) < 0) {
 		status = cli_fail("heal", &e);
 		goto out;
+	}
+	if (gate.port) {
+		if ((gated = heal_gate_probe(&gate, &cc.conn, why, sizeof(why), &e)) < 0) {
+			status = cli_fail("heal", &e);
+			goto out;
+		}
+		if (!gated) {
+			status = 0;
+			goto out;
+		}
+		printf("'%s:%d' sees its cluster broken (%s): healing\n", gate.host, gate.port, why);
+		fflush(stdout);
 	}
 	req.nodes = &nodes;
 	req.conn = &cc.conn;

@@ -123,26 +123,49 @@ eq(f"$(POD_NAME).{headless}.{ns}.svc.{domain}", envd.get("REDIS_ANNOUNCE_HOSTNAM
 check("POD_NAME" in env_names and "REDIS_ANNOUNCE_HOSTNAME" in env_names
       and env_names.index("POD_NAME") < env_names.index("REDIS_ANNOUNCE_HOSTNAME"),
       "POD_NAME defined before its $(POD_NAME) use")
-for probe, arg in (("readinessProbe", "ready"), ("livenessProbe", "alive")):
-    cmd = redis.get(probe, {}).get("exec", {}).get("command", [])
-    eq(["/bin/sh", "/etc/redis-cluster/probe.sh", arg], cmd, f"{probe} runs probe.sh {arg}")
-    check(not any(CLUSTER_CMD.search(a) for a in cmd), f"{probe} command calls no cluster command")
+server_image = f"{values['image']['repository']}:{values['image']['tag']}"
+sc_image = f"{values['shardctl']['image']['repository']}:{values['shardctl']['image']['tag'] or chart['appVersion']}"
+eq(server_image, redis.get("image"), "the server container runs image.*")
+local = f"127.0.0.1:{port}"
+cmd = redis.get("livenessProbe", {}).get("exec", {}).get("command", [])
+eq(["/bin/sh", "/etc/redis-cluster/probe.sh", "alive"], cmd, "livenessProbe runs probe.sh alive")
+check("readinessProbe" not in redis, "readiness is the sidecar's (pod Ready = every container Ready)")
 cm = one("ConfigMap", full)
 data = cm.get("data", {})
 probe_code = [ln for ln in data.get("probe.sh", "").splitlines() if not ln.lstrip().startswith("#")]
 check(not any(CLUSTER_CMD.search(ln) for ln in probe_code), "probe.sh calls no cluster command")
-check(any("ready:PONG" in ln for ln in probe_code), "readiness needs PONG")
-check(any("alive:LOADING" in ln for ln in probe_code), "liveness tolerates LOADING")
+check(any("PONG | LOADING*" in ln for ln in probe_code), "liveness: PONG, or LOADING")
+# what the server container runs must exist in the official images: sh and
+# valkey-* or redis-*, picked with command -v, never one name alone
+for f in ("start.sh", "probe.sh"):
+    code = "\n".join(ln for ln in data.get(f, "").splitlines() if not ln.lstrip().startswith("#"))
+    check("command -v valkey-" in code and "|| command -v redis-" in code, f"{f} picks valkey-* or redis-* binaries")
+    check("shardctl" not in code, f"{f} (server image) does not call shardctl")
 anno = tpl.get("metadata", {}).get("annotations", {})
 check(re.fullmatch(r"[0-9a-f]{64}", anno.get("checksum/config", "")), "pods carry a config checksum")
-heal = containers.get("heal")
-if values["heal"]["enabled"]:
-    eq(["/bin/sh", "/etc/redis-cluster/heal-loop.sh", "shardctl", "heal"] + auth_args, (heal or {}).get("command"),
-       "heal sidecar runs heal-loop.sh shardctl heal")
-    eq(str(values["heal"]["intervalSeconds"]),
-       {e["name"]: e.get("value") for e in (heal or {}).get("env", [])}.get("HEAL_INTERVAL_SECONDS"), "heal interval")
-else:
-    check(heal is None, "no heal sidecar when heal.enabled is false")
+eq({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}, spec.get("updateStrategy"),
+   "rolling updates one pod at a time")
+side = containers.get("shardctl", {})
+eq(sc_image, side.get("image"), "the sidecar runs shardctl.image.*")
+eq(["/bin/sh", "/etc/redis-cluster/heal-loop.sh", "shardctl", "heal"] + auth_args, side.get("command"),
+   "sidecar runs heal-loop.sh shardctl heal")
+senv = {e["name"]: e.get("value") for e in side.get("env", [])}
+eq(str(values["heal"]["intervalSeconds"]), senv.get("HEAL_INTERVAL_SECONDS"), "heal interval")
+eq(str(values["heal"]["enabled"]).lower(), senv.get("HEAL_ENABLED"), "heal.enabled reaches the loop")
+eq(["shardctl", "ready", local] + auth_args, side.get("readinessProbe", {}).get("exec", {}).get("command"),
+   "readiness: shardctl ready on the pod's own server")
+hs = values["rollingRestart"]["handoffSeconds"]
+eq(["/bin/sh", "/etc/redis-cluster/prestop-handoff.sh", "shardctl", "handoff", local, "--wait", str(hs)] + auth_args,
+   side.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command"), "sidecar preStop: shardctl handoff")
+eq(["/bin/sh", "/etc/redis-cluster/prestop-wait.sh", str(hs + 5)],
+   redis.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command"),
+   "server preStop waits (bounded) for the handoff marker")
+check(hs + 10 <= pspec.get("terminationGracePeriodSeconds", 0), "the handoff fits in the grace period")
+hmounts = [{m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}.get("handoff") for c in (redis, side)]
+check(hmounts[0] and hmounts[0] == hmounts[1], "server and sidecar share the handoff folder", str(hmounts))
+check(pspec.get("volumes") and any(v["name"] == "handoff" and "emptyDir" in v for v in pspec["volumes"]),
+      "the handoff folder is an emptyDir")
+check("heal" not in containers, "no container named heal (the sidecar is shardctl)")
 eq(node_list, data.get("nodes"), "ConfigMap node list (read by heal-loop.sh)")
 vols = {v["name"]: v for v in pspec.get("volumes", [])}
 if values["persistence"]["enabled"]:
@@ -254,19 +277,37 @@ for hook, cmd in hooks.items():
     eq("Never", jpod.get("restartPolicy"), f"{hook}: restartPolicy Never")
     main = jpod.get("containers", [{}])
     eq(1, len(main), f"{hook}: one container")
+    for c in main + jpod.get("initContainers", []):
+        eq(sc_image, c.get("image"), f"{hook}/{c.get('name')}: the shardctl image")
     eq(cmd, main[0].get("command", []) + main[0].get("args", []), f"{hook}: shardctl command and node list")
     inits = jpod.get("initContainers", [])
     if hook.startswith("post-"):
         eq(["wait-for-nodes"], [c["name"] for c in inits], f"{hook}: waits for every pod first")
-        check(inits and inits[0]["command"][-1] == node_list, f"{hook}: waits for the same node list")
+        eq(["shardctl", "ready", node_list, "--wait", str(values["hooks"]["deadlineSeconds"])] + auth_args,
+           inits[0].get("command") if inits else None, f"{hook}: shardctl ready waits for the same node list")
     else:
-        eq([], inits, f"{hook}: does not wait for pods that do not exist yet")
+        eq(["upgrade-check"], [c["name"] for c in inits], f"{hook}: checks the server image first, waits for no pod")
+        flavor = ["--flavor", values["image"]["flavor"]] if values["image"].get("flavor") else []
+        eq(["shardctl", "upgrade-check", "--nodes", node_list, "--to-image", server_image] + flavor + auth_args,
+           inits[0].get("command") if inits else None, f"{hook}: upgrade-check against the server image")
     if auth["enabled"]:
         check(any(m["mountPath"] == "/etc/redis-cluster-auth" for m in main[0].get("volumeMounts", [])),
               f"{hook}: password file mounted")
 
 # --- helm test
 test = one("Pod", f"{full}-test")
+eq(sc_image, test.get("spec", {}).get("containers", [{}])[0].get("image"), "helm test runs the shardctl image")
+# no container of the shardctl image calls redis-cli / valkey-cli
+for _, o in objs:
+    if o["kind"] in ("Job", "Pod", "StatefulSet"):
+        pod = o["spec"]["template"]["spec"] if o["kind"] != "Pod" else o["spec"]
+        for c in pod.get("initContainers", []) + pod.get("containers", []):
+            if c.get("image") == sc_image:
+                words = " ".join(c.get("command", []) + c.get("args", []))
+                check("redis-cli" not in words and "valkey-cli" not in words,
+                      f"{o['metadata']['name']}/{c['name']}: no redis-cli in the shardctl image")
+heal_code = "\n".join(ln for ln in data.get("heal-loop.sh", "").splitlines() if not ln.lstrip().startswith("#"))
+check("redis-cli" not in heal_code and "valkey-cli" not in heal_code, "heal-loop.sh needs no redis-cli")
 ta = test.get("metadata", {}).get("annotations", {})
 eq("test", ta.get("helm.sh/hook"), "test Pod is a test hook")
 check(re.fullmatch(r"-?[0-9]+", ta.get("helm.sh/hook-weight", "")), "test: explicit hook weight")

@@ -36,8 +36,21 @@ refused "auth without a password" "auth.enabled is true but neither auth.passwor
 refused "password on two lines" "at '/auth/password'" -- --set-string auth.password=$'a\nb'
 refused "volume size" "at '/persistence/size'" -- --set persistence.size=lots
 refused "retention policy" "at '/persistence/retentionPolicy/whenScaled'" -- --set persistence.retentionPolicy.whenScaled=Keep
+refused "empty server tag" "at '/image/tag'" -- --set image.tag=
+refused "unknown server flavor" "at '/image/flavor'" -- --set image.flavor=keydb
+refused "unknown shardctl pull policy" "at '/shardctl/image/pullPolicy'" -- --set shardctl.image.pullPolicy=Sometimes
+refused "a typo under shardctl" "additional properties 'imag' not allowed" -- --set shardctl.imag.tag=x
+refused "handoff deadline 0" "at '/rollingRestart/handoffSeconds'" "minimum" -- --set rollingRestart.handoffSeconds=0
+refused "grace period 10" "at '/terminationGracePeriodSeconds'" "minimum" -- --set terminationGracePeriodSeconds=10
+refused "handoff longer than the grace period" \
+	"terminationGracePeriodSeconds (60) must be at least rollingRestart.handoffSeconds + 10 (130)" -- \
+	--set rollingRestart.handoffSeconds=120
 
 # The limits themselves are accepted.
+t_run "$HELM" template rc "$CHART" -n shop --set rollingRestart.handoffSeconds=50
+t_eq 0 "$T_RC" "handoff of 50 s in a grace period of 60 accepted"
+t_run "$HELM" template rc "$CHART" -n shop --set image.repository=redis --set image.tag=7.2.5 --set image.flavor=redis
+t_eq 0 "$T_RC" "the official Redis image accepted"
 t_run "$HELM" template rc "$CHART" -n shop --set shards=3 --set replicasPerShard=0
 t_eq 0 "$T_RC" "3 shards, 0 replicas accepted"
 t_run "$HELM" template rc "$CHART" -n shop --set auth.enabled=true --set auth.existingSecret=s

@@ -67,6 +67,9 @@ plan|--nodes|--shards
 reconcile|--nodes|--shards
 fix|--wait|--wait
 heal|--nodes|--wait
+ready|--user|--wait
+handoff|--user|--wait
+upgrade-check|--to-image|--timeout
 local up|--dir|--shards
 local scale|--dir|--replicas
 local status|--dir|--timeout

@@ -17,7 +17,11 @@ read from the manifests `helm template` rendered (never from copies).
       rewritten to the host folder MOUNTS (JSON: volume name -> folder) gives
       for that volume.  WHAT: "statefulset", "hook:HOOK" (the Job of that
       hook) or "test" (the helm test Pod).  CONTAINER/PROBE (e.g.
-      redis/readinessProbe) gives the probe's exec command instead.
+      shardctl/readinessProbe) gives the probe's exec command instead, and
+      CONTAINER/preStop the exec command of its preStop hook.
+
+  k8s.py image REV.yaml CONTAINER
+      the image of a StatefulSet container.
 
   k8s.py containers REV.yaml WHAT
       the container names of WHAT's pod in the order they run (init
@@ -132,7 +136,12 @@ def cmd_run(rev, what, cname, pod_name, pod_ip, mounts_json):
             env[e["name"]] = fields[e["valueFrom"]["fieldRef"]["fieldPath"]]
         else:
             sys.exit(f"k8s.py: env {e['name']} of {what}/{cname}: source not emulated")
-    words = c[probe]["exec"]["command"] if probe else c.get("command", []) + c.get("args", [])
+    if probe == "preStop":
+        words = c["lifecycle"]["preStop"]["exec"]["command"]
+    elif probe:
+        words = c[probe]["exec"]["command"]
+    else:
+        words = c.get("command", []) + c.get("args", [])
     argv = [host_path(expand(a, env)) for a in words]
     out = [f"{k}={v}" for k, v in env.items()] + ["--"] + argv
     sys.stdout.write("\0".join(out) + "\0")
@@ -146,8 +155,14 @@ def cmd_containers(rev, what):
         print(f"deadline {owner['spec'].get('activeDeadlineSeconds', 0)}")
 
 
+def cmd_image(rev, cname):
+    _, pod = pod_of(load(rev), "statefulset")
+    print(next(c["image"] for c in pod["containers"] if c["name"] == cname))
+
+
 if __name__ == "__main__":
-    cmds = {"objects": (cmd_objects, 2), "run": (cmd_run, 6), "containers": (cmd_containers, 2)}
+    cmds = {"objects": (cmd_objects, 2), "run": (cmd_run, 6), "containers": (cmd_containers, 2),
+            "image": (cmd_image, 2)}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or len(sys.argv) != cmds[sys.argv[1]][1] + 2:
         sys.exit(__doc__)
     cmds[sys.argv[1]][0](*sys.argv[2:])

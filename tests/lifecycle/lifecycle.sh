@@ -18,7 +18,10 @@
 # then to 4x1.  After each step the rendered `helm test` (shardctl check
 # --shards S --replicas R) passes and every key is verified by sc-load;
 # during the shard changes a cluster-aware client reads and writes and must
-# see no error.  LIFECYCLE_KEYS sets the data set size (default 20000).
+# see no error.  Then a server image change, redis:7.0.15 -> valkey/valkey:9.1.3,
+# rolled pod by pod in the StatefulSet controller's order with the rendered
+# preStop handoff and readiness, a client running; then the way back refused
+# by the pre-upgrade hook.  LIFECYCLE_KEYS sets the data set size (default 20000).
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/../integration/lib/cluster.bash"
 source "$(dirname "$0")/../chart/lib/chart.bash"
@@ -32,13 +35,30 @@ NSS=$(for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do [ -f "$d/libnss
 [ -x "$SC_LOAD" ] || { t_not_ok "sc-load not built ($SC_LOAD): make tools"; t_done; }
 P=$(t_free_ports 1) || { t_not_ok "no free port"; t_done; }
 
-# The image puts shardctl, redis-server and redis-cli on PATH (here: the
-# servers under test, T_REDIS_SERVER and T_REDIS_CLI).
-mkdir -p "$T_DIR/bin" "$T_DIR/pods" "$T_DIR/k8s"
-ln -s "$SHARDCTL" "$T_DIR/bin/shardctl"
-ln -s "$(command -v "$T_REDIS_SERVER")" "$T_DIR/bin/redis-server"
-ln -s "$(command -v "$T_REDIS_CLI")" "$T_DIR/bin/redis-cli"
-PATH_IN_POD=$T_DIR/bin:/usr/local/bin:/usr/bin:/bin
+# Two images, as in the chart: the server containers see only the server
+# image's binaries (the matrix binaries standing in for the official images:
+# redis:7.0.15 -> redis-7.0, valkey/valkey:9.1.3 -> valkey-9.1, under their
+# own names, valkey-* or redis-*), the shardctl containers only shardctl (the
+# ASan build, not the image's root filesystem: chroot + nss_wrapper per
+# container is left out).  Each gets the system's /usr/bin for sh, sed, awk.
+mkdir -p "$T_DIR/shardctl-image" "$T_DIR/pods" "$T_DIR/k8s"
+ln -s "$SHARDCTL" "$T_DIR/shardctl-image/shardctl"
+SC_PATH=$T_DIR/shardctl-image:/usr/bin:/bin
+image_path() { # image_path IMAGE: PATH of a server container running IMAGE
+	local name srv cli d=$T_DIR/images/${1//[\/:]/_}
+	if [ ! -d "$d" ]; then
+		case "$1" in
+		redis:7.0.15) name=redis-7.0 ;;
+		valkey/valkey:9.1.3) name=valkey-9.1 ;;
+		*) echo "no stand-in for image $1" >&2; return 1 ;;
+		esac
+		read -r _ srv cli < <("$T_ROOT/scripts/servers.sh" | grep "^$name ") || return 1
+		mkdir -p "$d"
+		ln -s "$srv" "$d/$(basename "$srv")"
+		ln -s "$cli" "$d/$(basename "$cli")"
+	fi
+	echo "$d:/usr/bin:/bin"
+}
 K=$T_DIR/k8s # the objects of the revision applied last (ConfigMap, Secret...)
 
 # Values of every revision: this test's port (each pod has its own address),
@@ -51,6 +71,12 @@ auth:
   password: 'life cycle "pw" \\ 1'
 hooks:
   deadlineSeconds: 150
+image:
+  repository: redis
+  tag: 7.0.15
+rollingRestart:
+  handoffSeconds: 20
+terminationGracePeriodSeconds: 30
 EOF
 
 # nss_wrapper: the cluster DNS (pod names of the headless Service, the
@@ -71,9 +97,9 @@ new_ip() { # a pod IP never used before: 127.0.5.10, 127.0.5.11, ... 127.0.9.249
 	NEXT_IP=$((NEXT_IP + 1))
 }
 
-render() { # render REV SHARDS REPLICAS: the manifests of a revision
+render() { # render REV SHARDS REPLICAS [HELM-ARGS...]: the manifests of a revision
 	"$HELM" template "$REL" "$CHART" -n "$NS" -f "$T_DIR/values.yaml" \
-		--set shards="$2" --set replicasPerShard="$3" >"$T_DIR/rev-$1.yaml" ||
+		--set shards="$2" --set replicasPerShard="$3" "${@:4}" >"$T_DIR/rev-$1.yaml" ||
 		{ t_not_ok "helm template of revision $1"; t_done; }
 	REV=$T_DIR/rev-$1.yaml
 }
@@ -95,8 +121,8 @@ hosts_update() { # DNS: running pods by name; the client Service -> a running po
 }
 
 mounts() { # mounts POD-DIR: volume name -> host folder
-	printf '{"data": "%s/data", "run": "%s/run", "tmp": "%s/tmp", "config": "%s/config", "auth": "%s/secret"}' \
-		"$1" "$1" "$1" "$1" "$K"
+	printf '{"data": "%s/data", "run": "%s/run", "tmp": "%s/tmp", "config": "%s/config", "auth": "%s/secret", "handoff": "%s/handoff"}' \
+		"$1" "$1" "$1" "$1" "$K" "$1"
 }
 
 config_volume() { # config_volume POD-DIR: the kubelet refreshes the pod's ConfigMap volume
@@ -116,22 +142,27 @@ container() { # container WHAT NAME POD-NAME POD-IP POD-DIR: fills ENVS and CMD
 		ENVS+=("${words[$i]}")
 	done
 	CMD=("${words[@]:$((i + 1))}")
+	# a pod's localhost is the pod itself: here, its own loopback address
+	CMD=("${CMD[@]//127.0.0.1:/$4:}")
 	[ ${#CMD[@]} -gt 0 ] || { t_not_ok "no command for $1/$2"; return 1; }
 }
 
 pod_start() { # pod_start I: the kubelet starts pod I on a new IP, volume kept
-	local d=$T_DIR/pods/$1
+	local d=$T_DIR/pods/$1 path
 	new_ip
-	mkdir -p "$d/data" "$d/run" "$d/tmp"
+	rm -rf "$d/run" "$d/handoff" "$d/tmp" # emptyDirs: new with each pod
+	mkdir -p "$d/data" "$d/run" "$d/tmp" "$d/handoff"
 	config_volume "$d"
+	path=$(image_path "$("$PYTHON" "$K8S" image "$REV" redis)") || { t_not_ok "image of pod $1"; return 1; }
 	container statefulset redis "$(pod_name "$1")" "$IP" "$d" || return 1
 	# Paths, bind address, DNS: what Kubernetes provides (mounts, the pod's
 	# own network namespace, cluster DNS: redis-server resolves names too,
 	# e.g. the target of a MIGRATE); everything else as rendered.
-	env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" REDIS_CONF_DIR="$d/config" REDIS_RUN_DIR="$d/run" \
+	env -i PATH="$path" "${NSS_ENV[@]}" "${ENVS[@]}" REDIS_CONF_DIR="$d/config" REDIS_RUN_DIR="$d/run" \
 		"${CMD[@]}" --bind "$IP" --logfile "$d/redis.log" --daemonize no >>"$d/stdout" 2>&1 &
 	POD_PID[$1]=$!
 	POD_IP[$1]=$IP
+	"$PYTHON" "$K8S" image "$REV" redis >"$d/image"
 	T_PIDS+=($!)
 	disown $!
 }
@@ -143,9 +174,12 @@ pod_stop() { # pod_stop I: SIGTERM (redis-server saves), SIGKILL after 10 s
 	unset "POD_PID[$1]" "POD_IP[$1]"
 }
 
-probe() { # probe I ready|alive: the rendered probe, run in pod I
-	container statefulset "redis/${2}Probe" "$(pod_name "$1")" "${POD_IP[$1]}" "$T_DIR/pods/$1" || return 1
-	env -i PATH="$PATH_IN_POD" "${ENVS[@]}" REDIS_CONF_DIR="$T_DIR/pods/$1/config" REDIS_HOST="${POD_IP[$1]}" "${CMD[@]}"
+probe() { # probe I readiness|liveness: the rendered probe, run in pod I
+	# (readiness: the shardctl sidecar's; liveness: the server container's)
+	local c=shardctl path=$SC_PATH
+	[ "$2" = readiness ] || { c=redis path=$(image_path "$(cat "$T_DIR/pods/$1/image")"); }
+	container statefulset "$c/${2}Probe" "$(pod_name "$1")" "${POD_IP[$1]}" "$T_DIR/pods/$1" || return 1
+	env -i PATH="$path" "${NSS_ENV[@]}" "${ENVS[@]}" REDIS_CONF_DIR="$T_DIR/pods/$1/config" REDIS_HOST="${POD_IP[$1]}" "${CMD[@]}"
 }
 
 pods_ready() { # every running pod passes its readiness probe (deadline 15 s)
@@ -196,7 +230,7 @@ hook() { # hook STEP NAME: the Job of hook NAME, each container in order
 		mkdir -p "$T_DIR/job/tmp"
 		container "hook:$2" "$c" "$REL-$2" 127.0.0.1 "$T_DIR/job" || return 1
 		echo "\$ ${CMD[*]}" >>"$log"
-		timeout "$deadline" env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}" >>"$log" 2>&1
+		timeout "$deadline" env -i PATH="$SC_PATH" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}" >>"$log" 2>&1
 		rc=$?
 		t_eq 0 "$rc" "$1: $2 hook, container $c (${CMD[*]:0:2})"
 		if [ "$rc" -ne 0 ]; then
@@ -215,8 +249,8 @@ helm_test() { # helm_test STEP: the rendered test Pod's shardctl check
 	container test check "$REL-test" 127.0.0.1 "$T_DIR/job" || return 1
 	# Right after a hook the cluster must already be healthy; after the
 	# restart (HELM_TEST_WAIT) gossip may still be settling.
-	[ -z "${HELM_TEST_WAIT:-}" ] || t_wait "$HELM_TEST_WAIT" env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
-	t_run env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
+	[ -z "${HELM_TEST_WAIT:-}" ] || t_wait "$HELM_TEST_WAIT" env -i PATH="$SC_PATH" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
+	t_run env -i PATH="$SC_PATH" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
 	t_eq 0 "$T_RC" "$1: helm test (${CMD[*]:1:1} ${CMD[*]:3:4}) $T_ERR"
 }
 
@@ -357,19 +391,23 @@ POD_PID=() POD_IP=()
 for ((i = 0; i < $(cat "$K/replicas"); i++)); do pod_start "$i"; done
 hosts_update
 t_not_contains "$old_ips" "${POD_IP[0]} " "restart: pod 0 has a new address"
-pods_ready restart
+# Readiness comes after the heal: a replica serves once its link to its
+# master is up again, which takes the heal (the sidecars heal whether their
+# pod is Ready or not).
 # Every pod's heal sidecar takes one look (HEAL_ONCE) and heals if needed.
 healed=0
 for i in "${!POD_PID[@]}"; do
-	container statefulset heal "$(pod_name "$i")" "${POD_IP[$i]}" "$T_DIR/pods/$i" || break
-	t_run env -i PATH="$PATH_IN_POD" "${NSS_ENV[@]}" "${ENVS[@]}" HEAL_ONCE=1 REDIS_CONF_DIR="$T_DIR/pods/$i/config" \
+	container statefulset shardctl "$(pod_name "$i")" "${POD_IP[$i]}" "$T_DIR/pods/$i" || break
+	t_run env -i PATH="$SC_PATH" "${NSS_ENV[@]}" "${ENVS[@]}" HEAL_ONCE=1 REDIS_CONF_DIR="$T_DIR/pods/$i/config" \
 		REDIS_HOST="${POD_IP[$i]}" "${CMD[@]}"
 	t_eq 0 "$T_RC" "restart: heal sidecar of pod $i"
 	[ "$T_RC" -eq 0 ] || printf '%s\n%s\n' "$T_OUT" "$T_ERR" | tail -n 20 | sed 's/^/    | /'
-	case "$T_OUT" in *"running: shardctl heal"*) healed=$((healed + 1)) ;; esac
+	case "$T_OUT" in *"sees its cluster broken"*) healed=$((healed + 1)) ;; esac
 done
 [ "$healed" -ge 1 ] && t_ok "restart: the sidecars saw the cluster broken; $healed of them ran shardctl heal" ||
 	t_not_ok "restart: no sidecar ran shardctl heal"
+for i in "${!POD_PID[@]}"; do t_wait 30 probe "$i" readiness; done
+pods_ready "restart (after the heal)"
 HELM_TEST_WAIT=20 helm_test restart
 verify_step restart
 # A replica may have been promoted while the links were down (Redis's own
@@ -390,7 +428,68 @@ rollback() { # rollback REV SHARDS REPLICAS
 	verify_step "$step"
 	t_eq "$(even_counts "$2")" "$(auth slot_counts "$(pod0)")" "$step: every master owns floor or ceil of 16384/$2 slots"
 }
-rollback 2 5 1 || t_done
+rollback 2 5 1 # a failure here is counted; revision 3 reconciles again
 rollback 3 4 1 || t_done
+
+# --- a server image change: redis:7.0.15 -> valkey/valkey:9.1.3 (helm upgrade
+# changing image.*), on the 4x1 cluster that went 4 -> 5 -> 4 shards.  The
+# pre-upgrade hook (upgrade-check, evacuate) runs against the old pods; the
+# StatefulSet's pod template changed, so the controller rolls the pods in its
+# real order: highest ordinal first, each pod: both preStop hooks as
+# rendered, at once (the sidecar's shardctl handoff, the server's wait for
+# its marker), SIGTERM, the pod started again with the new image (volume
+# kept, a new IP), then its readiness probe as rendered until Ready, and
+# only then the next pod.  A client reads and writes throughout.
+prestop() { # prestop I CONTAINER PATH: the rendered preStop of one container of pod I
+	container statefulset "$2/preStop" "$(pod_name "$1")" "${POD_IP[$1]}" "$T_DIR/pods/$1" || return 1
+	timeout "$(($(grace) + 5))" env -i PATH="$3" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}" \
+		>"$T_DIR/prestop-$2-$1.out" 2>&1
+}
+grace() { "$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["spec"]["terminationGracePeriodSeconds"])' \
+	"$K/pod-template.json"; }
+roll() { # roll STEP: the StatefulSet's rolling update to the applied revision
+	local i n=0 handed=0 t0 ready_s
+	for ((i = $(cat "$K/replicas") - 1; i >= 0; i--)); do
+		t0=$(date +%s%N)
+		prestop "$i" shardctl "$SC_PATH" &
+		local a=$!
+		prestop "$i" redis "$(image_path "$(cat "$T_DIR/pods/$i/image")")"
+		wait $a
+		grep -q "handed off" "$T_DIR/prestop-shardctl-$i.out" && handed=$((handed + 1))
+		grep -q "no in-sync replica" "$T_DIR/prestop-shardctl-$i.out" &&
+			t_not_ok "$1: pod $i: $(grep "no in-sync" "$T_DIR/prestop-shardctl-$i.out")"
+		t_contains "$(cat "$T_DIR/prestop-redis-$i.out")" "exit 0" "$1: pod $i: the server's preStop saw the handoff finish"
+		pod_stop "$i"
+		pod_start "$i" || return 1
+		hosts_update
+		t_wait 60 probe "$i" readiness
+		t_eq 0 $? "$1: pod $i Ready again on $(cat "$T_DIR/pods/$i/image") ($(( ($(date +%s%N) - t0) / 1000000 )) ms from preStop)"
+		n=$((n + 1))
+	done
+	t_ok "$1: $n pods rolled, $handed masters handed off their slots before stopping"
+	ROLL_HANDED=$handed
+}
+render 6 4 1 --set image.repository=valkey/valkey --set image.tag=9.1.3
+client_start
+hook "image change" pre-upgrade || t_done
+"$PYTHON" "$K8S" objects "$REV" "$K" || t_not_ok "image change: objects"
+for i in "${!POD_PID[@]}"; do config_volume "$T_DIR/pods/$i"; done
+roll "image change" || t_done
+hook "image change" post-upgrade || t_done
+client_stop "image change (rolling update)"
+[ "$ROLL_HANDED" -ge 4 ] && t_ok "image change: every master (4) handed off" || t_not_ok "image change: only $ROLL_HANDED handoffs"
+t_eq 0 "$(for i in "${!POD_PID[@]}"; do rcli "$i" info server | tr -d '\r' | grep -c '^server_name:valkey' ; done | grep -c '^0$')" \
+	"image change: every pod runs valkey"
+helm_test "image change"
+verify_step "image change"
+
+# --- back to redis:7.0.15: the pre-upgrade hook refuses it before any pod restarts
+render 7 4 1
+before=$(auth slot_map "$(pod0)")
+container "hook:pre-upgrade" upgrade-check "$REL-pre-upgrade" 127.0.0.1 "$T_DIR/job" || t_done
+t_run env -i PATH="$SC_PATH" "${NSS_ENV[@]}" "${ENVS[@]}" "${CMD[@]}"
+t_eq 2 "$T_RC" "valkey 9.1 -> redis 7.0: the pre-upgrade hook's upgrade-check refuses"
+t_contains "$T_ERR" "redis 7.0.15 cannot read the data of" "valkey 9.1 -> redis 7.0: says why"
+t_eq "$before" "$(auth slot_map "$(pod0)")" "valkey 9.1 -> redis 7.0: nothing changed"
 
 t_done

@@ -1,46 +1,32 @@
 #!/bin/sh
-# heal-loop.sh CMD... - the heal sidecar.  Every HEAL_INTERVAL_SECONDS (plus
-# a random part, so that pods restarted together do not act in lockstep) it
-# asks this pod's redis-server how the cluster looks; when the node was a
-# member (it knows other nodes) and reports a cluster state other than ok, or
-# sees a peer failing (fail, fail?, noaddr) or its link to a peer down (after
-# every pod restarted with new IPs the states may all still say ok), it runs
-#     CMD --nodes LIST
-# with LIST read from the chart's ConfigMap (REDIS_CONF_DIR/nodes; Kubernetes
-# updates it on upgrade without restarting the pod).  CMD is
-# `shardctl heal ...`: membership only, it never moves slots.  A new pod that
-# knows no other node is left alone: joining it is the post-upgrade hook's job.
+# heal-loop.sh CMD... - the heal loop of the shardctl sidecar (sh, awk and
+# sleep of the shardctl image).  Every HEAL_INTERVAL_SECONDS (plus a random
+# part, so that pods restarted together do not act in lockstep) it runs
+#     CMD --if-broken 127.0.0.1:PORT --nodes LIST
+# with LIST read from the chart's ConfigMap (REDIS_CONF_DIR/nodes;
+# Kubernetes updates it on upgrade without restarting the pod).  CMD is
+# `shardctl heal ...`: with --if-broken it looks at this pod's node first
+# and heals (membership only, it never moves slots) only when the node was
+# a member and sees its cluster failing, a peer failing or a link down; a
+# new pod that knows no other node is left alone (joining it is the
+# post-upgrade hook's job).  With HEAL_ENABLED=false it only sleeps (the
+# sidecar still serves the readiness probe and the preStop handoff).
 # HEAL_ONCE=1 looks once, without waiting, and exits with CMD's status (for
 # tests).
 set -u
 conf_dir=${REDIS_CONF_DIR:-/etc/redis-cluster}
 interval=${HEAL_INTERVAL_SECONDS:-30}
-if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then
-	REDISCLI_AUTH=$(head -n 1 "$REDIS_PASSWORD_FILE")
-	export REDISCLI_AUTH
-fi
-cli() { redis-cli --no-auth-warning -h "${REDIS_HOST:-127.0.0.1}" -p "${REDIS_PORT:-6379}" "$@"; }
-
-needs_heal() {
-	info=$(cli cluster info 2>/dev/null) || return 1
-	state=$(printf '%s\n' "$info" | tr -d '\r' | sed -n 's/^cluster_state://p')
-	known=$(printf '%s\n' "$info" | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')
-	[ "${known:-1}" -gt 1 ] || return 1
-	[ "$state" = ok ] || return 0
-	cli cluster nodes 2>/dev/null | awk '$3 !~ /myself/ && ($3 ~ /fail|noaddr/ || $8 == "disconnected") { f = 1 }
-		END { exit !f }'
-}
+node=${REDIS_HOST:-127.0.0.1}:${REDIS_PORT:-6379}
 
 while :; do
 	if [ -z "${HEAL_ONCE:-}" ]; then
 		sleep $((interval + $(awk -v n="$interval" 'BEGIN { srand(); print int(rand() * (n / 2 + 1)) }')))
 	fi
 	rc=0
-	if needs_heal; then
-		echo "$(date -u '+%Y-%m-%dT%H:%M:%SZ') cluster_state:${state:-?}, running: $* --nodes LIST"
-		"$@" --nodes "$(cat "$conf_dir/nodes")" || {
+	if [ "${HEAL_ENABLED:-true}" = true ]; then
+		"$@" --if-broken "$node" --nodes "$(cat "$conf_dir/nodes")" || {
 			rc=$?
-			echo "heal failed (exit $rc), will look again"
+			echo "$(date -u '+%Y-%m-%dT%H:%M:%SZ') heal failed (exit $rc), will look again"
 		}
 	fi
 	[ -z "${HEAL_ONCE:-}" ] || exit $rc

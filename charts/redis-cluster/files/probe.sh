@@ -1,18 +1,20 @@
 #!/bin/sh
-# probe.sh ready|alive - the redis container's probes.  Neither looks at
-# cluster membership: a new pod must become Ready before the post-upgrade hook
-# can add it to the cluster (waiting for membership would deadlock
-# `helm upgrade --wait` and the hook).
-#   ready: redis-server answers PING with PONG
-#   alive: PONG, or LOADING (a large dataset being loaded is alive)
+# probe.sh alive - the server container's liveness probe (sh and valkey-cli
+# or redis-cli of the official image).  Alive: PING answers PONG, or LOADING
+# while a large dataset loads.  Readiness is the sidecar's `shardctl ready`.
 set -u
+cli=$(command -v valkey-cli || command -v redis-cli) || {
+	echo "probe.sh: neither valkey-cli nor redis-cli is on PATH"
+	exit 1
+}
 if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then
 	REDISCLI_AUTH=$(head -n 1 "$REDIS_PASSWORD_FILE")
-	export REDISCLI_AUTH
+	VALKEYCLI_AUTH=$REDISCLI_AUTH
+	export REDISCLI_AUTH VALKEYCLI_AUTH
 fi
-reply=$(redis-cli --no-auth-warning -h "${REDIS_HOST:-127.0.0.1}" -p "${REDIS_PORT:-6379}" ping 2>&1)
-case "${1:-}:$reply" in
-ready:PONG | alive:PONG | alive:LOADING*) exit 0 ;;
+reply=$("$cli" --no-auth-warning -h "${REDIS_HOST:-127.0.0.1}" -p "${REDIS_PORT:-6379}" ping 2>&1)
+case "$reply" in
+PONG | LOADING*) exit 0 ;;
 esac
-echo "redis-server answered PING with: $reply"
+echo "the server answered PING with: $reply"
 exit 1

@@ -1,8 +1,10 @@
 #!/bin/sh
-# start.sh [REDIS-SERVER-ARGS...] - the redis container's entrypoint.
+# start.sh [SERVER-ARGS...] - the server container's entrypoint (sh of the
+# official Valkey or Redis image; nothing else of the image is relied on).
 #
-# Starts redis-server with the chart's redis.conf plus what only the pod
-# knows, written to a runtime file included after it:
+# Runs valkey-server when the image has it, else redis-server, with the
+# chart's redis.conf plus what only the pod knows, written to a runtime file
+# on a writable volume (the root filesystem is read-only) included after it:
 #   cluster-announce-ip        POD_IP (peers record the pod's own address,
 #                              also right after a restart with a new IP)
 #   cluster-announce-hostname  REDIS_ANNOUNCE_HOSTNAME, the pod's DNS name
@@ -10,12 +12,20 @@
 #   requirepass, masterauth    from REDIS_PASSWORD_FILE when set: the password
 #                              goes to a file only this user reads, never to
 #                              a command line
-# Extra arguments are passed on to redis-server.
+# and removes a handoff marker left by an earlier run of this pod's
+# containers (prestop-wait.sh must wait for a new one).
+# Extra arguments are passed on to the server.
 set -eu
 conf_dir=${REDIS_CONF_DIR:-/etc/redis-cluster}
 run_dir=${REDIS_RUN_DIR:-/run/redis-cluster}
 : "${POD_IP:?POD_IP is not set}"
 : "${REDIS_ANNOUNCE_HOSTNAME:?REDIS_ANNOUNCE_HOSTNAME is not set}"
+
+server=$(command -v valkey-server || command -v redis-server) || {
+	echo "start.sh: neither valkey-server nor redis-server is on PATH ($PATH)" >&2
+	exit 1
+}
+[ -z "${HANDOFF_DIR:-}" ] || rm -f "$HANDOFF_DIR/done"
 
 umask 077
 mkdir -p "$run_dir"
@@ -28,4 +38,4 @@ mkdir -p "$run_dir"
 		printf 'requirepass "%s"\nmasterauth "%s"\n' "$pw" "$pw"
 	fi
 } >"$run_dir/runtime.conf"
-exec redis-server "$conf_dir/redis.conf" --include "$run_dir/runtime.conf" "$@"
+exec "$server" "$conf_dir/redis.conf" --include "$run_dir/runtime.conf" "$@"

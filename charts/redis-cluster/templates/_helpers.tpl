@@ -48,8 +48,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s-headless" (include "redis-cluster.fullname" .) }}
 {{- end }}
 
+{{/* The server image (official Valkey or Redis). */}}
 {{- define "redis-cluster.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" .Values.image.repository (toString .Values.image.tag) }}
+{{- end }}
+
+{{/* The shardctl image (hooks, helm test, the pods' sidecar); tag = appVersion by default. */}}
+{{- define "redis-cluster.shardctlImage" -}}
+{{- printf "%s:%s" .Values.shardctl.image.repository (default .Chart.AppVersion .Values.shardctl.image.tag) }}
+{{- end }}
+
+{{/* Where the sidecar's preStop leaves its handoff marker for the server's preStop. */}}
+{{- define "redis-cluster.handoffDir" -}}
+/run/redis-cluster-handoff
 {{- end }}
 
 {{/* Number of pods: shards * (1 + replicasPerShard). */}}
@@ -100,6 +111,9 @@ i < shards * (1 + replicasPerShard), comma-separated.
 {{- if and .Values.auth.enabled (not .Values.auth.existingSecret) (not .Values.auth.password) }}
 {{- fail "auth.enabled is true but neither auth.password nor auth.existingSecret is set: give one of them" }}
 {{- end }}
+{{- if lt (int .Values.terminationGracePeriodSeconds) (add (int .Values.rollingRestart.handoffSeconds) 10 | int) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least rollingRestart.handoffSeconds + 10 (%d): the server needs time to stop after the handoff" (int .Values.terminationGracePeriodSeconds) (add (int .Values.rollingRestart.handoffSeconds) 10)) }}
+{{- end }}
 {{- end }}
 
 {{/* The password volume, for pods and hook Jobs. */}}
@@ -142,11 +156,13 @@ i < shards * (1 + replicasPerShard), comma-separated.
 {{- end }}
 
 {{/*
-A hook Job: one pod running shardctl with ARGS, after an optional init
-container that waits until every node of the list answers PING (post-*
-hooks: the pods of a new StatefulSet size may still be starting).
+A hook Job: one pod running shardctl (the shardctl image) with ARGS, after
+optional init containers: wait-for-nodes (post-* hooks: `shardctl ready`
+until every node of the list serves; the pods of a new StatefulSet size may
+still be starting) and upgrade-check (pre-upgrade, pre-rollback: `shardctl
+upgrade-check` refuses a server image that cannot read the running data).
 Call with (dict "root" $ "hook" "post-upgrade" "weight" 10 "args" (list ...)
-"waitForNodes" true).
+"waitForNodes" true "upgradeCheck" false).
 */}}
 {{- define "redis-cluster.hookJob" -}}
 {{- $root := .root }}
@@ -188,33 +204,22 @@ spec:
       tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- if .waitForNodes }}
+      {{- if or .waitForNodes .upgradeCheck }}
       initContainers:
+        {{- if .waitForNodes }}
+        # Every node of the list must serve (answer, not loading, replicas
+        # in sync) before reconcile runs: the pods of a new size may still
+        # be starting.  Bounded by the Job's deadline.
         - name: wait-for-nodes
-          image: {{ include "redis-cluster.image" $root }}
-          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          image: {{ include "redis-cluster.shardctlImage" $root }}
+          imagePullPolicy: {{ $root.Values.shardctl.image.pullPolicy }}
           command:
-            - /bin/sh
-            - -c
-            - |
-              # Waits until every node of the list answers PING with PONG.
-              set -u
-              if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then
-                REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE"); export REDISCLI_AUTH
-              fi
-              for node in $(echo "$1" | tr ',' ' '); do
-                n=0
-                until [ "$(redis-cli --no-auth-warning -h "${node%:*}" -p "${node##*:}" ping 2>&1)" = PONG ]; do
-                  [ $((n % 10)) -eq 0 ] && echo "waiting for $node to answer PING"
-                  n=$((n + 1))
-                  sleep 1
-                done
-              done
-              echo "every node answers"
-            - wait-for-nodes
+            - shardctl
+            - ready
             - {{ include "redis-cluster.nodeList" $root | quote }}
-          env:
-            {{- include "redis-cluster.env" $root | nindent 12 }}
+            - --wait
+            - {{ $root.Values.hooks.deadlineSeconds | quote }}
+            {{- with include "redis-cluster.authArgs" $root }}{{ . | trim | nindent 12 }}{{ end }}
           securityContext:
             {{- toYaml $root.Values.containerSecurityContext | nindent 12 }}
           resources:
@@ -223,11 +228,39 @@ spec:
           volumeMounts:
             {{- with include "redis-cluster.authVolumeMount" $root }}{{ . | trim | nindent 12 }}{{ end }}
           {{- end }}
+        {{- end }}
+        {{- if .upgradeCheck }}
+        # Before any pod restarts: refuses a server image that cannot read
+        # the running nodes' data (a downgrade of the data format).
+        - name: upgrade-check
+          image: {{ include "redis-cluster.shardctlImage" $root }}
+          imagePullPolicy: {{ $root.Values.shardctl.image.pullPolicy }}
+          command:
+            - shardctl
+            - upgrade-check
+            - --nodes
+            - {{ include "redis-cluster.nodeList" $root | quote }}
+            - --to-image
+            - {{ include "redis-cluster.image" $root | quote }}
+            {{- with $root.Values.image.flavor }}
+            - --flavor
+            - {{ . | quote }}
+            {{- end }}
+            {{- with include "redis-cluster.authArgs" $root }}{{ . | trim | nindent 12 }}{{ end }}
+          securityContext:
+            {{- toYaml $root.Values.containerSecurityContext | nindent 12 }}
+          resources:
+            {{- toYaml $root.Values.hooks.resources | nindent 12 }}
+          {{- if $root.Values.auth.enabled }}
+          volumeMounts:
+            {{- with include "redis-cluster.authVolumeMount" $root }}{{ . | trim | nindent 12 }}{{ end }}
+          {{- end }}
+        {{- end }}
       {{- end }}
       containers:
         - name: shardctl
-          image: {{ include "redis-cluster.image" $root }}
-          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          image: {{ include "redis-cluster.shardctlImage" $root }}
+          imagePullPolicy: {{ $root.Values.shardctl.image.pullPolicy }}
           command:
             - shardctl
             {{- range .args }}
