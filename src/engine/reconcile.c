@@ -293,6 +293,28 @@ out:
 	return rc;
 }
 
+/* The plan for the cluster as last surveyed (x->t), with what the planner
+ * cannot read itself (closing[]: CLUSTER_SLOTS entries, refilled here). */
+static int build_plan(struct rec *x, struct plan *p, long long *closing, struct sc_err *e)
+{
+	const struct reconcile_req *r = x->r;
+	struct plan_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.t = &x->t;
+	in.want = x->want;
+	in.nwant = x->nwant;
+	in.shards = r->shards;
+	in.replicas = r->replicas;
+	in.evacuate_only = r->evacuate_only;
+	in.named_cluster = r->cluster != NULL;
+	for (int s = 0; s < CLUSTER_SLOTS; s++)
+		closing[s] = 0;
+	closing_keys(x, closing);
+	in.closing_keys = closing;
+	return plan_build(p, &in, e);
+}
+
 /* --cluster names the live cluster: it must be one (a member that owns
  * slots or knows other members), and every listed node already in a
  * cluster must be one of its members (a list that mixes two clusters is
@@ -333,6 +355,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	struct rec x;
 	struct plan p;
 	struct plan_input in;
+	struct sc_err ce;
 	struct exec_opts xo;
 	struct cluster_lock *lock = NULL;
 	long long *closing = malloc(sizeof(long long) * CLUSTER_SLOTS);
@@ -411,19 +434,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	 * steps), carried out like any other; then the rest is planned on
 	 * the cluster that leaves.  A dry run prints that first plan. */
 	for (int round = 0;; round++) {
-		memset(&in, 0, sizeof(in));
-		in.t = &x.t;
-		in.want = x.want;
-		in.nwant = x.nwant;
-		in.shards = r->shards;
-		in.replicas = r->replicas;
-		in.evacuate_only = r->evacuate_only;
-		in.named_cluster = r->cluster != NULL;
-		for (int s = 0; s < CLUSTER_SLOTS; s++)
-			closing[s] = 0;
-		closing_keys(&x, closing);
-		in.closing_keys = closing;
-		if (plan_build(&p, &in, e) < 0)
+		if (build_plan(&x, &p, closing, e) < 0)
 			goto out;
 		have_plan = 1;
 		if (r->dry_run) {
@@ -457,8 +468,24 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	if (r->out)
 		plan_print(&p, r->out, 0);
 	x.ran = 1;
-	if (exec_run(&p, &xo, e) < 0 || verify(&x, e) < 0)
-		goto out;
+	for (int again = 0;; again++) {
+		if (exec_run(&p, &xo, e) < 0)
+			goto out;
+		if (verify(&x, e) == 0)
+			break;
+		/* The servers may have changed something meanwhile, e.g. moved
+		 * a replica to a master left without one (replica migration,
+		 * cluster-migration-barrier): plan again from the cluster as it
+		 * is now, a bounded number of times, like a rerun would. */
+		plan_release(&p);
+		have_plan = 0;
+		if (again == 2 || build_plan(&x, &p, closing, &ce) < 0 || p.then_replan || p.nsteps == 0)
+			goto out;
+		have_plan = 1;
+		log_say(r->out, "%s; planning again from the cluster as it is now", e->msg);
+		if (r->out)
+			plan_print(&p, r->out, 0);
+	}
 	log_say(x.r->out, "done: the cluster matches %d shards x %d replicas%s", r->shards, r->replicas,
 	    r->evacuate_only ? " (departing members evacuated)" : "");
 	rc = 0;
