@@ -134,6 +134,24 @@ t_eq 0 "$lrc" "the client ran through it all ($(head -3 "$T_DIR/run.err"))"
 t_contains "$out" '"errors":0,"wrong":0,"lost":0' "client: no error, nothing wrong or lost"
 t_contains "$out" '"ask":0' "client: never redirected with ASK by the atomic moves"
 
+# with a password the source authenticates to its target with primaryauth:
+# set by local up (masterauth); a node without it: atomic refused, auto legacy
+pbase=$(t_free_ports 3 $H) || exit 1
+P=$H:$pbase PN="$H:$pbase,$H:$((pbase + 1)),$H:$((pbase + 2))"
+export REDISCLI_AUTH=sesame
+t_run "$SHARDCTL" local up --dir "$T_DIR/p" --shards 3 --port "$pbase" --host $H --redis-server "$VSERVER"
+t_eq 0 "$T_RC" "valkey-9.1 3x0 with a password ($T_ERR)"
+t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0 --migration atomic
+t_eq 0 "$T_RC" "password and primaryauth everywhere: atomic accepted ($T_ERR)"
+cli $H:$((pbase + 1)) config set primaryauth "" >/dev/null
+t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0 --migration atomic
+t_eq 2 "$T_RC" "a node without primaryauth: atomic refused"
+t_contains "$T_ERR" "'$H:$((pbase + 1))' has none; set it" "the refusal names the node and primaryauth ($T_ERR)"
+t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0
+t_eq 0 "$T_RC" "a node without primaryauth: auto plans"
+t_contains "$T_OUT$T_ERR" "slots move the legacy way: '$H:$((pbase + 1))' has no 'primaryauth'" "auto says why it is legacy"
+unset REDISCLI_AUTH
+
 # redis-7.0: atomic refused before any change, auto plans legacy
 rbase=$(t_free_ports 4 $H) || exit 1
 R=$H:$rbase
