@@ -33,6 +33,7 @@ SC_LOAD=${SC_LOAD:-$root/build/sc-load}
 KEYSETS=${BENCH_KEYS:-100000 1000000}
 SIZE=${BENCH_SIZE:-100}
 RATE=${BENCH_RATE:-1000}
+ROW_TIMEOUT=${BENCH_ROW_TIMEOUT:-900}
 OUT=${BENCH_OUT:-$root/bench/results}
 PORT=${BENCH_PORT:-18700}
 WORK=$(mktemp -d /tmp/shardctl-bench-asm.XXXXXX)
@@ -132,7 +133,7 @@ print(j["errors"] + j["wrong"] + j["lost"], j["ask"], "%.2f" % (j["p50_us"] / 10
 
 # the raw floor: join by hand, then MIGRATESLOTS of shardctl's planned ranges
 raw_resize() {
-	local id8 s a groups
+	local id8 s a groups pids=()
 	vc "${N[8]}" cluster meet "$H" $((PORT)) >/dev/null
 	vc "${N[9]}" cluster meet "$H" $((PORT)) >/dev/null
 	wait_for 60 agreed "${N[@]}" || die "raw: the join did not converge"
@@ -158,8 +159,9 @@ raw_resize() {
 	while read -r a groups; do
 		# shellcheck disable=SC2086
 		vc "$a" cluster migrateslots $groups >/dev/null &
+		pids+=($!)
 	done <"$WORK/groups"
-	wait
+	wait "${pids[@]}" # not the load client
 	for a in $(cut -d' ' -f1 "$WORK/groups"); do
 		until [ "$(vc "$a" cluster getslotmigrations | awk 'p { print; exit } /^state$/ { p = 1 }')" = success ]; do
 			sleep 0.02
@@ -176,7 +178,8 @@ valkey_cli_resize() { # [extra rebalance options]
 	vc "${N[0]}" --cluster add-node "${N[9]}" "${N[0]}" --cluster-slave --cluster-master-id "$id8" >>"$LOGF" 2>&1 || return 1
 	wait_for 60 agreed "${N[@]}" || return 1
 	s=$(now)
-	vc "${N[0]}" --cluster rebalance "${N[0]}" --cluster-use-empty-masters "$@" >>"$LOGF" 2>&1 || return 1
+	timeout "$ROW_TIMEOUT" "$VCLI" -h "$H" -p "$PORT" --cluster rebalance "${N[0]}" --cluster-use-empty-masters "$@" \
+		>>"$LOGF" 2>&1 || return 1
 	MOVES=$(elapsed "$s")
 }
 
@@ -189,9 +192,10 @@ row() { # TOOL
 	load_start
 	MOVES=
 	s=$(now)
+	# a row that hangs (a legacy move on a loaded machine) is cut at ROW_TIMEOUT
 	case $tool in
 	shardctl-auto) "$SHARDCTL" reconcile --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 >"$LOGF" 2>&1 || rc=$? ;;
-	shardctl-legacy) "$SHARDCTL" reconcile --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 \
+	shardctl-legacy) timeout "$ROW_TIMEOUT" "$SHARDCTL" reconcile --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 \
 		--migration legacy >"$LOGF" 2>&1 || rc=$? ;;
 	valkey-cli) valkey_cli_resize || rc=1 ;;
 	valkey-cli-asm) valkey_cli_resize --cluster-use-atomic-slot-migration || rc=1 ;;

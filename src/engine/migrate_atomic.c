@@ -260,8 +260,11 @@ static void issue_source(struct migrate *m, int src)
 	}
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	now_s = source_time(c);
-	if (now_s >= 0)
+	/* the source's clock places its jobs; without it any job of these
+	 * ranges to this target (not the previous attempt's) is ours */
+	if ((now_s = source_time(c)) < 0)
+		now_s = 0;
+	if (!c->broken)
 		r = conn_command_argv(c, argc, argv, lens);
 	if (!r) {
 		for (int k = 0; k < nw; k++) {
