@@ -10,7 +10,6 @@
 #include "support/fake_node.h"
 #include "unit.h"
 
-#define B(s) "$" #s "\r\n"
 /* one EXPORT that failed (the fields and order 9.1.2 sends)
  */
 #define ID_T "a1917d14da5d18373b756639c83752c3513600e9"
