@@ -104,3 +104,84 @@ int node_bus_port(struct conn *c, int port)
 		freeReplyObject(r);
 	return cport;
 }
+
+int node_has_command(struct conn *c, const char *cmd, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "COMMAND INFO %s", cmd);
+	char desc[300];
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+		rc = r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements > 0;
+	else
+		err_set(e, ERR_FAIL, "'COMMAND INFO %s' on '%s' answered %s", cmd, c->name,
+			reply_describe(r, desc, sizeof(desc)));
+	freeReplyObject(r);
+	return rc;
+}
+
+int node_config_get(struct conn *c, const char *name, char *out, int len, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CONFIG GET %s", name);
+	char desc[300];
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	out[0] = '\0';
+	if (r->type == REDIS_REPLY_ARRAY && (r->elements == 0 || r->elements == 2)) {
+		if (r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
+			snprintf(out, (size_t)len, "%s", r->element[1]->str);
+		rc = 0;
+	} else {
+		err_set(e, ERR_FAIL, "'CONFIG GET %s' on '%s' answered %s", name, c->name,
+			reply_describe(r, desc, sizeof(desc)));
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+int node_self_slots(struct conn *c, unsigned char *owned, int *nopen, int *open_first, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CLUSTER NODES");
+	struct view v = { 0 };
+	char desc[300];
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_STRING) {
+		err_set(e, ERR_FAIL, "'CLUSTER NODES' on '%s' answered %s", c->name,
+			reply_describe(r, desc, sizeof(desc)));
+		goto out;
+	}
+	if (view_parse(&v, r->str, e) < 0)
+		goto out;
+	if (v.self < 0) {
+		err_set(e, ERR_FAIL, "'CLUSTER NODES' on '%s' has no myself line", c->name);
+		goto out;
+	}
+	if (owned) {
+		memset(owned, 0, CLUSTER_SLOTS);
+		for (int i = 0; i < v.e[v.self].nranges; i++)
+			for (int s = v.e[v.self].ranges[i].first; s <= v.e[v.self].ranges[i].last; s++)
+				if (s >= 0 && s < CLUSTER_SLOTS)
+					owned[s] = 1;
+	}
+	*nopen = v.e[v.self].nopen;
+	if (open_first && v.e[v.self].nopen)
+		*open_first = v.e[v.self].open[0].slot;
+	rc = 0;
+out:
+	view_release(&v);
+	freeReplyObject(r);
+	return rc;
+}

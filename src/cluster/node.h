@@ -32,4 +32,22 @@ int node_setslot_timeout(struct conn *c);
  * or port + 10000 when it cannot be read. */
 int node_bus_port(struct conn *c, int port);
 
+/* The node's own line of CLUSTER NODES: owned[s] set to 1 for each slot it
+ * says it owns (CLUSTER_SLOTS entries, cleared first; may be NULL), *nopen
+ * to its open (migrating/importing) slots and, when there are, open_first to
+ * the first of them (may be NULL).  0, or -1 with e. */
+int node_self_slots(struct conn *c, unsigned char *owned, int *nopen, int *open_first, struct sc_err *e);
+
+/* Whether the node knows `cmd` ("cluster|migrateslots"): COMMAND INFO
+ * answers nil for a command it lacks.  1 yes, 0 no, -1 no answer or an
+ * error reply (e).  Asks nothing that a server of any generation refuses,
+ * so it tells Valkey >= 9 (cluster|migrateslots) and Redis >= 8.4
+ * (cluster|migration) apart by what each offers, not by a version string. */
+int node_has_command(struct conn *c, const char *cmd, struct sc_err *e);
+
+/* CONFIG GET name into out ("" when the node has no such setting or it is
+ * empty).  0, or -1 with e (no answer, or an error reply such as a renamed
+ * CONFIG). */
+int node_config_get(struct conn *c, const char *name, char *out, int len, struct sc_err *e);
+
 #endif

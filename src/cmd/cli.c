@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+const char *const cli_migration_words[] = { "auto", "atomic", "legacy", NULL };
+
 void cli_common_init(struct cli_common *c)
 {
 	const struct opt rows[] = {

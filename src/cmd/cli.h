@@ -47,6 +47,15 @@ struct cli_common {
 
 /* Defaults, and the rows of the common options. */
 void cli_common_init(struct cli_common *c);
+
+/* The words of --migration, in the order of enum migration_choice
+ * (engine/reconcile.h): auto, atomic, legacy. */
+extern const char *const cli_migration_words[];
+#define CLI_MIGRATION_HELP \
+	"how slots move: atomic (Valkey 9 CLUSTER MIGRATESLOTS; refused, nothing changed, unless every " \
+	"node has it), legacy (SETSLOT/MIGRATE), or auto (default: atomic where every node taking part " \
+	"has it)"
+
 void cli_common_release(struct cli_common *c);
 /* (getopt form) Handle a common option: returns 1 if handled, 0 if not one
  * of ours, -1 on a bad value (e filled, ERR_REFUSED). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/stop.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
 #include "local/local.h"
@@ -149,6 +150,8 @@ int cmd_local(int argc, char **argv)
 			 "from PATH; scale: default the recorded one, a new one is recorded)"),
 		OPT_INT(0, "wait", &lo.wait_ms, "SECONDS", 1, 86400,
 			"deadline of each wait (default 10 for processes, 60 for the cluster)"),
+		OPT_ENUM(0, "migration", &lo.migration, "auto|atomic|legacy", cli_migration_words,
+			 "scale: " CLI_MIGRATION_HELP),
 		OPT_GROUP(common.opts),
 		OPT_END(),
 	};
@@ -203,6 +206,7 @@ int cmd_local(int argc, char **argv)
 	lo.wait_ms *= 1000; /* seconds, like reconcile, fix and heal */
 	lo.conn = &common.conn;
 	lo.log = stdout;
+	stop_install();
 	switch (action) {
 	case ACT_UP:
 	case ACT_SCALE:

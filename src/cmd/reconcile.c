@@ -6,6 +6,7 @@
 
 #include "base/addr.h"
 #include "base/keyslot.h"
+#include "base/stop.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
 #include "engine/reconcile.h"
@@ -31,6 +32,8 @@ static const char reconcile_about[] =
 
 static const char reconcile_after[] =
 	"Progress: a bar on a terminal, otherwise a line every few seconds.\n"
+	"SIGINT/SIGTERM stop it cleanly: atomic jobs are cancelled, open slots\n"
+	"brought to an end; a second signal ends it at once.\n"
 	"Exit status: 0 the cluster matches, 1 failed (run again to continue),\n"
 	"2 bad usage or refused input (nothing changed).\n";
 
@@ -54,7 +57,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 	struct addr cluster = { "", 0 };
 	struct reconcile_req req;
 	struct sc_err e;
-	int wait_s = 60, status = 2, shards = -1, replicas = -1, need;
+	int wait_s = 60, status = 2, shards = -1, replicas = -1, need, migration = MIGRATION_AUTO;
 	/* one table for both, so that plan and reconcile can never disagree
 	 * about what a command line means; a row without help is accepted but
 	 * not shown (--json in reconcile, refused below; --wait in plan) */
@@ -73,6 +76,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 				     "LIST; listed nodes that do not exist yet are not waited for"),
 		OPT_INT(0, "wait", &wait_s, "SECONDS", 1, 86400,
 			plan_only ? NULL : "deadline of each wait (agreement, lock; default 60)"),
+		OPT_ENUM(0, "migration", &migration, "auto|atomic|legacy", cli_migration_words, CLI_MIGRATION_HELP),
 		OPT_FLAG(0, "json", &cc.json, plan_only ? "one JSON object" : NULL),
 		OPT_GROUP(cc.opts),
 		OPT_END(),
@@ -120,6 +124,8 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 	req.wait_ms = wait_s * 1000;
 	req.out = stdout;
 	req.tty = cc.tty;
+	req.migration = (enum migration_choice)migration;
+	stop_install();
 	if (reconcile_run(&req, &e) < 0) {
 		status = cli_fail(cmd.name, &e);
 		goto out;

@@ -104,9 +104,12 @@ static void print_human(const struct plan *p, FILE *f)
 			fprintf(f, "until every node agrees and reports cluster_state:ok\n");
 			break;
 		case STEP_MOVE:
-			fprintf(f, "%d slots %s -> %s (round %d): ", s->nslots,
-				node_name(p, s->node, a, sizeof(a)), node_name(p, s->peer, b, sizeof(b)),
-				s->round + 1);
+			fprintf(f, "%d slots %s -> %s ", s->nslots, node_name(p, s->node, a, sizeof(a)),
+				node_name(p, s->peer, b, sizeof(b)));
+			if (p->atomic_moves)
+				fprintf(f, "(atomic): ");
+			else
+				fprintf(f, "(round %d): ", s->round + 1);
 			print_ranges(f, s);
 			fputc('\n', f);
 			nmoves++;
@@ -147,6 +150,9 @@ static void print_human(const struct plan *p, FILE *f)
 		fprintf(f, ", %d replica%s reset into master%s", nreset, plural(nreset), plural(nreset));
 	if (nrep)
 		fprintf(f, ", %d replica%s to attach", nrep, plural(nrep));
+	if (nmoves)
+		fprintf(f, "; slots move by %s", p->atomic_moves ? "atomic slot migration (CLUSTER MIGRATESLOTS), "
+			"all moves at once" : "the legacy protocol (SETSLOT/MIGRATE)");
 	fputc('\n', f);
 }
 
@@ -203,7 +209,8 @@ static void print_json(const struct plan *p, FILE *f)
 			fprintf(f, ",\"slots\":%d,\"round\":%d,\"ranges\":[", s->nslots, s->round);
 			for (int r = 0; r < s->nranges; r++)
 				fprintf(f, "%s[%d,%d]", r ? "," : "", s->ranges[r].first, s->ranges[r].last);
-			fputc(']', f);
+			fprintf(f, "],\"method\":\"%s\"",
+				s->kind == STEP_MOVE && p->atomic_moves ? "atomic" : "legacy");
 		}
 		fputc('}', f);
 	}

@@ -58,13 +58,19 @@ struct plan {
 	int then_replan;            /* only FINISH steps: the rest is planned
 				       on the cluster they leave */
 	int shards, replicas;       /* as asked, for printing */
+	int atomic_moves;           /* set by the caller, not the planner (it
+				       knows no server): MOVE steps will run
+				       as Valkey atomic slot migration, all
+				       at once whatever their round; FINISH
+				       steps always run the legacy way */
 };
 
 /* Frees what the plan holds; the plan is empty afterwards. */
 void plan_release(struct plan *p);
 
 /* Human (one line per step with addresses and merged slot ranges, the
- * first 16 ranges of a move and their count; then a summary: slots to move
+ * first 16 ranges of a move and their count, "(round r)" for a legacy
+ * move, "(atomic)" for an atomic one; then a summary: slots to move
  * (or, for FINISH steps, the slots finished before the rest is planned),
  * moves, nodes joining and leaving, failovers, resets, replicas attached) or
  * JSON, one object on one line:
@@ -74,6 +80,7 @@ void plan_release(struct plan *p);
  *              "node":"host:port","node_id":"..."|null,
  *              "peer":"host:port"|null,"peer_id":"..."|null,
  *              MOVE and FINISH: "slots":N,"round":r,"ranges":[[first,last],...],
+ *                "method":"atomic"|"legacy",
  *              FINISH: "successor":bool}],
  *    "joining":["host:port",...],"leaving":["host:port",...]}
  * (WAIT has node and peer null; a reset replica is in neither list). */

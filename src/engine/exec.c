@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/stop.h"
 #include "cluster/await.h"
 #include "cluster/fastjoin.h"
 #include "cluster/node.h"
@@ -425,14 +426,18 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 				"failed over; finishing them from '%s' to '%s'", s->nslots, s->ranges[0].first,
 				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
 		else if (s->kind == STEP_MOVE)
-			log_say(x->o->log, "moving %d slots from '%s' to '%s'", mv[k - first].nslots,
-				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+			log_say(x->o->log, "moving %d slots from '%s' to '%s'%s", mv[k - first].nslots,
+				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)),
+				x->o->mig && x->o->mig->method == MIGRATE_ATOMIC ? " (atomic)" : "");
 	}
 	if (x->o->mig)
 		mo = *x->o->mig;
 	else
 		migrate_opts_init(&mo, x->o->conn);
 	mo.conn = x->o->conn;
+	mo.log = x->o->log;
+	if (x->p->steps[first].kind == STEP_FINISH)
+		mo.method = MIGRATE_LEGACY; /* open slots: atomic cannot start there */
 	if (!(m = migrate_init(nodes, nn, mv, last - first, &mo, e)))
 		goto out;
 	run = (struct migrate_run_opts){ x->o->log, x->o->tty, 500 };
@@ -516,6 +521,11 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 		goto out;
 	while (i < p->nsteps) {
 		const struct step *s = &p->steps[i];
+		if (stop_requested()) {
+			rc = err_set(e, ERR_FAIL, "interrupted by %s before step %d of %d; run again to continue",
+				     stop_name(stop_requested()), i + 1, p->nsteps);
+			goto out;
+		}
 		switch (s->kind) {
 		case STEP_MEET:
 			rc = step_meet(&x, s, e);

@@ -28,6 +28,8 @@
 
 #include "base/clock.h"
 #include "base/progress.h"
+#include "base/stop.h"
+#include "engine/migrate_atomic.h"
 #include "engine/migrate_job.h"
 #include "engine/migrate_slot.h"
 
@@ -355,8 +357,29 @@ static int legacy_step(struct migrate *m, int budget_ms)
 
 int migrate_step(struct migrate *m, int budget_ms)
 {
-	/* one method so far; see "Methods" in migrate.h for the second */
+	if (m->method == MIGRATE_ATOMIC) {
+		int rc = atomic_step(m, budget_ms);
+		if (rc != 2)
+			return rc;
+		/* what is left is the legacy method's, from now on */
+		m->method = MIGRATE_LEGACY;
+	}
 	return legacy_step(m, budget_ms);
+}
+
+/* A stop was requested: no new slot, no new job; what runs ends cleanly. */
+static void migrate_stop(struct migrate *m, int sig)
+{
+	struct sc_err e;
+
+	m->stopping = 1;
+	if (m->method == MIGRATE_ATOMIC) {
+		atomic_stop(m, sig);
+		return;
+	}
+	err_set(&e, ERR_FAIL, "interrupted by %s: the slots being moved were brought to an end; run again to "
+		"continue", stop_name(sig));
+	migrate_job_fail(m, &e);
 }
 
 void migrate_progress(const struct migrate *m, struct migrate_progress *p)
@@ -393,6 +416,7 @@ int migrate_finish(struct migrate *m, struct sc_err *e)
 		rc = err_set(e, ERR_FAIL, "migration not finished: %d of %d slots moved", m->slots_done,
 			     m->slots_total);
 	}
+	atomic_free(m->atom);
 	migrate_job_free(m);
 	return rc;
 }
@@ -408,6 +432,8 @@ int migrate_run(struct migrate *m, const struct migrate_run_opts *o, struct migr
 		return migrate_finish(m, e);
 	progress_init(&prog, o ? o->log : NULL, o ? o->tty : 0);
 	while (migrate_step(m, step_ms) == 0) {
+		if (!m->stopping && stop_requested())
+			migrate_stop(m, stop_requested());
 		migrate_progress(m, &p);
 		progress_update(&prog, p.slots_done, p.slots_total, p.keys_moved, p.keys_known ? p.keys_total : 0);
 	}

@@ -30,23 +30,34 @@
  * (nodes, connections, moves, counters, sticky error).  `struct migrate`
  * stays opaque here.
  *
- * Methods (the seam for a second way of moving slots).  Today there is one,
- * the legacy method above.  Valkey 9's atomic slot migration (CLUSTER
- * MIGRATESLOTS SLOTSRANGE .. NODE id on the source, then CLUSTER
- * GETSLOTMIGRATIONS polled on the source until success, failed or
- * cancelled; research/server-generations.md) is to plug in behind the same
- * init / step / progress / finish / run, so that callers do not change:
- * - migrate_opts gets `method` (legacy, the default, or atomic), chosen by
- *   the caller from what the servers support (COMMAND INFO
- *   cluster|migrateslots), never guessed per slot;
- * - the job (migrate_job.h) keeps for both: nodes, connections, moves and
- *   their slots, per_node, counters, sticky error, move start and end;
- * - migrate_step() calls the method's step function (today legacy_step in
- *   migrate.c; then e.g. migrate_atomic.c: start a MIGRATESLOTS per move
- *   when its nodes are free, poll, count slots and keys done, fail the move
- *   with the job's message), each bounded by the same budget;
- * - migrate_progress(), migrate_finish() and migrate_run() read only the
- *   job, so progress lines, the final line and the errors stay one.
+ * Methods.  Two ways of moving slots sit behind the same init / step /
+ * progress / finish / run, chosen by the caller in migrate_opts.method from
+ * what every node taking part supports (COMMAND INFO cluster|migrateslots,
+ * per node, never a version string):
+ * - MIGRATE_LEGACY (above; migrate.c's rounds over migrate_slot.c);
+ * - MIGRATE_ATOMIC, Valkey >= 9 (migrate_atomic.c): one CLUSTER
+ *   MIGRATESLOTS per source naming every move from it (one SLOTSRANGE ..
+ *   NODE group per target), all sources at once, regardless of per_node;
+ *   CLUSTER GETSLOTMIGRATIONS polled on each source until each job ends.
+ *   The server moves the slot ranges as one stream and hands them over in
+ *   one short write pause; clients see MOVED, never ASK.  A job that ends
+ *   `failed` or `cancelled` is re-issued for the slots the source still
+ *   owns (its target's own view says which it took), at most 3 attempts;
+ *   then those slots are moved by the legacy method, after every atomic job
+ *   of the migration has ended (a node refuses legacy SETSLOT while it runs
+ *   an atomic job), with a line on o->log saying so.  A slot left open on a
+ *   node of the migration (atomic refuses to start there) sends the whole
+ *   migration to the legacy method, also said on o->log.
+ * Both keep the same job (migrate_job.h): nodes, connections, moves and
+ * their slots, counters, sticky error.
+ *
+ * Stopping (base/stop.h): migrate_run looks at stop_requested() between
+ * steps.  Then the legacy method opens no new slot and brings the open ones
+ * to an end; the atomic method cancels its jobs (CLUSTER
+ * CANCELSLOTMIGRATIONS on each source: the targets drop what they had
+ * received, the sources keep the slots) and waits for them to end.  Either
+ * way the run fails with "interrupted by SIGINT ..." and the cluster is
+ * consistent: every slot has one owner, none is left open.
  */
 #ifndef SHARDCTL_MIGRATE_H
 #define SHARDCTL_MIGRATE_H
@@ -74,8 +85,17 @@ struct migrate_move {
 	int nslots;
 };
 
+enum migrate_method {
+	MIGRATE_LEGACY = 0, /* SETSLOT / GETKEYSINSLOT / MIGRATE (every server) */
+	MIGRATE_ATOMIC,     /* CLUSTER MIGRATESLOTS (Valkey >= 9 on every node) */
+};
+
 struct migrate_opts {
 	const struct conn_opts *conn;
+	enum migrate_method method; /* default MIGRATE_LEGACY */
+	FILE *log;               /* notes (atomic: a fallback to legacy); NULL */
+	int poll_ms;             /* atomic: GETSLOTMIGRATIONS period (75) */
+	int attempts;            /* atomic: tries per move before legacy (3) */
 	int batch_keys;          /* most keys in one MIGRATE (default 1000) */
 	long long batch_bytes;   /* aimed-at payload of one MIGRATE (default 4 MB);
 				    keys per batch = batch_bytes / average value

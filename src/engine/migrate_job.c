@@ -16,6 +16,11 @@ struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 	if (!m)
 		goto oom;
 	m->o = *o;
+	m->method = o->method;
+	if (m->o.poll_ms < 10)
+		m->o.poll_ms = 75;
+	if (m->o.attempts < 1)
+		m->o.attempts = 3;
 	if (m->o.batch_keys < 1)
 		m->o.batch_keys = 1;
 	if (m->o.window < 1)

@@ -78,7 +78,14 @@ struct job_conn {
 	int busy;              /* moves this node takes part in */
 };
 
+struct atomic;  /* migrate_atomic.c's state, NULL until it runs */
+
 struct migrate {
+	enum migrate_method method; /* running now: starts as o.method; an
+				       atomic job whose slots fall back turns
+				       MIGRATE_LEGACY */
+	struct atomic *atom;
+	int stopping;          /* a stop was requested and passed on */
 	struct migrate_node *nodes;
 	int nnodes;
 	struct job_conn *conns;   /* one per node */

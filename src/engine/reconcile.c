@@ -28,6 +28,7 @@
 #include "cluster/await.h"
 #include "engine/create.h"
 #include "engine/exec.h"
+#include "engine/migration_method.h"
 #include "engine/replsync.h"
 #include "cluster/fastjoin.h"
 #include "cluster/marks.h"
@@ -40,6 +41,10 @@
 
 struct rec {
 	const struct reconcile_req *r;
+	struct addr *part;        /* the nodes taking part (method.h) */
+	int *capable;             /* per part: has atomic slot migration */
+	int npart;
+	enum migrate_method method;
 	struct want_node *want;
 	int *in_cluster;          /* per listed node: member of some cluster */
 	int nwant;
@@ -112,6 +117,54 @@ static struct cluster_lock *lock_take(struct rec *x, struct sc_err *e)
 		l = lock_acquire(m, n, x->r->conn, x->r->wait_ms > 0 ? x->r->wait_ms : 60000, e);
 	free(m);
 	return l;
+}
+
+/* Which method moves slots: asked of every listed node and every reachable
+ * member (migration_method.h).  Before the lock: a refusal changes nothing. */
+static int choose_method(struct rec *x, struct sc_err *e)
+{
+	struct method_req mr;
+
+	free(x->part);
+	free(x->capable);
+	x->capable = NULL;
+	x->npart = 0;
+	if (!(x->part = calloc((size_t)(x->nwant + x->t.n) + 1, sizeof(*x->part))))
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < x->nwant; i++)
+		if (x->want[i].reachable)
+			x->part[x->npart++] = x->want[i].addr;
+	for (int i = 0; i < x->t.n; i++) {
+		int listed = 0;
+		for (int k = 0; k < x->nwant; k++)
+			listed |= x->want[k].member == i && x->want[k].reachable;
+		if (!listed && x->t.m[i].reachable && member_addr(x, i, &x->part[x->npart]) == 0)
+			x->npart++;
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.nodes = x->part;
+	mr.n = x->npart;
+	mr.conn = x->r->conn;
+	mr.want = (int)x->r->migration;
+	mr.log = x->r->out;
+	return method_choose(&mr, &x->method, &x->capable, e);
+}
+
+/* Atomic jobs a killed run left on the servers run on by themselves:
+ * wait for them, then look at the cluster they leave. */
+static int await_jobs(struct rec *x, struct sc_err *e)
+{
+	struct method_req mr;
+	int n;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.nodes = x->part;
+	mr.n = x->npart;
+	mr.conn = x->r->conn;
+	mr.log = x->r->out;
+	if ((n = method_await_jobs(&mr, x->capable, x->r->wait_ms > 0 ? x->r->wait_ms : 60000, e)) < 0)
+		return -1;
+	return n ? survey(x, e) : 0;
 }
 
 /* Step 4b.  Without it a node that began importing before it learned the
@@ -357,6 +410,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	struct plan_input in;
 	struct sc_err ce;
 	struct exec_opts xo;
+	struct migrate_opts mo;
 	struct cluster_lock *lock = NULL;
 	long long *closing = malloc(sizeof(long long) * CLUSTER_SLOTS);
 	int rc = -1, nseeds = 0, have_plan = 0, nmarks;
@@ -410,26 +464,29 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		}
 		goto out;
 	}
-	if (survey(&x, e) < 0)
+	if (survey(&x, e) < 0 || choose_method(&x, e) < 0)
 		goto out;
 	if (!r->dry_run) {
 		if (!(lock = lock_take(&x, e)))
 			goto out;
 		/* a run we waited for may have changed everything */
 		if (probe_nodes(r->nodes, r->conn, x.want, x.in_cluster, e) < 0 || survey(&x, e) < 0 ||
-		    repair_views(&x, e) < 0)
+		    await_jobs(&x, e) < 0 || repair_views(&x, e) < 0)
 			goto out;
 		/* marks an earlier run (or tool) left on replicas only */
 		if ((nmarks = marks_clear(&x.t, r->conn, r->wait_ms, r->out, e)) < 0 ||
 		    (nmarks > 0 && survey(&x, e) < 0))
 			goto out;
 	}
+	migrate_opts_init(&mo, r->conn);
+	mo.method = x.method;
 	memset(&xo, 0, sizeof(xo));
 	xo.conn = r->conn;
 	xo.t = &x.t;
 	xo.wait_ms = r->wait_ms;
 	xo.log = r->out;
 	xo.tty = r->tty;
+	xo.mig = &mo;
 	/* Step 5: slots a killed run left open are the first plan (FINISH
 	 * steps), carried out like any other; then the rest is planned on
 	 * the cluster that leaves.  A dry run prints that first plan. */
@@ -437,6 +494,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		if (build_plan(&x, &p, closing, e) < 0)
 			goto out;
 		have_plan = 1;
+		p.atomic_moves = x.method == MIGRATE_ATOMIC;
 		if (r->dry_run) {
 			plan_print(&p, r->out ? r->out : stdout, r->json);
 			rc = 0;
@@ -511,6 +569,8 @@ out:
 		topo_release(&x.t);
 	free(x.want);
 	free(x.in_cluster);
+	free(x.part);
+	free(x.capable);
 	free(closing);
 	return rc;
 }

@@ -38,6 +38,7 @@ struct local_opts {
 	const struct conn_opts *conn;
 	int wait_ms;             /* deadline of each wait; 0: defaults */
 	FILE *log;               /* progress lines; NULL: quiet */
+	int migration;           /* scale: enum migration_choice (reconcile.h) */
 };
 
 struct local_state {

@@ -22,6 +22,7 @@ static int run_reconcile(const struct local_opts *o, const struct addr_list *nod
 	r.conn = o->conn;
 	r.wait_ms = o->wait_ms;
 	r.out = o->log;
+	r.migration = (enum migration_choice)o->migration;
 	return reconcile_run(&r, e);
 }
 

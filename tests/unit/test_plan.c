@@ -402,6 +402,21 @@ static void test_print_fragmented(void)
 	fclose(f);
 	CHECK(strstr(buf, ",... (819 ranges)") != NULL);
 	CHECK(strstr(buf, "summary: 3276 slots to move in 4 moves; 1 node joining, 0 leaving") != NULL);
+	CHECK(strstr(buf, "(round 1)") != NULL);
+	CHECK(strstr(buf, "slots move by the legacy protocol") != NULL);
+	free(buf);
+	/* the caller says the moves are atomic: every move says so, no round */
+	p.atomic_moves = 1;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	plan_print(&p, f, 0);
+	plan_print(&p, f, 1);
+	fclose(f);
+	CHECK(strstr(buf, "(round ") == NULL);
+	CHECK(strstr(buf, "(atomic): ") != NULL);
+	CHECK(strstr(buf, "slots move by atomic slot migration") != NULL);
+	CHECK(strstr(buf, "\"method\":\"atomic\"") != NULL);
+	CHECK(strstr(buf, "\"method\":\"legacy\"") == NULL);
 	free(buf);
 	plan_release(&p);
 }

@@ -1,0 +1,191 @@
+/* slotmig.c - see slotmig.h. */
+#include "cluster/slotmig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+
+static enum slotmig_state state_of(const char *s)
+{
+	if (strcmp(s, "success") == 0)
+		return SLOTMIG_SUCCESS;
+	if (strcmp(s, "failed") == 0)
+		return SLOTMIG_FAILED;
+	if (strcmp(s, "cancelled") == 0)
+		return SLOTMIG_CANCELLED;
+	return SLOTMIG_RUNNING;
+}
+
+static void copy_str(char *dst, size_t cap, const redisReply *r)
+{
+	size_t n = r->len < cap - 1 ? r->len : cap - 1;
+
+	memcpy(dst, r->str, n);
+	dst[n] = '\0';
+}
+
+/* One entry: a flat array of name, value, name, value ... */
+static int entry_parse(const redisReply *r, struct slotmig *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
+		return -1;
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING && k->type != REDIS_REPLY_STATUS)
+			return -1;
+		if (v->type == REDIS_REPLY_INTEGER) {
+			if (strcmp(k->str, "create_time") == 0)
+				m->create_time = v->integer;
+			continue;
+		}
+		if (v->type != REDIS_REPLY_STRING && v->type != REDIS_REPLY_STATUS)
+			continue;
+		if (strcmp(k->str, "name") == 0) {
+			copy_str(m->name, sizeof(m->name), v);
+		} else if (strcmp(k->str, "operation") == 0) {
+			m->export = strcmp(v->str, "EXPORT") == 0;
+		} else if (strcmp(k->str, "slot_ranges") == 0) {
+			copy_str(m->ranges, sizeof(m->ranges), v);
+			m->ranges_cut = v->len >= sizeof(m->ranges);
+		} else if (strcmp(k->str, "target_node") == 0) {
+			copy_str(m->target, sizeof(m->target), v);
+		} else if (strcmp(k->str, "source_node") == 0) {
+			copy_str(m->source, sizeof(m->source), v);
+		} else if (strcmp(k->str, "create_time") == 0) {
+			m->create_time = atoll(v->str);
+		} else if (strcmp(k->str, "state") == 0) {
+			copy_str(m->state, sizeof(m->state), v);
+		} else if (strcmp(k->str, "message") == 0) {
+			copy_str(m->message, sizeof(m->message), v);
+		}
+	}
+	if (!m->state[0])
+		return -1;
+	m->st = state_of(m->state);
+	return 0;
+}
+
+int slotmig_read(struct conn *c, struct slotmig **v, int *n, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CLUSTER GETSLOTMIGRATIONS");
+	char desc[300];
+	int rc = -1;
+
+	*v = NULL;
+	*n = 0;
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_ARRAY) {
+		err_set(e, ERR_FAIL, "'CLUSTER GETSLOTMIGRATIONS' on '%s' answered %s", c->name,
+			reply_describe(r, desc, sizeof(desc)));
+		goto out;
+	}
+	if (!(*v = calloc(r->elements + 1, sizeof(**v)))) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < r->elements; i++) {
+		if (entry_parse(r->element[i], &(*v)[*n]) < 0) {
+			err_set(e, ERR_FAIL, "'CLUSTER GETSLOTMIGRATIONS' on '%s': entry %zu is not a job (%s)",
+				c->name, i, reply_describe(r->element[i], desc, sizeof(desc)));
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			goto out;
+		}
+		(*n)++;
+	}
+	rc = 0;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+int slotmig_format_ranges(const struct slot_range *r, int nr, char *out, int len)
+{
+	int at = 0;
+
+	if (len < 1)
+		return -1;
+	out[0] = '\0';
+	for (int i = 0; i < nr; i++) {
+		int k = snprintf(out + at, (size_t)(len - at), "%s%d-%d", i ? " " : "", r[i].first, r[i].last);
+		if (k < 0 || k >= len - at)
+			return -1;
+		at += k;
+	}
+	return at;
+}
+
+/* Jobs in progress on node c: their count; the first one described. */
+static int running_on(struct conn *c, char *what, int len, struct sc_err *e)
+{
+	struct slotmig *v;
+	int n, run = 0;
+
+	if (slotmig_read(c, &v, &n, e) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (v[i].st != SLOTMIG_RUNNING)
+			continue;
+		if (!run++)
+			snprintf(what, (size_t)len, "%s of slots %s%s (%s)", v[i].export ? "export" : "import",
+				 v[i].ranges, v[i].ranges_cut ? "..." : "", v[i].state);
+	}
+	free(v);
+	return run;
+}
+
+int slotmig_await_idle(const struct addr *a, int n, const struct conn_opts *o, int wait_ms, FILE *log,
+		       struct sc_err *e)
+{
+	struct conn **cs = calloc((size_t)n + 1, sizeof(*cs));
+	long long deadline = clock_now_ms() + wait_ms;
+	int first = -1, rc = -1;
+	char what[400] = "", name[300];
+
+	if (!cs)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < n; i++)
+		if (!(cs[i] = conn_open(&a[i], o, e)))
+			goto out;
+	for (;;) {
+		int total = 0, busy = -1;
+		for (int i = 0; i < n; i++) {
+			int k = running_on(cs[i], what, sizeof(what), e);
+			if (k < 0)
+				goto out;
+			if (k > 0 && busy < 0)
+				busy = i;
+			total += k;
+		}
+		if (first < 0) {
+			first = total;
+			if (total)
+				log_say(log, "%d atomic slot migration job(s) of an earlier run are still in progress "
+					"(e.g. on '%s': %s): waiting for them to end", total,
+					addr_format(&a[busy], name, sizeof(name)), what);
+		}
+		if (!total)
+			break;
+		if (clock_now_ms() >= deadline) {
+			err_set(e, ERR_FAIL, "atomic slot migration jobs still in progress after %d ms (on '%s': %s); "
+				"wait, or cancel them with CLUSTER CANCELSLOTMIGRATIONS on their source, then run again",
+				wait_ms, addr_format(&a[busy], name, sizeof(name)), what);
+			goto out;
+		}
+		clock_sleep_ms(100);
+	}
+	rc = first;
+out:
+	for (int i = 0; i < n; i++)
+		conn_free(cs[i]);
+	free(cs);
+	return rc;
+}
