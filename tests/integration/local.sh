@@ -84,7 +84,10 @@ t_eq 0 "$T_RC" "local down succeeds ($T_ERR)"
 t_contains "$T_OUT" "stopped 8 node processes" "local down stopped 8 processes"
 alive=0
 for p in "${pids[@]}"; do
-	[ -d /proc/"$p" ] && [ "$(awk '{print $3}' /proc/"$p"/stat 2>/dev/null)" != Z ] && alive=$((alive + 1))
+	# a server's pid, not a pid reused since by another program (a busy
+	# machine recycles pids within seconds)
+	[ -d /proc/"$p" ] && [ "$(awk '{print $3}' /proc/"$p"/stat 2>/dev/null)" != Z ] &&
+		grep -qx "$T_SERVER_NAME" /proc/"$p"/comm 2>/dev/null && alive=$((alive + 1))
 done
 t_eq 0 "$alive" "no node process left after down"
 t_eq "" "$(pgrep -f "$T_SERVER_NAME $H:$base" ; pgrep -f "$D/node-")" "pgrep finds no node process"
