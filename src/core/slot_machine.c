@@ -52,6 +52,7 @@ static const struct rule {
 
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_CONTINUE },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY, SLOT_DRAINED, SLOT_CONTINUE },
+	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_MOVING, SLOT_NEXT_DB },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
 
@@ -62,6 +63,11 @@ static const struct rule {
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_NOREPLICAS, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
+
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_EMPTY, SLOT_DRAINED, SLOT_ADVANCE },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_RESCAN },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
 
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_OK, SLOT_CLOSING, SLOT_ADVANCE },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_RETRYABLE, SLOT_DRAINED, SLOT_RETRY },
@@ -86,6 +92,7 @@ static const struct expect {
 	{ SLOT_MIGRATING, SLOT_OP_MIGRATING, SLOT_WHY_MIGRATING_REFUSED },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_WHY_KEYS_UNLISTED },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_WHY_MIGRATE_FAILED },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_WHY_UNCOUNTED },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_WHY_TAKEOVER_REFUSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_WHY_HANDOVER_REFUSED },
 };
@@ -128,13 +135,13 @@ const char *slot_state_name(enum slot_state s)
 const char *slot_op_name(enum slot_op op)
 {
 	static const char *names[] = { "importing", "migrating", "getkeys", "migrate",
-				       "node-target", "node-source", "node-other" };
+				       "node-target", "node-source", "node-other", "count", "select" };
 	return NAME(names, op);
 }
 
 const char *slot_reply_name(enum slot_reply r)
 {
-	static const char *names[] = { "ok", "keys", "empty", "already-owner", "unknown-node",
+	static const char *names[] = { "ok", "keys", "empty", "empty-db", "already-owner", "unknown-node",
 				       "only-masters", "busykey", "ioerr", "redirect", "retryable",
 				       "noreplicas", "unblocked", "other" };
 	return NAME(names, r);
@@ -143,13 +150,13 @@ const char *slot_reply_name(enum slot_reply r)
 const char *slot_verdict_name(enum slot_verdict v)
 {
 	static const char *names[] = { "advance", "continue", "retry", "retry-smaller",
-				       "busykey", "closed", "fail", "ignore" };
+				       "busykey", "closed", "fail", "ignore", "next-db", "rescan" };
 	return NAME(names, v);
 }
 
 const char *slot_reason_name(enum slot_reason why)
 {
 	static const char *names[] = { "none", "import-refused", "migrating-refused", "keys-unlisted",
-				       "migrate-failed", "takeover-refused", "handover-refused" };
+				       "migrate-failed", "takeover-refused", "handover-refused", "uncounted" };
 	return NAME(names, why);
 }

@@ -25,8 +25,9 @@ struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 		m->o.per_node = 1;
 	m->nodes = calloc((size_t)nnodes + 1, sizeof(*m->nodes));
 	m->conns = calloc((size_t)nnodes + 1, sizeof(*m->conns));
+	m->dbs = calloc((size_t)nnodes + 1, sizeof(*m->dbs));
 	m->mv = calloc((size_t)nmoves + 1, sizeof(*m->mv));
-	if (!m->nodes || !m->conns || !m->mv)
+	if (!m->nodes || !m->conns || !m->dbs || !m->mv)
 		goto oom;
 	memcpy(m->nodes, nodes, sizeof(*nodes) * (size_t)nnodes);
 	m->nnodes = nnodes;
@@ -81,6 +82,11 @@ void migrate_job_free(struct migrate *m)
 		conn_free(m->conns[i].c);
 		free(m->conns[i].q);
 	}
+	for (int i = 0; m->dbs && i < m->nnodes; i++) {
+		node_dbs_release(&m->dbs[i].d);
+		free(m->dbs[i].walk);
+	}
+	free(m->dbs);
 	free(m->mv);
 	free(m->conns);
 	free(m->nodes);
@@ -103,6 +109,8 @@ struct conn *migrate_job_conn(struct migrate *m, int i, struct sc_err *e)
 		jc->c = conn_open(&m->nodes[i].addr, m->o.conn, e);
 		if (!jc->c)
 			return NULL;
+		jc->db = 0;
+		jc->db_fresh = 0;
 		if (jc->timeout_ms > 0 && conn_set_timeout(jc->c, jc->timeout_ms) < 0) {
 			*e = jc->c->err;
 			return NULL;
@@ -121,14 +129,55 @@ void migrate_job_conn_drop(struct migrate *m, int i)
 	m->conns[i].c = NULL;
 }
 
-int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n)
+int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n, int db)
 {
 	struct job_conn *jc = &m->conns[node];
 
 	if (vec_grow((void **)&jc->q, &jc->qcap, jc->qn + 1, sizeof(*jc->q), 64) < 0)
 		return -1;
-	jc->q[jc->qn++] = (struct job_reply){ mi, si, op, n };
+	jc->q[jc->qn++] = (struct job_reply){ mi, si, op, n, db };
 	return 0;
+}
+
+int migrate_job_read_dbs(struct migrate *m, int i, struct sc_err *e)
+{
+	struct job_dbs *j = &m->dbs[i];
+	struct conn *c = migrate_job_conn(m, i, e);
+	struct node_dbs d;
+	int *walk;
+	int n, all;
+
+	if (!c || node_dbs_read(c, &d, e) < 0)
+		return -1;
+	/* databases holding keys, closed by the COUNT; without a count,
+	 * every database: an empty GETKEYSINSLOT in each is the check */
+	all = d.bound > 1 && !d.slot_stats;
+
+	n = all ? d.bound : d.nused;
+	if (!(walk = malloc(sizeof(*walk) * (size_t)n))) {
+		node_dbs_release(&d);
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
+	for (int k = 0; k < n; k++)
+		walk[k] = all ? k : d.used[k];
+	node_dbs_release(&j->d);
+	free(j->walk);
+	j->d = d;
+	j->walk = walk;
+	j->nwalk = n;
+	j->count = d.bound > 1 && d.slot_stats;
+	j->read = 1;
+	return 0;
+}
+
+int migrate_job_next_db(const struct migrate *m, int i, int db)
+{
+	const struct job_dbs *j = &m->dbs[i];
+
+	for (int k = 0; k < j->nwalk; k++)
+		if (j->walk[k] > db)
+			return j->walk[k];
+	return j->count && db >= 0 ? -1 : -2;
 }
 
 void migrate_job_move_start(struct migrate *m, int mi)

@@ -11,6 +11,7 @@
 #ifndef SHARDCTL_MIGRATE_JOB_H
 #define SHARDCTL_MIGRATE_JOB_H
 
+#include "cluster/dbs.h"
 #include "core/slot_machine.h"
 #include "engine/migrate.h"
 
@@ -23,6 +24,14 @@ struct job_slot {
 	long long retry_at;    /* ms; nothing is sent for this slot before */
 	long long first_err;   /* ms of the first retryable error in a row, 0 */
 	int busy_diag;         /* BUSYKEY seen: find the key after the round */
+	int db;                /* the source's database being drained (a
+				  database of its walk, see job_dbs); -1: the
+				  all-database COUNT is due */
+	int keys_db;           /* the database `keys` were listed in */
+	int rescan;            /* the COUNT found keys: walk again after the
+				  round */
+	int rescans;
+	long long left;        /* keys that COUNT found */
 };
 
 struct job_move {
@@ -45,6 +54,20 @@ struct job_reply {
 	int move, si;
 	enum slot_op op;
 	int n;                 /* keys in a MIGRATE */
+	int db;                /* GETKEYS, MIGRATE, SELECT: the database */
+};
+
+/* A node's databases, read when a move that involves it starts (see
+ * cluster/dbs.h).  The walk is what a slot's keys are drained from, in
+ * order: the databases holding keys where the node counts a slot over all
+ * of them (CLUSTER SLOT-STATS, and the COUNT then closes the walk), else
+ * every database 0 .. bound-1.  With one database: {0}, no COUNT. */
+struct job_dbs {
+	int read;              /* read at least once */
+	struct node_dbs d;
+	int *walk;
+	int nwalk;
+	int count;             /* the walk ends with the all-database COUNT */
 };
 
 struct job_conn {
@@ -55,12 +78,18 @@ struct job_conn {
 	struct job_reply *q;
 	int qn, qcap;
 	int busy;              /* moves this node takes part in */
+	int db;                /* the database selected on c (as queued): 0
+				  on a new connection; -1 unknown (a SELECT
+				  failed) */
+	int db_fresh;          /* a SELECT was queued in this round: no MIGRATE
+				  follows it before its reply is read */
 };
 
 struct migrate {
 	struct migrate_node *nodes;
 	int nnodes;
 	struct job_conn *conns;   /* one per node */
+	struct job_dbs *dbs;      /* one per node */
 	struct job_move *mv;
 	int nmv;
 	struct migrate_opts o;
@@ -88,7 +117,14 @@ struct conn *migrate_job_conn(struct migrate *m, int i, struct sc_err *e);
  * migrate_job_conn() opens a new one.  Its reply queue must be empty. */
 void migrate_job_conn_drop(struct migrate *m, int i);
 /* Await one more reply on node i's connection.  0 / -1 (out of memory). */
-int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n);
+int migrate_job_expect(struct migrate *m, int node, int mi, int si, enum slot_op op, int n, int db);
+
+/* (Re)read node i's databases (m->dbs[i]) on its connection.  Between
+ * rounds only (no reply pending on it).  0, or -1 (e). */
+int migrate_job_read_dbs(struct migrate *m, int i, struct sc_err *e);
+/* The database after `db` in node i's walk; -1 for "the COUNT" where the
+ * walk ends with it; -2 when none is left. */
+int migrate_job_next_db(const struct migrate *m, int i, int db);
 
 /* Move mi starts (MOVE_RUNNING): its two nodes count it against per_node. */
 void migrate_job_move_start(struct migrate *m, int mi);
