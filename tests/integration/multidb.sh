@@ -66,4 +66,13 @@ verify_keys "killed in 5 -> 4" $K --dbs $DBS
 t_run "$SHARDCTL" reconcile --nodes "$list4" --shards 4 --replicas $R
 t_eq 0 "$T_RC" "5 -> 4 run again after the kill: $(tail -1 <<<"$T_ERR")"
 settled "5 -> 4 after the kill" 4
+
+# verify tells the databases apart: a key moved out of database 1 is
+# missing there, database 15's value copied over a key of database 1 is
+# wrong there
+cli 0 -c -n 1 move k:5 2 >/dev/null
+cli 0 -c -n 15 copy k:7 k:7 db 1 replace >/dev/null
+t_run "$SC_LOAD" verify --seed "$(node 0)" --keys $K --dbs $DBS
+t_eq 1 "$T_RC" "verify after a key left database 1 and another was overwritten from 15: exit 1"
+t_contains "$T_OUT" "$((3 * K - 2)) ok, 1 missing, 1 wrong" "verify counts exactly those two"
 t_done
