@@ -42,6 +42,19 @@ static int parse_keyspace(struct node_dbs *d, int *cap, const char *info)
 	return 0;
 }
 
+long long node_dbs_info_keys(const char *info)
+{
+	struct node_dbs d;
+	int cap = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.bound = 1 << 30; /* every dbN line counts */
+	if (parse_keyspace(&d, &cap, info) < 0)
+		d.keys = -1;
+	node_dbs_release(&d);
+	return d.keys;
+}
+
 int node_dbs_read(struct conn *c, struct node_dbs *d, struct sc_err *e)
 {
 	redisReply *r;

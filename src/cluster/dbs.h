@@ -44,6 +44,10 @@ int node_dbs_has(const struct node_dbs *d, int db);
  * (e) on a broken connection or an unexpected reply. */
 long long node_dbs_slot_keys(struct conn *c, const struct node_dbs *d, int slot, struct sc_err *e);
 
+/* Keys of every database in an INFO keyspace text (the sum of its
+ * "dbN:keys=K" lines; 0 when it lists none).  No I/O. */
+long long node_dbs_info_keys(const char *info);
+
 /* The key-count of `slot` in a CLUSTER SLOT-STATS reply (RESP2: pairs of
  * slot and a flat list of name, value).  0 with *n set (0 when the slot is
  * not listed: the node does not own it); -1 when the reply has another

@@ -23,6 +23,12 @@
  * - NODE on the source: "only with masters" means the source just became a
  *   replica (it lost its last slot): fine, its master learns the owner by
  *   gossip.
+ * - Databases: a slot is DRAINED only once every database is empty, since
+ *   SETSLOT NODE checks (and a source that learns the new owner by gossip
+ *   deletes) the keys of every database.  COUNT with keys left sends the
+ *   slot back over the databases (RESCAN), never to NODE; so does a source
+ *   refusing NODE because it still holds keys (its MIGRATE to the owner
+ *   still works: the owner takes RESTORE-ASKING).
  */
 #include "core/slot_machine.h"
 
@@ -79,6 +85,7 @@ static const struct rule {
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNBLOCKED, SLOT_DONE, SLOT_CLOSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_RETRYABLE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_NOREPLICAS, SLOT_CLOSING, SLOT_RETRY },
+	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN },
 };
 
 /* The commands each state waits for, and why the slot fails when one of
@@ -142,7 +149,7 @@ const char *slot_op_name(enum slot_op op)
 const char *slot_reply_name(enum slot_reply r)
 {
 	static const char *names[] = { "ok", "keys", "empty", "empty-db", "already-owner", "unknown-node",
-				       "only-masters", "busykey", "ioerr", "redirect", "retryable",
+				       "only-masters", "holds-keys", "busykey", "ioerr", "redirect", "retryable",
 				       "noreplicas", "unblocked", "other" };
 	return NAME(names, r);
 }

@@ -24,6 +24,10 @@
  * keys left (a database that gained keys after the driver listed them) ->
  * RESCAN, the driver reads the databases again and walks them once more.
  * With one database nothing of this happens: GETKEYS EMPTY -> DRAINED.
+ * A source that refuses NODE because it still holds keys of the slot (a
+ * target that already owned the slot, left so by a run that drained only
+ * database 0) goes back to MOVING the same way (RESCAN): its keys are
+ * moved to the owner, then NODE is sent again.
  *
  * Each state expects the replies of its own commands only (IMPORTING:
  * IMPORTING; MIGRATING: MIGRATING; MOVING: GETKEYS and MIGRATE; DRAINED: NODE
@@ -77,6 +81,8 @@ enum slot_reply {
 	SLOT_REPLY_ALREADY_OWNER, /* "I'm already the owner of hash slot" */
 	SLOT_REPLY_UNKNOWN_NODE,  /* the node does not know the other one yet */
 	SLOT_REPLY_ONLY_MASTERS,  /* "use SETSLOT only with masters": a replica */
+	SLOT_REPLY_HOLDS_KEYS,    /* "still hold keys for this hash slot": the
+				     source's NODE before it was drained */
 	SLOT_REPLY_BUSYKEY,       /* the target already has a key of the batch */
 	SLOT_REPLY_IOERR,         /* MIGRATE could not finish with the target */
 	SLOT_REPLY_REDIRECT,      /* ASK / MOVED */
@@ -107,9 +113,10 @@ enum slot_verdict {
 	SLOT_NEXT_DB,        /* this database is drained: go on with the next
 				database of the source (or its COUNT); a retry
 				clock already running keeps running */
-	SLOT_RESCAN,         /* the COUNT found keys after every database was
-				drained: read the source's databases again and
-				walk them once more */
+	SLOT_RESCAN,         /* keys are left on the source (the COUNT found
+				some after every database was drained, or the
+				source refused NODE for them): read its
+				databases again and walk them once more */
 };
 
 /* Why a slot failed: the step that was refused. */

@@ -343,6 +343,8 @@ static enum slot_reply classify(struct migrate *m, struct job_move *v, struct jo
 		return SLOT_REPLY_UNKNOWN_NODE;
 	case RC_ONLY_MASTERS:
 		return SLOT_REPLY_ONLY_MASTERS;
+	case RC_HOLDS_KEYS:
+		return SLOT_REPLY_HOLDS_KEYS;
 	case RC_NOAUTH:
 	case RC_OTHER:
 		return SLOT_REPLY_OTHER;
@@ -454,6 +456,7 @@ void migrate_slot_handle(struct migrate *m, int node, const struct job_reply *p,
 		break;
 	case SLOT_RESCAN:
 		s->rescan = 1; /* the databases are read again after the round */
+		slot_enter(m, v, s, step.next);
 		break;
 	case SLOT_RETRY_SMALLER:
 		/* the keys not yet moved are still on the source: retry with a
@@ -561,8 +564,8 @@ void migrate_slot_rescan(struct migrate *m, int mi, struct job_slot *s)
 
 	s->rescan = 0;
 	if (++s->rescans > 3) {
-		slot_fail(m, v, s, "slot %d: '%s' still counts %lld keys of it after every database was "
-			  "drained; left open for 'shardctl fix'", s->slot,
+		slot_fail(m, v, s, "slot %d: '%s' still holds keys of it after every database was drained "
+			  "(%lld counted last); left open for 'shardctl fix'", s->slot,
 			  migrate_job_node_name(m, v->src, a, sizeof(a)), s->left);
 		return;
 	}

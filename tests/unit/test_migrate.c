@@ -303,6 +303,34 @@ static void test_resume_owned(void)
 	CHECK_INT(fake_count(src, "MIGRATE"), 0);
 }
 
+/* The target owns the slot but the source still holds keys of it in
+ * databases 1 and 15 (what a run that moved database 0 only left behind):
+ * the source refuses NODE, its keys go to the owner, then NODE again. */
+static void test_resume_owned_keys(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char rule[80], reply[160], refused[200], node[80];
+
+	setup_dbs(16);
+	fake_del_db(src, "{a}1", 0); /* the killed run had moved database 0 */
+	fake_key_db(dst, "{a}1", 0);
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d IMPORTING", slot_a);
+	snprintf(reply, sizeof(reply), "-ERR I'm already the owner of hash slot %d\r\n", slot_a);
+	fake_rule(dst, rule, 0, reply);
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE " ID_B, slot_a);
+	snprintf(refused, sizeof(refused), "-ERR Can't assign hashslot %d to a different node while I still hold "
+		 "keys for this hash slot.\r\n", slot_a);
+	fake_rule(src, node, 1, refused);
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "resume owned keys: %s\n", e.msg);
+	CHECK_INT(fake_count(src, node), 2);
+	CHECK_INT(fake_has_db(dst, "{a}2", 1) && fake_has_db(dst, "{a}3", 15) && fake_has_db(dst, "{a}1", 0), 1);
+	CHECK_INT(fake_has_db(src, "{a}2", 1) || fake_has_db(src, "{a}3", 15), 0);
+	CHECK(seq_of(src, "MIGRATE") > src->seq[fake_find(src, node)]);
+}
+
 static void test_source_replica(void)
 {
 	struct sc_err e = { 0 };
@@ -407,6 +435,7 @@ int main(void)
 	test_retryable("ioerr", "-IOERR error or timeout reading to target instance\r\n");
 	test_dies();
 	test_resume_owned();
+	test_resume_owned_keys();
 	test_source_replica();
 	test_deadline();
 	test_noreplicas();

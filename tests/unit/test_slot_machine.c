@@ -68,6 +68,7 @@ static const struct row rows[] = {
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNBLOCKED, SLOT_DONE, SLOT_CLOSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_RETRYABLE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_NOREPLICAS, SLOT_CLOSING, SLOT_RETRY },
+	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN },
 };
 
 /* The command each state waits for, and the reason it fails with. */
@@ -124,7 +125,7 @@ static int waits_for(int st, int op, enum slot_reason *why)
 	return 0;
 }
 
-/* All 8 x 9 x 14 combinations: a row, else a failure for a command the
+/* All 8 x 9 x 15 combinations: a row, else a failure for a command the
  * state waits for, else ignored. */
 static void test_every_combination(void)
 {
@@ -163,7 +164,10 @@ static void test_named(void)
 	/* BUSYKEY anywhere but MIGRATE is a plain failure */
 	expect(SLOT_IMPORTING, SLOT_OP_IMPORTING, SLOT_REPLY_BUSYKEY, SLOT_FAILED, SLOT_FAIL,
 	       SLOT_WHY_IMPORT_REFUSED);
-	/* keys still on the source: NODE is refused, the slot stays open */
+	/* keys still on the source: NODE refused, they are moved to the owner
+	 * first; any other refusal leaves the slot open */
+	expect(SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN,
+	       SLOT_WHY_NONE);
 	expect(SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_OTHER, SLOT_FAILED, SLOT_FAIL,
 	       SLOT_WHY_HANDOVER_REFUSED);
 	/* databases: an empty database with more to go never drains the slot;
@@ -232,7 +236,7 @@ static void test_walk_dbs(void)
 
 int main(void)
 {
-	CHECK_INT(COUNT(rows), 36);
+	CHECK_INT(COUNT(rows), 37);
 	test_every_combination();
 	test_named();
 	test_walk();

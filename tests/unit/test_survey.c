@@ -85,7 +85,7 @@ static void setup(const char *a_reply, const char *b_reply)
 	fake_rule(a, "CLUSTER INFO", 0, bulk("cluster_state:ok\r\ncluster_known_nodes:4\r\n"));
 	fake_rule(a, "INFO replication", 0, bulk("# Replication\r\nrole:master\r\n"));
 	fake_rule(b, "CLUSTER NODES", 0, b_reply ? b_reply : nodes_reply(IDB));
-	fake_rule(b, "DBSIZE", 0, "+OK\r\n"); /* a wrong shape: keys unknown */
+	fake_rule(b, "INFO keyspace", 0, "+OK\r\n"); /* a wrong shape: keys unknown */
 	fake_rule(b, "CLUSTER INFO", 0, "*0\r\n");
 	fake_rule(c, "CLUSTER NODES", 0, nodes_reply(IDC));
 	fake_rule(c, "INFO replication", 0,

@@ -77,7 +77,7 @@ int fake_has(const struct fake_node *f, const char *k)
 	return fake_has_db(f, k, 0);
 }
 
-static void fake_del_db(struct fake_node *f, const char *k, int db)
+void fake_del_db(struct fake_node *f, const char *k, int db)
 {
 	for (int i = 0; i < f->nkeys; i++)
 		if (!strcmp(f->keys[i], k) && f->kdb[i] == db) {

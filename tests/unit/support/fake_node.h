@@ -62,6 +62,7 @@ void fake_key_db(struct fake_node *f, const char *k, int db);
 int fake_has(const struct fake_node *f, const char *k);
 int fake_has_db(const struct fake_node *f, const char *k, int db);
 void fake_del(struct fake_node *f, const char *k);
+void fake_del_db(struct fake_node *f, const char *k, int db);
 /* Serve every fake from a thread of its own, until fake_stop. */
 void fake_start(void);
 /* Stop serving and forget every fake (the logs stay readable until the
