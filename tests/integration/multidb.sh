@@ -67,6 +67,17 @@ t_run "$SHARDCTL" reconcile --nodes "$list4" --shards 4 --replicas $R
 t_eq 0 "$T_RC" "5 -> 4 run again after the kill: $(tail -1 <<<"$T_ERR")"
 settled "5 -> 4 after the kill" 4
 
+# status counts the keys of every database (the data set, and what the
+# client wrote in its own namespace)
+all=0
+for ((i = 0; i < 4 * (1 + R); i++)); do
+	role_is $i master || continue
+	all=$((all + $(cli $i info keyspace | tr -d '\r' | sed -n 's/^db[0-9]*:keys=\([0-9]*\).*/\1/p' | paste -sd+ | bc)))
+done
+t_run "$SHARDCTL" status "$(node 0)" --json
+t_eq "$all" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"])' <<<"$T_OUT")" \
+	"status: keys of every database ($all, of which $((3 * K)) the data set)"
+
 # verify tells the databases apart: a key moved out of database 1 is
 # missing there, database 15's value copied over a key of database 1 is
 # wrong there
