@@ -7,8 +7,11 @@
  *   sc-load run    --seed H:P --seconds T [--rate R] ...   reads and writes
  *   sc-load copy   --seed H:P --to H:P --slots RANGES      DUMP/RESTORE floor
  *
- * Key i is "P:i"; its value is derived from (data seed, i) (src/dataset.c),
- * so verify needs no record of what fill wrote.  Exit status: 0 success,
+ * Key i is "P:i"; its value is derived from (data seed, database, i)
+ * (src/dataset.c), so verify needs no record of what fill wrote.  With
+ * --db / --dbs (Valkey 9 cluster-databases) the same key names live in
+ * every database given, each with values of its own, so a key that lands
+ * in another database is found wrong, not right.  Exit status: 0 success,
  * 1 any error / missing / wrong key, 2 bad usage.
  */
 #include <errno.h>
@@ -47,6 +50,10 @@ static const char usage_text[] =
 	"      --size B             value size in bytes (default 100)\n"
 	"      --prefix P           key prefix of the data set (default 'k')\n"
 	"      --data-seed S        seed of the value derivation (default 0)\n"
+	"      --db N               work in database N (SELECT on each connection: cluster mode\n"
+	"                           on Valkey 9 with cluster-databases > N; default 0)\n"
+	"      --dbs LIST           the same in each database of LIST (e.g. 0,1,15): fill and\n"
+	"                           verify every one; run spreads its operations over them\n"
 	"      --batch N            keys per pipelined round (default 10000)\n"
 	"      --show N             bad keys listed by verify (default 10)\n"
 	"      --seconds T          run: duration (default 10)\n"
@@ -63,8 +70,10 @@ static const char usage_text[] =
 enum {
 	OPT_SEED = OPT_OWN, OPT_KEYS, OPT_SIZE, OPT_PREFIX, OPT_DATA_SEED, OPT_BATCH, OPT_SHOW,
 	OPT_SECONDS, OPT_RATE, OPT_RUN_KEYS, OPT_RUN_PREFIX, OPT_WRITE_PCT, OPT_TO, OPT_SLOTS,
-	OPT_PIPELINE, OPT_MIGRATE,
+	OPT_PIPELINE, OPT_MIGRATE, OPT_DB, OPT_DBS,
 };
+
+#define MAX_DBS 64
 
 struct opts {
 	const char *cmd;
@@ -77,7 +86,31 @@ struct opts {
 	uint64_t data_seed;
 	struct addr to;
 	int have_to, migrate;
+	int dbs[MAX_DBS];   /* databases to work in (default: 0) */
+	int ndbs;
 };
+
+/* The value seed of database db: database 0 keeps the data seed itself. */
+static uint64_t db_seed(uint64_t seed, int db)
+{
+	return seed ^ ((uint64_t)db * 0x9E3779B97F4A7C15ULL);
+}
+
+/* ", databases 0,1,15" for lines about several (or another) databases. */
+static const char *dbs_note(const struct opts *o, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (o->ndbs == 1 && o->dbs[0] == 0)
+		return buf;
+	n += (size_t)snprintf(buf, len, o->ndbs == 1 ? " (database " : " (databases ");
+	for (int i = 0; i < o->ndbs && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%d", i ? "," : "", o->dbs[i]);
+	if (n < len)
+		snprintf(buf + n, len - n, ")");
+	return buf;
+}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -339,32 +372,42 @@ static int cmd_fill_verify(struct ccli *c, const struct opts *o, int verify)
 	struct sc_err e = { 0 };
 	uint64_t start = ccli_now_us();
 	double secs;
-	char *val = malloc((size_t)o->size + 1);
+	char *val = malloc((size_t)o->size + 1), note[300];
+	long long keys = o->keys * o->ndbs;
 	int rc = 1;
 
 	if (!val) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	for (long long from = 0; from < o->keys; from += o->batch) {
-		long long to = from + o->batch < o->keys ? from + o->batch : o->keys;
-		if (do_round(c, o, verify, from, to, &rd, val, &t, &e) < 0)
-			goto out;
+	/* each database in turn, every key of it */
+	for (int d = 0; d < o->ndbs; d++) {
+		struct opts od = *o;
+
+		od.data_seed = db_seed(o->data_seed, o->dbs[d]);
+		if (o->dbs[d] != c->db)
+			ccli_select(c, o->dbs[d]);
+		for (long long from = 0; from < o->keys; from += o->batch) {
+			long long to = from + o->batch < o->keys ? from + o->batch : o->keys;
+			if (do_round(c, &od, verify, from, to, &rd, val, &t, &e) < 0)
+				goto out;
+		}
 	}
 	secs = (double)(ccli_now_us() - start) / 1e6;
+	dbs_note(o, note, sizeof(note));
 	if (o->common.json) {
 		printf("{\"command\":\"%s\",\"keys\":%lld,\"ok\":%lld,\"missing\":%lld,\"wrong\":%lld,"
 		       "\"errors\":%lld,\"seconds\":%.3f,\"moved\":%lld,\"ask\":%lld}\n",
-		       o->cmd, o->keys, t.ok, t.missing, t.wrong, t.errors, secs, c->stats.moved,
+		       o->cmd, keys, t.ok, t.missing, t.wrong, t.errors, secs, c->stats.moved,
 		       c->stats.ask);
 	} else if (verify) {
-		printf("verified %lld keys in %.2f s: %lld ok, %lld missing, %lld wrong, %lld errors\n",
-		       o->keys, secs, t.ok, t.missing, t.wrong, t.errors);
+		printf("verified %lld keys%s in %.2f s: %lld ok, %lld missing, %lld wrong, %lld errors\n",
+		       keys, note, secs, t.ok, t.missing, t.wrong, t.errors);
 	} else {
-		printf("filled %lld keys of %d bytes in %.2f s (%.0f keys/s), %lld errors\n", o->keys,
-		       o->size, secs, secs > 0 ? (double)o->keys / secs : 0.0, t.errors);
+		printf("filled %lld keys of %d bytes%s in %.2f s (%.0f keys/s), %lld errors\n", keys,
+		       o->size, note, secs, secs > 0 ? (double)keys / secs : 0.0, t.errors);
 	}
-	rc = t.ok == o->keys ? 0 : 1;
+	rc = t.ok == keys ? 0 : 1;
 out:
 	if (e.msg[0])
 		rc = fail(o->cmd, &e);
@@ -414,7 +457,9 @@ static int value_ok(const struct opts *o, const redisReply *r, long long i, int6
 				   (uint64_t)ver);
 }
 
-static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, char *val,
+/* One operation, in one database of --dbs picked at random (its own
+ * client, its own value seed, its own versions). */
+static void run_one(struct ccli **cl, const struct opts *all, struct run_state *st, char *val,
 		    uint64_t t0)
 {
 	char key[DATASET_KEY_MAX];
@@ -422,10 +467,16 @@ static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, 
 	size_t lens[3];
 	struct sc_err e = { 0 };
 	uint64_t pick = rng_next(&st->rng), start;
+	int d = all->ndbs > 1 ? (int)((pick >> 48) % (uint64_t)all->ndbs) : 0;
+	struct opts od = *all;
+	const struct opts *o = &od;
+	struct ccli *c = cl[d];
+	int64_t *ver = st->ver + (size_t)d * (size_t)all->run_keys;
 	int write = (int)(pick % 100) < o->write_pct, from_data;
 	long long i;
 	redisReply *r;
 
+	od.data_seed = db_seed(all->data_seed, all->dbs[d]);
 	from_data = !write && o->keys > 0 && (pick >> 8) % 2;
 	i = (long long)((pick >> 16) % (uint64_t)(from_data ? o->keys : o->run_keys));
 	dataset_key(key, sizeof(key), from_data ? o->prefix : o->run_prefix, i);
@@ -434,7 +485,7 @@ static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, 
 	argv[1] = key;
 	lens[1] = strlen(key);
 	if (write) {
-		int64_t next = (st->ver[i] > 0 ? st->ver[i] : 0) + 1;
+		int64_t next = (ver[i] > 0 ? ver[i] : 0) + 1;
 		dataset_value(val, (size_t)o->size, o->data_seed ^ 0x5255u, i, (uint64_t)next);
 		argv[2] = val;
 		lens[2] = (size_t)o->size;
@@ -446,10 +497,10 @@ static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, 
 		if (!r || !reply_is_status(r, "OK")) {
 			if (r)
 				err_set(&e, ERR_FAIL, "unexpected reply");
-			st->ver[i] = -1; /* it may or may not have been applied */
+			ver[i] = -1; /* it may or may not have been applied */
 			run_error(st, t0, "cannot write", key, &e);
 		} else {
-			st->ver[i] = next;
+			ver[i] = next;
 		}
 		if (r)
 			freeReplyObject(r);
@@ -466,7 +517,7 @@ static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, 
 	}
 	if (from_data ? !(r->type == REDIS_REPLY_STRING &&
 			  dataset_value_equal(r->str, r->len, (size_t)o->size, o->data_seed, i, 0))
-		      : (st->ver[i] >= 0 && !value_ok(o, r, i, st->ver[i]))) {
+		      : (ver[i] >= 0 && !value_ok(o, r, i, ver[i]))) {
 		st->wrong++;
 		if (st->wrong <= 5)
 			fprintf(stderr, "sc-load run: at %.3f s: wrong value for '%s'\n",
@@ -475,8 +526,9 @@ static void run_one(struct ccli *c, const struct opts *o, struct run_state *st, 
 	freeReplyObject(r);
 }
 
-/* After the run: every key written must hold its last version. */
-static void run_check(struct ccli *c, const struct opts *o, struct run_state *st, uint64_t t0)
+/* run_check in one database. */
+static void run_check_db(struct ccli *c, const struct opts *o, const int64_t *ver, struct run_state *st,
+			 uint64_t t0)
 {
 	char key[DATASET_KEY_MAX];
 	const char *argv[2] = { "GET", key };
@@ -486,7 +538,7 @@ static void run_check(struct ccli *c, const struct opts *o, struct run_state *st
 		struct sc_err e = { 0 };
 		redisReply *r;
 
-		if (st->ver[i] <= 0)
+		if (ver[i] <= 0)
 			continue;
 		lens[1] = (size_t)dataset_key(key, sizeof(key), o->run_prefix, i);
 		r = ccli_command_argv(c, keyslot_of(key, lens[1]), 2, argv, lens, &e);
@@ -495,7 +547,7 @@ static void run_check(struct ccli *c, const struct opts *o, struct run_state *st
 			run_error(st, t0, "cannot read back", key, &e);
 			continue;
 		}
-		if (!value_ok(o, r, i, st->ver[i])) {
+		if (!value_ok(o, r, i, ver[i])) {
 			st->lost++;
 			if (st->lost <= 5)
 				fprintf(stderr, "sc-load run: '%s' lost its last write\n", key);
@@ -504,23 +556,52 @@ static void run_check(struct ccli *c, const struct opts *o, struct run_state *st
 	}
 }
 
+/* After the run: every key written must hold its last version. */
+static void run_check(struct ccli **cl, const struct opts *all, struct run_state *st, uint64_t t0)
+{
+	for (int d = 0; d < all->ndbs; d++) {
+		struct opts od = *all;
+
+		od.data_seed = db_seed(all->data_seed, all->dbs[d]);
+		run_check_db(cl[d], &od, st->ver + (size_t)d * (size_t)all->run_keys, st, t0);
+	}
+}
+
+/* run: c works in the first database of --dbs, a client of its own in
+ * each other one. */
 static int cmd_run(struct ccli *c, const struct opts *o)
 {
 	struct run_state st;
 	struct sigaction sa;
-	uint64_t t0 = ccli_now_us(), end = t0 + (uint64_t)o->seconds * 1000000u, due;
+	struct ccli_stats sum = { 0 };
+	uint64_t t0, end, due;
 	double secs;
 	char *val = malloc((size_t)o->size + 1);
-	int rc = 1;
+	struct ccli **cl = calloc((size_t)o->ndbs, sizeof(*cl));
+	int rc = 1, opened = 1;
 
 	memset(&st, 0, sizeof(st));
 	latency_init(&st.lat);
 	st.rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
-	st.ver = calloc((size_t)o->run_keys, sizeof(*st.ver));
-	if (!val || !st.ver) {
+	st.ver = calloc((size_t)o->run_keys * (size_t)o->ndbs, sizeof(*st.ver));
+	if (!val || !st.ver || !cl) {
 		fprintf(stderr, "sc-load run: error: out of memory\n");
 		goto out;
 	}
+	cl[0] = c;
+	ccli_select(c, o->dbs[0]);
+	for (; opened < o->ndbs; opened++) {
+		struct sc_err e = { 0 };
+		if (!(cl[opened] = calloc(1, sizeof(**cl))) ||
+		    ccli_init(cl[opened], &o->seeds, &o->common.conn, &e) < 0) {
+			rc = fail(o->cmd, &e);
+			opened++;
+			goto out;
+		}
+		ccli_select(cl[opened], o->dbs[opened]);
+	}
+	t0 = ccli_now_us();
+	end = t0 + (uint64_t)o->seconds * 1000000u;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -542,10 +623,18 @@ static int cmd_run(struct ccli *c, const struct opts *o)
 			}
 			due = (now > due + 100000 ? now : due) + 1000000u / (uint64_t)o->rate;
 		}
-		run_one(c, o, &st, val, t0);
+		run_one(cl, o, &st, val, t0);
 	}
 	secs = (double)(ccli_now_us() - t0) / 1e6;
-	run_check(c, o, &st, t0);
+	run_check(cl, o, &st, t0);
+	for (int d = 0; d < o->ndbs; d++) {
+		sum.moved += cl[d]->stats.moved;
+		sum.ask += cl[d]->stats.ask;
+		sum.tryagain += cl[d]->stats.tryagain;
+		sum.clusterdown += cl[d]->stats.clusterdown;
+		sum.loading += cl[d]->stats.loading;
+		sum.io += cl[d]->stats.io;
+	}
 	if (o->common.json) {
 		printf("{\"ops\":%lld,\"reads\":%lld,\"writes\":%lld,\"errors\":%lld,\"wrong\":%lld,"
 		       "\"lost\":%lld,\"checked\":%lld,\"seconds\":%.3f,\"p50_us\":%" PRIu64
@@ -554,8 +643,8 @@ static int cmd_run(struct ccli *c, const struct opts *o)
 		       "\"loading\":%lld,\"io\":%lld,\"first_error\":",
 		       st.ops, st.reads, st.writes, st.errors, st.wrong, st.lost, st.checked, secs,
 		       latency_percentile(&st.lat, 50), latency_percentile(&st.lat, 99),
-		       latency_percentile(&st.lat, 99.9), st.lat.max, c->stats.moved, c->stats.ask,
-		       c->stats.tryagain, c->stats.clusterdown, c->stats.loading, c->stats.io);
+		       latency_percentile(&st.lat, 99.9), st.lat.max, sum.moved, sum.ask,
+		       sum.tryagain, sum.clusterdown, sum.loading, sum.io);
 		json_string(stdout, st.first.msg);
 		printf("}\n");
 	} else {
@@ -566,11 +655,16 @@ static int cmd_run(struct ccli *c, const struct opts *o)
 		       st.ops, secs, st.reads, st.writes, st.errors, st.wrong, st.lost, st.checked,
 		       (double)latency_percentile(&st.lat, 50) / 1000,
 		       (double)latency_percentile(&st.lat, 99) / 1000, (double)st.lat.max / 1000,
-		       c->stats.moved, c->stats.ask, c->stats.tryagain, c->stats.clusterdown,
-		       c->stats.io);
+		       sum.moved, sum.ask, sum.tryagain, sum.clusterdown,
+		       sum.io);
 	}
 	rc = st.errors || st.wrong || st.lost ? 1 : 0;
 out:
+	for (int d = 1; cl && d < opened; d++) {
+		ccli_release(cl[d]);
+		free(cl[d]);
+	}
+	free(cl);
 	free(st.ver);
 	free(val);
 	return rc;
@@ -630,6 +724,29 @@ static int parse_ll(const char *arg, long long min, long long max, const char *w
 	return 0;
 }
 
+/* "N" or "N,M,...": distinct databases, at most MAX_DBS. */
+static int parse_dbs(struct opts *o, const char *arg, const char *what, struct sc_err *e)
+{
+	char buf[512], *save = NULL, *tok;
+	long long v;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->ndbs = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_ll(tok, 0, 1000000, what, &v, e) < 0)
+			return -1;
+		if (o->ndbs == MAX_DBS)
+			return err_set(e, ERR_REFUSED, "%s takes at most %d databases", what, MAX_DBS);
+		for (int i = 0; i < o->ndbs; i++)
+			if (o->dbs[i] == v)
+				return err_set(e, ERR_REFUSED, "%s names database %lld twice", what, v);
+		o->dbs[o->ndbs++] = (int)v;
+	}
+	if (!o->ndbs)
+		return err_set(e, ERR_REFUSED, "%s needs a database number", what);
+	return 0;
+}
+
 static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 {
 	static const struct option longopts[] = {
@@ -651,6 +768,8 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 		{ "slots", required_argument, NULL, OPT_SLOTS },
 		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
 		{ "migrate", no_argument, NULL, OPT_MIGRATE },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "dbs", required_argument, NULL, OPT_DBS },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long ll;
@@ -665,6 +784,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 	o->write_pct = 50;
 	o->pipeline = 1000;
 	o->prefix = "k";
+	o->ndbs = 1; /* database 0 */
 	snprintf(o->run_prefix_buf, sizeof(o->run_prefix_buf), "run.%d.%ld", (int)getpid(),
 		 (long)time(NULL));
 	o->run_prefix = o->run_prefix_buf;
@@ -739,6 +859,11 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 		case OPT_MIGRATE:
 			o->migrate = 1;
 			break;
+		case OPT_DB:
+		case OPT_DBS:
+			if (parse_dbs(o, optarg, opt == OPT_DBS ? "--dbs" : "--db", e) < 0)
+				return -1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -754,6 +879,8 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 		return err_set(e, ERR_REFUSED, "--keys N is required");
 	if (!strcmp(o->cmd, "copy") && (!o->have_to || !o->slots))
 		return err_set(e, ERR_REFUSED, "copy needs --to HOST:PORT and --slots RANGES");
+	if (!strcmp(o->cmd, "copy") && (o->ndbs != 1 || o->dbs[0] != 0))
+		return err_set(e, ERR_REFUSED, "copy works in database 0 only");
 	return cli_common_finish(&o->common, e);
 }
 

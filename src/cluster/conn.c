@@ -250,6 +250,7 @@ static const struct {
 	{ "Unknown node", RC_UNKNOWN_NODE },
 	{ "SETSLOT only with masters", RC_ONLY_MASTERS },
 	{ "SETSLOT only with primaries", RC_ONLY_MASTERS },
+	{ "still hold keys for this hash slot", RC_HOLDS_KEYS },
 };
 
 #define TARGET_ERROR "ERR Target instance replied with error: "
@@ -286,7 +287,7 @@ const char *reply_class_name(enum reply_class rc)
 {
 	static const char *names[] = { "ok", "moved", "ask", "busykey", "tryagain", "clusterdown", "loading",
 				       "noauth", "other", "ioerr", "noreplicas", "unblocked", "already-owner",
-				       "unknown-node", "only-masters" };
+				       "unknown-node", "only-masters", "holds-keys" };
 	return names[rc];
 }
 

@@ -90,6 +90,10 @@ enum reply_class {
 			     node X": fatal (may pass once gossip arrives) */
 	RC_ONLY_MASTERS,  /* "ERR Please use SETSLOT only with masters."
 			     (or "primaries"): the node is a replica: fatal */
+	RC_HOLDS_KEYS,    /* "ERR Can't assign hashslot N to a different node
+			     while I still hold keys for this hash slot."
+			     (SETSLOT NODE on a source not yet drained, in
+			     some database): fatal */
 };
 enum reply_class reply_class(const redisReply *r);
 /* 1 for the classes where sending the same command again later is right:

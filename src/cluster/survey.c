@@ -1,7 +1,7 @@
 /* survey.c - see survey.h.
  *
  * One connection per node, opened once: CLUSTER NODES and INFO server (and,
- * with stats, DBSIZE, INFO memory, CLUSTER INFO and INFO replication) are
+ * with stats, INFO keyspace, INFO memory, CLUSTER INFO and INFO replication) are
  * pipelined on it, then it is closed, so a 1000-node survey never holds 1000
  * descriptors.  INFO server is read by every survey: the planner judges
  * moves by the servers' DUMP formats (server_kind.h).
@@ -13,6 +13,8 @@
  * address was reused); the named node is then unreachable.
  */
 #include "cluster/survey.h"
+
+#include "cluster/dbs.h"
 #include "base/vec.h"
 
 #include <pthread.h>
@@ -130,11 +132,6 @@ static int enqueue(struct survey *s, const struct addr *a, const char *id, int s
 	return 0;
 }
 
-static long long reply_ll(const redisReply *r)
-{
-	return r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-}
-
 static const char *reply_text(const redisReply *r)
 {
 	if (r && (r->type == REDIS_REPLY_STRING))
@@ -147,7 +144,8 @@ static void parse_stats(struct stats *st, redisReply **r)
 	char buf[64];
 	const char *info;
 
-	st->keys = reply_ll(r[0]);
+	info = reply_text(r[0]); /* INFO keyspace: every database (cluster/dbs.h) */
+	st->keys = info ? node_dbs_info_keys(info) : -1;
 	info = reply_text(r[1]);
 	if (info && info_field(info, "used_memory", buf, sizeof(buf)) == 0)
 		st->used_memory = strtoll(buf, NULL, 10);
@@ -195,7 +193,7 @@ static void fetch(const struct target *tg, const struct conn_opts *o, int stats,
 		goto out;
 	}
 	if (conn_append(c, "CLUSTER NODES") < 0 || conn_append(c, "INFO server") < 0 ||
-	    (stats && (conn_append(c, "DBSIZE") < 0 || conn_append(c, "INFO memory") < 0 ||
+	    (stats && (conn_append(c, "INFO keyspace") < 0 || conn_append(c, "INFO memory") < 0 ||
 		       conn_append(c, "CLUSTER INFO") < 0 || conn_append(c, "INFO replication") < 0)))
 		goto lost;
 	for (int i = 0; i < nr; i++)

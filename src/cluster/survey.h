@@ -4,7 +4,7 @@
  * it runs, member.server) from each, then from every node those views name
  * (by ip:port), until no new node appears.  Unreachable
  * nodes stay in the model with reachable = 0.  With `stats`, each reachable
- * member's keys (DBSIZE), used_memory, cluster_state, cluster_known_nodes and
+ * member's keys (INFO keyspace: every database), used_memory, cluster_state, cluster_known_nodes and
  * (replicas) master_link_status are read too, pipelined on the same
  * connection.  Handshake and noaddr entries are not followed.  Nodes are read
  * up to 16 at a time (threads), so the timeouts of unreachable nodes overlap;

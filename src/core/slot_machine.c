@@ -23,6 +23,12 @@
  * - NODE on the source: "only with masters" means the source just became a
  *   replica (it lost its last slot): fine, its master learns the owner by
  *   gossip.
+ * - Databases: a slot is DRAINED only once every database is empty, since
+ *   SETSLOT NODE checks (and a source that learns the new owner by gossip
+ *   deletes) the keys of every database.  COUNT with keys left sends the
+ *   slot back over the databases (RESCAN), never to NODE; so does a source
+ *   refusing NODE because it still holds keys (its MIGRATE to the owner
+ *   still works: the owner takes RESTORE-ASKING).
  */
 #include "core/slot_machine.h"
 
@@ -52,6 +58,7 @@ static const struct rule {
 
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_CONTINUE },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY, SLOT_DRAINED, SLOT_CONTINUE },
+	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_MOVING, SLOT_NEXT_DB },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
 
@@ -63,6 +70,11 @@ static const struct rule {
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_NOREPLICAS, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
 
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_EMPTY, SLOT_DRAINED, SLOT_ADVANCE },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_RESCAN },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
+
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_OK, SLOT_CLOSING, SLOT_ADVANCE },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_RETRYABLE, SLOT_DRAINED, SLOT_RETRY },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_NOREPLICAS, SLOT_DRAINED, SLOT_RETRY },
@@ -73,6 +85,7 @@ static const struct rule {
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNBLOCKED, SLOT_DONE, SLOT_CLOSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_RETRYABLE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_NOREPLICAS, SLOT_CLOSING, SLOT_RETRY },
+	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN },
 };
 
 /* The commands each state waits for, and why the slot fails when one of
@@ -86,6 +99,7 @@ static const struct expect {
 	{ SLOT_MIGRATING, SLOT_OP_MIGRATING, SLOT_WHY_MIGRATING_REFUSED },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_WHY_KEYS_UNLISTED },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_WHY_MIGRATE_FAILED },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_WHY_UNCOUNTED },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_WHY_TAKEOVER_REFUSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_WHY_HANDOVER_REFUSED },
 };
@@ -128,14 +142,14 @@ const char *slot_state_name(enum slot_state s)
 const char *slot_op_name(enum slot_op op)
 {
 	static const char *names[] = { "importing", "migrating", "getkeys", "migrate",
-				       "node-target", "node-source", "node-other" };
+				       "node-target", "node-source", "node-other", "count", "select" };
 	return NAME(names, op);
 }
 
 const char *slot_reply_name(enum slot_reply r)
 {
-	static const char *names[] = { "ok", "keys", "empty", "already-owner", "unknown-node",
-				       "only-masters", "busykey", "ioerr", "redirect", "retryable",
+	static const char *names[] = { "ok", "keys", "empty", "empty-db", "already-owner", "unknown-node",
+				       "only-masters", "holds-keys", "busykey", "ioerr", "redirect", "retryable",
 				       "noreplicas", "unblocked", "other" };
 	return NAME(names, r);
 }
@@ -143,13 +157,13 @@ const char *slot_reply_name(enum slot_reply r)
 const char *slot_verdict_name(enum slot_verdict v)
 {
 	static const char *names[] = { "advance", "continue", "retry", "retry-smaller",
-				       "busykey", "closed", "fail", "ignore" };
+				       "busykey", "closed", "fail", "ignore", "next-db", "rescan" };
 	return NAME(names, v);
 }
 
 const char *slot_reason_name(enum slot_reason why)
 {
 	static const char *names[] = { "none", "import-refused", "migrating-refused", "keys-unlisted",
-				       "migrate-failed", "takeover-refused", "handover-refused" };
+				       "migrate-failed", "takeover-refused", "handover-refused", "uncounted" };
 	return NAME(names, why);
 }

@@ -16,6 +16,19 @@
  * the target) answers IMPORTING with "already the owner": IMPORTING ->
  * CLOSING, only the source is left to close.
  *
+ * Databases (Valkey 9 `cluster-databases` > 1): MOVING drains the slot one
+ * database at a time.  An empty GETKEYSINSLOT with another database left is
+ * EMPTY_DB: NEXT_DB, the driver selects the next database and goes on.
+ * Where the source can count a slot over every database (CLUSTER
+ * SLOT-STATS), the last database is followed by COUNT: zero keys -> DRAINED;
+ * keys left (a database that gained keys after the driver listed them) ->
+ * RESCAN, the driver reads the databases again and walks them once more.
+ * With one database nothing of this happens: GETKEYS EMPTY -> DRAINED.
+ * A source that refuses NODE because it still holds keys of the slot (a
+ * target that already owned the slot, left so by a run that drained only
+ * database 0) goes back to MOVING the same way (RESCAN): its keys are
+ * moved to the owner, then NODE is sent again.
+ *
  * Each state expects the replies of its own commands only (IMPORTING:
  * IMPORTING; MIGRATING: MIGRATING; MOVING: GETKEYS and MIGRATE; DRAINED: NODE
  * on the target; CLOSING: NODE on the source).  A reply of another command
@@ -48,17 +61,28 @@ enum slot_op {
 	SLOT_OP_NODE_TARGET,  /* CLUSTER SETSLOT s NODE dst, on the target */
 	SLOT_OP_NODE_SOURCE,  /* the same, on the source */
 	SLOT_OP_NODE_OTHER,   /* the same, on another master (best effort) */
+	SLOT_OP_COUNT,        /* CLUSTER SLOT-STATS SLOTSRANGE s s, on the
+				 source: its key-count covers every database */
+	SLOT_OP_SELECT,       /* SELECT db before key commands, on the source;
+				 its reply is the driver's (never the machine's:
+				 ignored here) */
 };
 
 /* The reply, as the engine classified it (the server's words are matched in
  * cluster/conn.c only). */
 enum slot_reply {
 	SLOT_REPLY_OK,            /* +OK (MIGRATE: also +NOKEY) */
-	SLOT_REPLY_KEYS,          /* a non-empty array (GETKEYSINSLOT) */
-	SLOT_REPLY_EMPTY,         /* an empty array: no key left */
+	SLOT_REPLY_KEYS,          /* a non-empty array (GETKEYSINSLOT); COUNT:
+				     keys left */
+	SLOT_REPLY_EMPTY,         /* an empty array: no key left (in the last
+				     database to drain); COUNT: zero keys */
+	SLOT_REPLY_EMPTY_DB,      /* an empty array, and another database of
+				     the source (or the COUNT) is still due */
 	SLOT_REPLY_ALREADY_OWNER, /* "I'm already the owner of hash slot" */
 	SLOT_REPLY_UNKNOWN_NODE,  /* the node does not know the other one yet */
 	SLOT_REPLY_ONLY_MASTERS,  /* "use SETSLOT only with masters": a replica */
+	SLOT_REPLY_HOLDS_KEYS,    /* "still hold keys for this hash slot": the
+				     source's NODE before it was drained */
 	SLOT_REPLY_BUSYKEY,       /* the target already has a key of the batch */
 	SLOT_REPLY_IOERR,         /* MIGRATE could not finish with the target */
 	SLOT_REPLY_REDIRECT,      /* ASK / MOVED */
@@ -86,6 +110,13 @@ enum slot_verdict {
 	SLOT_CLOSED,         /* the slot is done: tell the other masters */
 	SLOT_FAIL,           /* stop the slot (and the job) with `why` */
 	SLOT_IGNORE,         /* a stale reply: nothing changes */
+	SLOT_NEXT_DB,        /* this database is drained: go on with the next
+				database of the source (or its COUNT); a retry
+				clock already running keeps running */
+	SLOT_RESCAN,         /* keys are left on the source (the COUNT found
+				some after every database was drained, or the
+				source refused NODE for them): read its
+				databases again and walk them once more */
 };
 
 /* Why a slot failed: the step that was refused. */
@@ -97,6 +128,7 @@ enum slot_reason {
 	SLOT_WHY_MIGRATE_FAILED,     /* MIGRATE failed for good */
 	SLOT_WHY_TAKEOVER_REFUSED,   /* the target refused NODE */
 	SLOT_WHY_HANDOVER_REFUSED,   /* the source refused NODE */
+	SLOT_WHY_UNCOUNTED,          /* the source did not count the slot */
 };
 
 struct slot_step {
@@ -111,7 +143,7 @@ struct slot_step {
 struct slot_step slot_machine_next(enum slot_state state, enum slot_op op, enum slot_reply reply);
 
 /* Short lowercase names, for logs and test messages ("moving", "getkeys",
- * "noreplicas", "retry", "import-refused"). */
+ * "noreplicas", "retry", "import-refused", "next-db"). */
 const char *slot_state_name(enum slot_state s);
 const char *slot_op_name(enum slot_op op);
 const char *slot_reply_name(enum slot_reply r);

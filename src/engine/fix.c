@@ -2,6 +2,9 @@
  * the keys of the slots that need repair, plans (fix.c), prints the plan,
  * and carries it out: moves through migrate.h (never REPLACE), closes with
  * SETSLOT STABLE, assigns with ADDSLOTS, then waits until every node agrees.
+ * Every key check covers every database of a node (Valkey 9
+ * cluster-databases, cluster/dbs.h): a slot counts as empty only when it is
+ * empty in all of them.
  */
 #include "engine/fix.h"
 
@@ -12,6 +15,7 @@
 #include "base/log.h"
 #include "base/clock.h"
 #include "core/fix_plan.h"
+#include "cluster/dbs.h"
 #include "cluster/lock.h"
 #include "engine/migrate.h"
 #include "cluster/owners.h"
@@ -26,6 +30,8 @@ static const char *mname(const struct topo *t, int i, char *buf, size_t len)
 /* One connection per member, opened on first use. */
 struct conns {
 	struct conn **c;
+	struct node_dbs *dbs;  /* read on first use (dbs_read) */
+	char *dbs_read;
 	int n;
 };
 
@@ -46,15 +52,73 @@ static struct conn *conn_of(struct conns *cs, const struct topo *t, int i, const
 	return cs->c[i];
 }
 
+/* Member i's databases, read once; NULL (e) when it cannot be reached. */
+static const struct node_dbs *dbs_of(struct conns *cs, const struct topo *t, int i, const struct conn_opts *o,
+				     struct sc_err *e)
+{
+	struct conn *c = conn_of(cs, t, i, o, e);
+
+	if (!c)
+		return NULL;
+	if (!cs->dbs_read[i]) {
+		if (node_dbs_read(c, &cs->dbs[i], e) < 0)
+			return NULL;
+		cs->dbs_read[i] = 1;
+	}
+	return &cs->dbs[i];
+}
+
+/* COUNTKEYSINSLOT of slots[0..n-1] (NULL: slot k for k < n) on c, summed
+ * over every database of d holding keys: one pipeline per database, SELECT
+ * before each but 0, and SELECT 0 at the end.  out[k]: the sum, -1 where a
+ * count is missing.  0, or -1 when the connection broke. */
+static int count_slots(struct conn *c, const struct node_dbs *d, const int *slots, int n, long long *out)
+{
+	struct sc_err e;
+	redisReply *r;
+
+	for (int k = 0; k < n; k++)
+		out[k] = 0;
+	for (int i = 0; i < d->nused; i++) {
+		int db = d->used[i], selected = 1;
+		if (db != 0)
+			conn_append(c, "SELECT %d", db);
+		for (int k = 0; k < n; k++)
+			conn_append(c, "CLUSTER COUNTKEYSINSLOT %d", slots ? slots[k] : k);
+		if (db != 0) {
+			if (!(r = conn_read(c)))
+				return -1;
+			selected = reply_is_status(r, "OK");
+			freeReplyObject(r);
+		}
+		for (int k = 0; k < n; k++) {
+			if (!(r = conn_read(c)))
+				return -1;
+			if (selected && out[k] >= 0 && r->type == REDIS_REPLY_INTEGER && r->integer >= 0)
+				out[k] += r->integer;
+			else
+				out[k] = -1; /* not counted, or counted in another database */
+			freeReplyObject(r);
+		}
+	}
+	if (d->nused > 1 || d->used[0] != 0)
+		return conn_ok(c, &e, "SELECT 0");
+	return 0;
+}
+
 /* keys[k * t->n + m]: COUNTKEYSINSLOT of every needed slot on every reachable
  * master, pipelined; -1 where unknown, 0 for replicas (copies, not owners). */
 static long long *count_keys(const struct topo *t, struct conns *cs, const int *slots, int n,
 			     const struct conn_opts *o, struct sc_err *e)
 {
 	long long *keys = malloc((size_t)n * (size_t)t->n * sizeof(*keys) + 1);
+	long long *one = malloc((size_t)n * sizeof(*one) + 1);
+	const struct node_dbs *d;
 
-	if (!keys) {
+	if (!keys || !one) {
 		err_set(e, ERR_FAIL, "out of memory");
+		free(keys);
+		free(one);
 		return NULL;
 	}
 	for (int m = 0; m < t->n; m++) {
@@ -62,19 +126,14 @@ static long long *count_keys(const struct topo *t, struct conns *cs, const int *
 		int master = (t->m[m].n.flags & NF_MASTER) != 0;
 		for (int k = 0; k < n; k++)
 			keys[(size_t)k * (size_t)t->n + (size_t)m] = master ? -1 : 0;
-		if (!master || !t->m[m].reachable || !(c = conn_of(cs, t, m, o, e)))
+		if (!master || !t->m[m].reachable || !(d = dbs_of(cs, t, m, o, e)) || !(c = conn_of(cs, t, m, o, e)))
 			continue;
+		if (count_slots(c, d, slots, n, one) < 0)
+			continue; /* unknown: -1 */
 		for (int k = 0; k < n; k++)
-			conn_append(c, "CLUSTER COUNTKEYSINSLOT %d", slots[k]);
-		for (int k = 0; k < n; k++) {
-			redisReply *r = conn_read(c);
-			if (!r)
-				break;
-			if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0)
-				keys[(size_t)k * (size_t)t->n + (size_t)m] = r->integer;
-			freeReplyObject(r);
-		}
+			keys[(size_t)k * (size_t)t->n + (size_t)m] = one[k];
 	}
+	free(one);
 	err_clear(e);
 	return keys;
 }
@@ -110,38 +169,42 @@ static const char *reason(const struct fix_action *a)
 
 /* One line per action, except that runs of the same kind between the same
  * nodes (a killed migration leaves hundreds of slots alike) share a line. */
-/* Every master's keys per slot, where it does not own the slot: one
- * pipeline of 16384 COUNTKEYSINSLOT per master (milliseconds). */
+/* Every master's keys per slot (every database), where it does not own
+ * the slot: one pipeline of 16384 COUNTKEYSINSLOT per master and database
+ * holding keys (milliseconds). */
 static int find_strays(const struct topo *t, struct conns *cs, const struct conn_opts *o, struct fix_stray **out,
 		       int *nout, struct sc_err *e)
 {
+	long long *n = malloc(sizeof(*n) * CLUSTER_SLOTS);
+	const struct node_dbs *d;
+
 	*out = NULL;
 	*nout = 0;
+	if (!n)
+		return err_set(e, ERR_FAIL, "out of memory");
 	for (int m = 0; m < t->n; m++) {
 		struct conn *c;
-		if (!(t->m[m].n.flags & NF_MASTER) || !t->m[m].reachable || !(c = conn_of(cs, t, m, o, e)))
+		if (!(t->m[m].n.flags & NF_MASTER) || !t->m[m].reachable || !(d = dbs_of(cs, t, m, o, e)) ||
+		    !(c = conn_of(cs, t, m, o, e)))
 			continue;
-		for (int s = 0; s < CLUSTER_SLOTS; s++)
-			conn_append(c, "CLUSTER COUNTKEYSINSLOT %d", s);
+		if (count_slots(c, d, NULL, CLUSTER_SLOTS, n) < 0)
+			continue;
 		for (int s = 0; s < CLUSTER_SLOTS; s++) {
-			redisReply *r = conn_read(c);
-			if (!r)
-				break;
-			if (r->type == REDIS_REPLY_INTEGER && r->integer > 0 && t->owner[s] >= 0 && t->owner[s] != m) {
+			if (n[s] > 0 && t->owner[s] >= 0 && t->owner[s] != m) {
 				struct fix_stray *tmp = realloc(*out, (size_t)(*nout + 1) * sizeof(*tmp));
 				if (!tmp) {
-					freeReplyObject(r);
+					free(n);
 					return err_set(e, ERR_FAIL, "out of memory");
 				}
 				*out = tmp;
 				tmp[*nout].slot = s;
 				tmp[*nout].member = m;
-				tmp[*nout].keys = r->integer;
+				tmp[*nout].keys = n[s];
 				(*nout)++;
 			}
-			freeReplyObject(r);
 		}
 	}
+	free(n);
 	err_clear(e);
 	return 0;
 }
@@ -194,12 +257,10 @@ static void print_plan(const struct fix_req *r, const struct topo *t, const stru
 	}
 }
 
-/* Before a move: keys present on both sides.  An identical copy (same DUMP
- * payload, both with or both without a TTL) is removed from the source, so
- * nothing is lost; a different copy turns the action into a stop naming the
- * key.  Returns 0, or -1 when the slot could not be scanned (a stop too). */
-static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *cs, struct fix_action *a,
-		  long long *removed)
+/* dedupe in database db, on connections already on it (where: "" or
+ * " in database N", for messages). */
+static int dedupe_db(const struct fix_req *r, const struct topo *t, struct conns *cs, struct fix_action *a,
+		     long long *removed, const char *where)
 {
 	struct sc_err e;
 	struct conn *src = conn_of(cs, t, a->src, r->conn, &e), *dst = src ? conn_of(cs, t, a->dst, r->conn, &e) : NULL;
@@ -269,8 +330,8 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 		if (k->type != REDIS_REPLY_STRING)
 			continue;
 		if (exists[i] < 0) {
-			snprintf(a->why, sizeof(a->why), "slot %d: cannot tell whether %s holds key '%.*s' (%s)", a->slot,
-				 mname(t, a->dst, b1, sizeof(b1)), (int)(k->len > 80 ? 80 : k->len), k->str,
+			snprintf(a->why, sizeof(a->why), "slot %d: cannot tell whether %s holds key '%.*s'%s (%s)", a->slot,
+				 mname(t, a->dst, b1, sizeof(b1)), (int)(k->len > 80 ? 80 : k->len), k->str, where,
 				 desc[0] ? desc : "no reply");
 			goto drain;
 		}
@@ -303,24 +364,24 @@ static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *c
 			freeReplyObject(t2);
 		if (!same) {
 			snprintf(a->why, sizeof(a->why),
-				 "slot %d: key '%.*s' exists on both %s (source) and %s (target) with different "
+				 "slot %d: key '%.*s'%s exists on both %s (source) and %s (target) with different "
 				 "contents; nothing was overwritten and the slot is left open. Decide which copy is "
 				 "right, delete the other (on the target: ASKING then DEL), then run 'shardctl fix' again",
-				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, mname(t, a->src, b1, sizeof(b1)),
+				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, mname(t, a->src, b1, sizeof(b1)),
 				 mname(t, a->dst, b2, sizeof(b2)));
 			goto drain;
 		}
 		x = conn_command(src, "DEL %b", k->str, k->len);
 		if (!x || x->type != REDIS_REPLY_INTEGER) {
-			snprintf(a->why, sizeof(a->why), "slot %d: cannot remove the identical copy of '%.*s' from %s",
-				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, mname(t, a->src, b1, sizeof(b1)));
+			snprintf(a->why, sizeof(a->why), "slot %d: cannot remove the identical copy of '%.*s'%s from %s",
+				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, mname(t, a->src, b1, sizeof(b1)));
 			goto drain;
 		}
 		freeReplyObject(x);
 		x = NULL;
 		(*removed)++;
-		log_tagged(r->out, "fix", "slot %d: key '%.*s' was on both %s and %s with the same contents: removed from the source",
-		    a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, mname(t, a->src, b1, sizeof(b1)),
+		log_tagged(r->out, "fix", "slot %d: key '%.*s'%s was on both %s and %s with the same contents: removed from the source",
+		    a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, mname(t, a->src, b1, sizeof(b1)),
 		    mname(t, a->dst, b2, sizeof(b2)));
 	}
 	rc = 0;
@@ -337,6 +398,58 @@ out:
 		freeReplyObject(keys);
 	if (rc < 0)
 		a->kind = FIX_STOP;
+	return rc;
+}
+
+/* Node i's connection on database db (SELECT when db is not 0); NULL (e). */
+static struct conn *conn_on_db(struct conns *cs, const struct topo *t, int i, int db, const struct conn_opts *o,
+			       struct sc_err *e)
+{
+	struct conn *c = conn_of(cs, t, i, o, e);
+
+	return c && (db == 0 || conn_ok(c, e, "SELECT %d", db) == 0) ? c : NULL;
+}
+
+/* Before a move: keys present on both sides, in every database of the
+ * source holding keys.  An identical copy (same DUMP payload, both with or
+ * both without a TTL) is removed from the source, so nothing is lost; a
+ * different copy turns the action into a stop naming the key (and its
+ * database).  Returns 0, or -1 when the slot could not be scanned (a stop
+ * too).  Leaves both connections on database 0. */
+static int dedupe(const struct fix_req *r, const struct topo *t, struct conns *cs, struct fix_action *a,
+		  long long *removed)
+{
+	struct sc_err e;
+	const struct node_dbs *d = dbs_of(cs, t, a->src, r->conn, &e);
+	char where[40] = "";
+	int rc = 0;
+
+	if (!d) {
+		snprintf(a->why, sizeof(a->why), "slot %d: %s", a->slot, e.msg);
+		a->kind = FIX_STOP;
+		return -1;
+	}
+	for (int i = 0; i < d->nused && rc == 0; i++) {
+		int db = d->used[i];
+		if (db != 0) {
+			snprintf(where, sizeof(where), " in database %d", db);
+			if (!conn_on_db(cs, t, a->src, db, r->conn, &e) || !conn_on_db(cs, t, a->dst, db, r->conn, &e)) {
+				snprintf(a->why, sizeof(a->why), "slot %d: %s", a->slot, e.msg);
+				a->kind = FIX_STOP;
+				rc = -1;
+			}
+		}
+		if (rc == 0)
+			rc = dedupe_db(r, t, cs, a, removed, where);
+		if (db != 0) {
+			/* back to 0 where the connection is still open */
+			for (int k = 0; k < 2; k++) {
+				int m = k ? a->dst : a->src;
+				if (cs->c[m] && !cs->c[m]->broken)
+					conn_ok(cs->c[m], &e, "SELECT 0");
+			}
+		}
+	}
 	return rc;
 }
 
@@ -487,7 +600,7 @@ out:
 int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 {
 	struct topo t;
-	struct conns cs = { NULL, 0 };
+	struct conns cs = { NULL, NULL, NULL, 0 };
 	struct fix_plan p;
 	struct fix_keys fk;
 	int *slots = NULL, n, rc = -1, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000, nstrays = 0;
@@ -501,7 +614,9 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	memset(&p, 0, sizeof(p));
 	if (survey_read(&t, &r->seed, 1, r->conn, 0, e) < 0)
 		return -1;
-	if (!(cs.c = calloc((size_t)t.n + 1, sizeof(*cs.c)))) {
+	cs.dbs = calloc((size_t)t.n + 1, sizeof(*cs.dbs));
+	cs.dbs_read = calloc((size_t)t.n + 1, 1);
+	if (!(cs.c = calloc((size_t)t.n + 1, sizeof(*cs.c))) || !cs.dbs || !cs.dbs_read) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -592,9 +707,14 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	rc = 0;
 out:
 	lock_release(lock);
-	for (int i = 0; i < cs.n; i++)
+	for (int i = 0; i < cs.n; i++) {
 		conn_free(cs.c[i]);
+		if (cs.dbs)
+			node_dbs_release(&cs.dbs[i]);
+	}
 	free(cs.c);
+	free(cs.dbs);
+	free(cs.dbs_read);
 	free(slots);
 	free(keys);
 	free(strays);

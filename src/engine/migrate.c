@@ -186,6 +186,8 @@ static int phase_sources(struct migrate *m, long long t)
 {
 	int sent = 0;
 
+	for (int i = 0; i < m->nnodes; i++)
+		m->conns[i].lane[0].db_fresh = 0;
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *dst_id = m->nodes[v->dst].id;
@@ -223,23 +225,80 @@ static int phase_sources(struct migrate *m, long long t)
 				sent += migrate_slot_setslot(m, v->src, mi, si, SLOT_OP_NODE_SOURCE, "NODE", dst_id) == 0;
 			}
 		}
-		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
-			struct job_slot *s = &v->s[si];
-			if (s->retry_at > t || s->busy_diag)
-				continue;
-			if (s->st == SLOT_MIGRATING) {
-				sent += migrate_slot_getkeys(m, mi, si, count) == 0;
-			} else if (s->st == SLOT_MOVING) {
-				if (s->keys && migrates >= m->o.window)
-					continue; /* keys kept for the next round */
-				if (s->keys)
-					migrates++, sent += migrate_slot_migrate(m, mi, si) == 0;
-				if (v->st == MOVE_RUNNING && s->st == SLOT_MOVING)
+		/* the slots on the database the source's lane 0 is on first,
+		 * then the others (their MIGRATEs wait for a round that starts
+		 * on their database): with one database, one pass does
+		 * everything.  At most `window` MIGRATEs a round: keys listed
+		 * beyond that are kept for the next round */
+		for (int pass = 0, cur = m->conns[v->src].lane[0].db; pass < 2; pass++) {
+			for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
+				struct job_slot *s = &v->s[si];
+				if (s->retry_at > t || s->busy_diag || s->rescan)
+					continue;
+				if ((s->db < 0 || s->db == cur) != (pass == 0))
+					continue;
+				if (s->st == SLOT_MIGRATING) {
 					sent += migrate_slot_getkeys(m, mi, si, count) == 0;
+				} else if (s->st == SLOT_MOVING && s->db < 0) {
+					sent += migrate_slot_count(m, mi, si) == 0;
+				} else if (s->st == SLOT_MOVING) {
+					if (s->keys && migrates >= m->o.window)
+						continue; /* keys kept for the next round */
+					if (s->keys && migrate_slot_migrate(m, mi, si) == 0)
+						migrates++, sent++;
+					if (v->st == MOVE_RUNNING && s->st == SLOT_MOVING)
+						sent += migrate_slot_getkeys(m, mi, si, count) == 0;
+				}
 			}
 		}
 	}
 	return sent;
+}
+
+/* The databases of both ends of move mi, read as it starts: the target
+ * must have every database the source holds keys in (MIGRATE selects it
+ * there); with several, keys_total counts all of them.  Synchronous.  0, or
+ * -1 with the move lost. */
+static int move_dbs(struct migrate *m, int mi)
+{
+	struct job_move *v = &m->mv[mi];
+	struct sc_err e;
+	const struct job_dbs *a = &m->dbs[v->src], *b = &m->dbs[v->dst];
+	struct conn *src;
+	redisReply *r;
+	char na[300], nb[300];
+	long long n;
+
+	if (migrate_job_read_dbs(m, v->src, &e) < 0 || (!b->read && migrate_job_read_dbs(m, v->dst, &e) < 0)) {
+		migrate_job_move_lost(m, mi, &e);
+		return -1;
+	}
+	for (int k = 0; k < a->d.nused; k++)
+		if (a->d.used[k] >= b->d.bound) {
+			err_set(&e, ERR_REFUSED, "'%s' holds keys in database %d, but '%s' has %d database%s "
+				"(cluster-databases): start it with cluster-databases %d or more",
+				migrate_job_node_name(m, v->src, na, sizeof(na)), a->d.used[k],
+				migrate_job_node_name(m, v->dst, nb, sizeof(nb)), b->d.bound,
+				b->d.bound == 1 ? "" : "s", a->d.used[k] + 1);
+			migrate_job_move_lost(m, mi, &e);
+			return -1;
+		}
+	if (!a->count || !(src = migrate_job_conn(m, v->src, &e)))
+		return 0;
+	for (int i = 0; i < v->ns; i++)
+		conn_append(src, "CLUSTER SLOT-STATS SLOTSRANGE %d %d", v->s[i].slot, v->s[i].slot);
+	conn_flush(src);
+	v->keys_total = 0;
+	for (int i = 0; i < v->ns; i++) {
+		if (!(r = conn_read(src))) {
+			migrate_job_move_lost(m, mi, &src->err);
+			return -1;
+		}
+		if (node_dbs_stats_count(r, v->s[i].slot, &n) == 0)
+			v->keys_total += n;
+		freeReplyObject(r);
+	}
+	return 0;
 }
 
 
@@ -285,6 +344,10 @@ static void move_start(struct migrate *m, int mi)
 			v->keys_total += r->integer;
 		freeReplyObject(r);
 	}
+	if (move_dbs(m, mi) < 0)
+		return;
+	if (m->dbs[v->src].d.bound > 1)
+		keys = m->dbs[v->src].d.keys; /* DBSIZE counted the selected one */
 	if (dataset > 0 && keys > 0) {
 		avg = dataset / keys;
 		if (avg < 1)
@@ -334,6 +397,8 @@ static int legacy_step(struct migrate *m, int budget_ms)
 			for (int si = window_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)
 				if (v->s[si].busy_diag)
 					migrate_slot_busykey(m, mi, &v->s[si]);
+				else if (v->s[si].rescan)
+					migrate_slot_rescan(m, mi, &v->s[si]);
 			if (v->st == MOVE_RUNNING && move_over(m, v))
 				migrate_job_move_end(m, mi, MOVE_DONE);
 		}

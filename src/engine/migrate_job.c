@@ -37,8 +37,9 @@ struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 		m->o.setslot_timeout_ms = 2000; /* the server's own default */
 	m->nodes = calloc((size_t)nnodes + 1, sizeof(*m->nodes));
 	m->conns = calloc((size_t)nnodes + 1, sizeof(*m->conns));
+	m->dbs = calloc((size_t)nnodes + 1, sizeof(*m->dbs));
 	m->mv = calloc((size_t)nmoves + 1, sizeof(*m->mv));
-	if (!m->nodes || !m->conns || !m->mv)
+	if (!m->nodes || !m->conns || !m->dbs || !m->mv)
 		goto oom;
 	memcpy(m->nodes, nodes, sizeof(*nodes) * (size_t)nnodes);
 	m->nnodes = nnodes;
@@ -95,6 +96,11 @@ void migrate_job_free(struct migrate *m)
 			free(m->conns[i].lane[l].q);
 		}
 	}
+	for (int i = 0; m->dbs && i < m->nnodes; i++) {
+		node_dbs_release(&m->dbs[i].d);
+		free(m->dbs[i].walk);
+	}
+	free(m->dbs);
 	free(m->mv);
 	free(m->conns);
 	free(m->nodes);
@@ -118,6 +124,8 @@ struct conn *migrate_job_lane_conn(struct migrate *m, int i, int lane, struct sc
 		jl->c = conn_open(&m->nodes[i].addr, m->o.conn, e);
 		if (!jl->c)
 			return NULL;
+		jl->db = 0; /* a new connection starts on database 0 */
+		jl->db_fresh = 0;
 		if (lane == 0 && jc->timeout_ms > 0 && conn_set_timeout(jl->c, jc->timeout_ms) < 0) {
 			*e = jl->c->err;
 			return NULL;
@@ -144,7 +152,12 @@ int migrate_job_lane(struct migrate *m, int i, enum slot_op op)
 {
 	struct job_conn *jc = &m->conns[i];
 
-	if (jc->nlanes <= 1 || op == SLOT_OP_GETKEYS || op == SLOT_OP_MIGRATE)
+	/* only SETSLOTs leave lane 0: SELECT, GETKEYSINSLOT, MIGRATE and the
+	 * COUNT stay on the connection whose selected database is tracked,
+	 * in order with one another */
+	if (jc->nlanes <= 1 || (op != SLOT_OP_IMPORTING && op != SLOT_OP_MIGRATING &&
+				op != SLOT_OP_NODE_TARGET && op != SLOT_OP_NODE_SOURCE &&
+				op != SLOT_OP_NODE_OTHER))
 		return 0;
 	jc->next = jc->next % (jc->nlanes - 1) + 1;
 	return jc->next;
@@ -165,14 +178,55 @@ void migrate_job_conn_drop(struct migrate *m, int i, int lane)
 	m->conns[i].lane[lane].c = NULL;
 }
 
-int migrate_job_expect(struct migrate *m, int node, int lane, int mi, int si, enum slot_op op, int n)
+int migrate_job_expect(struct migrate *m, int node, int lane, int mi, int si, enum slot_op op, int n, int db)
 {
 	struct job_lane *jl = &m->conns[node].lane[lane];
 
 	if (vec_grow((void **)&jl->q, &jl->qcap, jl->qn + 1, sizeof(*jl->q), 64) < 0)
 		return -1;
-	jl->q[jl->qn++] = (struct job_reply){ mi, si, op, n };
+	jl->q[jl->qn++] = (struct job_reply){ mi, si, op, n, db };
 	return 0;
+}
+
+int migrate_job_read_dbs(struct migrate *m, int i, struct sc_err *e)
+{
+	struct job_dbs *j = &m->dbs[i];
+	struct conn *c = migrate_job_conn(m, i, e);
+	struct node_dbs d;
+	int *walk;
+	int n, all;
+
+	if (!c || node_dbs_read(c, &d, e) < 0)
+		return -1;
+	/* databases holding keys, closed by the COUNT; without a count,
+	 * every database: an empty GETKEYSINSLOT in each is the check */
+	all = d.bound > 1 && !d.slot_stats;
+
+	n = all ? d.bound : d.nused;
+	if (!(walk = malloc(sizeof(*walk) * (size_t)n))) {
+		node_dbs_release(&d);
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
+	for (int k = 0; k < n; k++)
+		walk[k] = all ? k : d.used[k];
+	node_dbs_release(&j->d);
+	free(j->walk);
+	j->d = d;
+	j->walk = walk;
+	j->nwalk = n;
+	j->count = d.bound > 1 && d.slot_stats;
+	j->read = 1;
+	return 0;
+}
+
+int migrate_job_next_db(const struct migrate *m, int i, int db)
+{
+	const struct job_dbs *j = &m->dbs[i];
+
+	for (int k = 0; k < j->nwalk; k++)
+		if (j->walk[k] > db)
+			return j->walk[k];
+	return j->count && db >= 0 ? -1 : -2;
 }
 
 void migrate_job_move_start(struct migrate *m, int mi)

@@ -11,6 +11,7 @@
 #ifndef SHARDCTL_MIGRATE_JOB_H
 #define SHARDCTL_MIGRATE_JOB_H
 
+#include "cluster/dbs.h"
 #include "core/slot_machine.h"
 #include "engine/migrate.h"
 
@@ -23,6 +24,14 @@ struct job_slot {
 	long long retry_at;    /* ms; nothing is sent for this slot before */
 	long long first_err;   /* ms of the first retryable error in a row, 0 */
 	int busy_diag;         /* BUSYKEY seen: find the key after the round */
+	int db;                /* the source's database being drained (a
+				  database of its walk, see job_dbs); -1: the
+				  all-database COUNT is due */
+	int keys_db;           /* the database `keys` were listed in */
+	int rescan;            /* the COUNT found keys: walk again after the
+				  round */
+	int rescans;
+	long long left;        /* keys that COUNT found */
 };
 
 struct job_move {
@@ -45,6 +54,20 @@ struct job_reply {
 	int move, si;
 	enum slot_op op;
 	int n;                 /* keys in a MIGRATE */
+	int db;                /* GETKEYS, MIGRATE, SELECT: the database */
+};
+
+/* A node's databases, read when a move that involves it starts (see
+ * cluster/dbs.h).  The walk is what a slot's keys are drained from, in
+ * order: the databases holding keys where the node counts a slot over all
+ * of them (CLUSTER SLOT-STATS, and the COUNT then closes the walk), else
+ * every database 0 .. bound-1.  With one database: {0}, no COUNT. */
+struct job_dbs {
+	int read;              /* read at least once */
+	struct node_dbs d;
+	int *walk;
+	int nwalk;
+	int count;             /* the walk ends with the all-database COUNT */
 };
 
 /* Most connections to one node: lane 0 (everything on Redis; keys and
@@ -56,6 +79,15 @@ struct job_lane {
 	struct conn *c;        /* NULL until first used, or after a drop */
 	struct job_reply *q;
 	int qn, qcap;
+	/* The selected database: meaningful on lane 0 only, the one lane
+	 * that sends SELECT, GETKEYSINSLOT and MIGRATE.  SETSLOT lanes never
+	 * SELECT (SETSLOT, like the COUNT by CLUSTER SLOT-STATS, is not
+	 * database-scoped) and stay on 0. */
+	int db;                /* the database selected on c (as queued): 0
+				  on a new connection; -1 unknown (a SELECT
+				  failed) */
+	int db_fresh;          /* a SELECT was queued on it in this round: no
+				  MIGRATE follows it before its reply is read */
 };
 
 /* A node's connections.  Valkey >= 8 replicates every SETSLOT to the
@@ -89,6 +121,7 @@ struct migrate {
 	struct migrate_node *nodes;
 	int nnodes;
 	struct job_conn *conns;   /* one per node */
+	struct job_dbs *dbs;      /* one per node */
 	struct job_move *mv;
 	int nmv;
 	struct migrate_opts o;
@@ -124,8 +157,16 @@ int migrate_job_setslot_timeout(struct migrate *m, int i);
 /* Close lane `lane` of node i: the server closed it (UNBLOCKED).  It is
  * opened anew when next used.  Its reply queue must be empty. */
 void migrate_job_conn_drop(struct migrate *m, int i, int lane);
-/* Await one more reply on that lane of node i.  0 / -1 (out of memory). */
-int migrate_job_expect(struct migrate *m, int node, int lane, int mi, int si, enum slot_op op, int n);
+/* Await one more reply on that lane of node i (db: the database of a
+ * GETKEYS, MIGRATE or SELECT, all on lane 0).  0 / -1 (out of memory). */
+int migrate_job_expect(struct migrate *m, int node, int lane, int mi, int si, enum slot_op op, int n, int db);
+
+/* (Re)read node i's databases (m->dbs[i]) on its lane 0.  Between
+ * rounds only (no reply pending on it).  0, or -1 (e). */
+int migrate_job_read_dbs(struct migrate *m, int i, struct sc_err *e);
+/* The database after `db` in node i's walk; -1 for "the COUNT" where the
+ * walk ends with it; -2 when none is left. */
+int migrate_job_next_db(const struct migrate *m, int i, int db);
 
 /* Move mi starts (MOVE_RUNNING): its two nodes count it against per_node. */
 void migrate_job_move_start(struct migrate *m, int mi);

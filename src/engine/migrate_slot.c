@@ -18,6 +18,21 @@
  *   fine, its master-to-be learns the owner by gossip;
  * - then on the other masters (a round later, once the source has answered),
  *   only to spread the news faster than gossip.
+ *
+ * Databases (Valkey 9 `cluster-databases` > 1; research/server-generations.md
+ * B): GETKEYSINSLOT and MIGRATE act on the source connection's selected
+ * database, SETSLOT NODE on all of them.  So a slot's keys are drained one
+ * database at a time (the source's walk, migrate_job.h: SELECT d, then
+ * GETKEYSINSLOT / MIGRATE ... "" d ... until empty), and NODE is sent only
+ * once every database is empty (the COUNT, where the source has CLUSTER
+ * SLOT-STATS).  The database of the source's lane 0, which alone carries
+ * SELECT, GETKEYSINSLOT, MIGRATE and the COUNT, is tracked
+ * (job_conn.lane[0].db; SETSLOT lanes never SELECT): SELECT
+ * is queued only when it changes, and never on a one-database node.  Keys
+ * are MIGRATEd only on a connection known to be on the database they were
+ * listed in, and never behind a SELECT whose reply is not read yet: were
+ * that SELECT refused, the MIGRATE would move same-named keys of another
+ * database into this one.
  */
 #include "engine/migrate_slot.h"
 
@@ -84,6 +99,10 @@ static const char *op_command(enum slot_op op)
 		return "CLUSTER GETKEYSINSLOT";
 	case SLOT_OP_MIGRATE:
 		return "MIGRATE";
+	case SLOT_OP_COUNT:
+		return "CLUSTER SLOT-STATS";
+	case SLOT_OP_SELECT:
+		return "SELECT";
 	case SLOT_OP_NODE_TARGET:
 	case SLOT_OP_NODE_SOURCE:
 	case SLOT_OP_NODE_OTHER:
@@ -122,7 +141,7 @@ static void slot_ok(struct job_slot *s)
 	s->retry_at = 0;
 }
 
-static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op op, int n,
+static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op op, int n, int db,
 		     int argc, const char **argv, const size_t *lens)
 {
 	struct job_conn *jc = &m->conns[node];
@@ -146,7 +165,7 @@ static int send_argv(struct migrate *m, int node, int mi, int si, enum slot_op o
 			migrate_job_move_lost(m, mi, &e);
 		return -1;
 	}
-	if (migrate_job_expect(m, node, lane, mi, si, op, n) < 0) {
+	if (migrate_job_expect(m, node, lane, mi, si, op, n, db) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		migrate_job_move_lost(m, mi, &e);
 		return -1;
@@ -169,7 +188,35 @@ int migrate_slot_setslot(struct migrate *m, int node, int mi, int si, enum slot_
 	snprintf(tmo, sizeof(tmo), "%d", ms);
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	return send_argv(m, node, mi, si, op, 0, argc, argv, lens);
+	return send_argv(m, node, mi, si, op, 0, 0, argc, argv, lens);
+}
+
+/* Put the source's lane 0 (the connection of its key commands) on database db: 1 when it is there already
+ * (nothing queued; always so with one database), 0 when SELECT was queued,
+ * -1 when the move was lost. */
+static int source_select(struct migrate *m, int mi, int si, int db)
+{
+	int node = m->mv[mi].src;
+	struct job_lane *l0 = &m->conns[node].lane[0];
+	char d[16];
+	const char *argv[2] = { "SELECT", d };
+	size_t lens[2];
+	struct sc_err e;
+
+	if (!migrate_job_conn(m, node, &e)) {
+		migrate_job_move_lost(m, mi, &e);
+		return -1;
+	}
+	if (l0->db == db)
+		return 1;
+	snprintf(d, sizeof(d), "%d", db);
+	lens[0] = 6;
+	lens[1] = strlen(d);
+	if (send_argv(m, node, mi, si, SLOT_OP_SELECT, 0, db, 2, argv, lens) < 0)
+		return -1;
+	l0->db = db;
+	l0->db_fresh = 1;
+	return 0;
 }
 
 int migrate_slot_getkeys(struct migrate *m, int mi, int si, int count)
@@ -178,39 +225,68 @@ int migrate_slot_getkeys(struct migrate *m, int mi, int si, int count)
 	const char *argv[4] = { "CLUSTER", "GETKEYSINSLOT", slot, cnt };
 	size_t lens[4];
 
+	int db = m->mv[mi].s[si].db;
+
+	if (source_select(m, mi, si, db) < 0)
+		return -1;
 	snprintf(slot, sizeof(slot), "%d", m->mv[mi].s[si].slot);
 	snprintf(cnt, sizeof(cnt), "%d", count);
 	for (int i = 0; i < 4; i++)
 		lens[i] = strlen(argv[i]);
-	return send_argv(m, m->mv[mi].src, mi, si, SLOT_OP_GETKEYS, 0, 4, argv, lens);
+	return send_argv(m, m->mv[mi].src, mi, si, SLOT_OP_GETKEYS, 0, db, 4, argv, lens);
 }
 
-/* MIGRATE host port "" 0 timeout [AUTH pw | AUTH2 user pw] KEYS k1 .. kn:
+int migrate_slot_count(struct migrate *m, int mi, int si)
+{
+	char slot[16];
+	const char *argv[5] = { "CLUSTER", "SLOT-STATS", "SLOTSRANGE", slot, slot };
+	size_t lens[5];
+
+	snprintf(slot, sizeof(slot), "%d", m->mv[mi].s[si].slot);
+	for (int i = 0; i < 5; i++)
+		lens[i] = strlen(argv[i]);
+	return send_argv(m, m->mv[mi].src, mi, si, SLOT_OP_COUNT, 0, 0, 5, argv, lens);
+}
+
+/* MIGRATE host port "" db timeout [AUTH pw | AUTH2 user pw] KEYS k1 .. kn:
  * never REPLACE, never COPY (the source deletes each key only once the
- * target has stored it). */
+ * target has stored it).  db: the database the keys were listed in, on the
+ * source (selected) and on the target (MIGRATE selects it there). */
 int migrate_slot_migrate(struct migrate *m, int mi, int si)
 {
 	struct job_move *v = &m->mv[mi];
 	struct job_slot *s = &v->s[si];
+	const struct job_lane *l0 = &m->conns[v->src].lane[0]; /* MIGRATE's */
 	const struct conn_opts *co = m->o.conn;
 	int n = (int)s->keys->elements, argc = 0, rc = -1;
-	char port[16], tmo[16];
-	const char **argv = malloc(sizeof(*argv) * (size_t)(n + 16));
-	size_t *lens = malloc(sizeof(*lens) * (size_t)(n + 16));
+	char port[16], tmo[16], db[16];
+	const char **argv = NULL;
+	size_t *lens = NULL;
+	struct sc_err e;
 
+	if (!migrate_job_conn(m, v->src, &e)) {
+		migrate_job_move_lost(m, mi, &e);
+		goto out;
+	}
+	if (l0->db != s->keys_db || l0->db_fresh) {
+		rc = 1; /* not sent: the caller lists the keys again */
+		goto out;
+	}
+	argv = malloc(sizeof(*argv) * (size_t)(n + 16));
+	lens = malloc(sizeof(*lens) * (size_t)(n + 16));
 	if (!argv || !lens) {
-		struct sc_err e;
 		err_set(&e, ERR_FAIL, "out of memory");
 		migrate_job_move_lost(m, mi, &e);
 		goto out;
 	}
 	snprintf(port, sizeof(port), "%d", m->nodes[v->dst].addr.port);
 	snprintf(tmo, sizeof(tmo), "%d", m->o.migrate_timeout_ms);
+	snprintf(db, sizeof(db), "%d", s->keys_db);
 	argv[argc++] = "MIGRATE";
 	argv[argc++] = m->nodes[v->dst].ip[0] ? m->nodes[v->dst].ip : m->nodes[v->dst].addr.host;
 	argv[argc++] = port;
 	argv[argc++] = "";
-	argv[argc++] = "0";
+	argv[argc++] = db;
 	argv[argc++] = tmo;
 	if (co && co->password && co->user) {
 		argv[argc++] = "AUTH2";
@@ -232,7 +308,7 @@ int migrate_slot_migrate(struct migrate *m, int mi, int si)
 		argv[argc] = k->str;
 		lens[argc++] = k->len;
 	}
-	rc = send_argv(m, v->src, mi, si, SLOT_OP_MIGRATE, n, argc, argv, lens);
+	rc = send_argv(m, v->src, mi, si, SLOT_OP_MIGRATE, n, s->keys_db, argc, argv, lens);
 out:
 	free(argv);
 	free(lens);
@@ -243,9 +319,14 @@ out:
 }
 
 /* The reply's class for the machine: the server's error class as conn.c
- * decided it, or the shape of a non-error reply. */
-static enum slot_reply classify(enum slot_op op, const redisReply *r)
+ * decided it, or the shape of a non-error reply (an empty key list is
+ * EMPTY_DB while the source's walk has another database, or the COUNT, to
+ * go; the COUNT's key-count is KEYS or EMPTY). */
+static enum slot_reply classify(struct migrate *m, struct job_move *v, struct job_slot *s, enum slot_op op,
+				const redisReply *r)
 {
+	long long left;
+
 	if (!r)
 		return SLOT_REPLY_RETRYABLE; /* never read: send it again */
 	switch (reply_class(r)) {
@@ -272,12 +353,23 @@ static enum slot_reply classify(enum slot_op op, const redisReply *r)
 		return SLOT_REPLY_UNKNOWN_NODE;
 	case RC_ONLY_MASTERS:
 		return SLOT_REPLY_ONLY_MASTERS;
+	case RC_HOLDS_KEYS:
+		return SLOT_REPLY_HOLDS_KEYS;
 	case RC_NOAUTH:
 	case RC_OTHER:
 		return SLOT_REPLY_OTHER;
 	}
-	if (r->type == REDIS_REPLY_ARRAY)
-		return r->elements > 0 ? SLOT_REPLY_KEYS : SLOT_REPLY_EMPTY;
+	if (op == SLOT_OP_COUNT) {
+		if (node_dbs_stats_count(r, s->slot, &left) < 0)
+			return SLOT_REPLY_OTHER;
+		s->left = left;
+		return left > 0 ? SLOT_REPLY_KEYS : SLOT_REPLY_EMPTY;
+	}
+	if (r->type == REDIS_REPLY_ARRAY) {
+		if (r->elements > 0)
+			return SLOT_REPLY_KEYS;
+		return migrate_job_next_db(m, v->src, s->db) != -2 ? SLOT_REPLY_EMPTY_DB : SLOT_REPLY_EMPTY;
+	}
 	if (reply_is_status(r, "OK") || (op == SLOT_OP_MIGRATE && reply_is_status(r, "NOKEY")))
 		return SLOT_REPLY_OK;
 	return SLOT_REPLY_OTHER;
@@ -312,21 +404,43 @@ static void slot_refused(struct migrate *m, struct job_move *v, struct job_slot 
 		slot_fail(m, v, s, "slot %d: '%s' refused to hand it to '%s': %s; run 'shardctl fix'", s->slot,
 			  a, b, desc);
 		break;
+	case SLOT_WHY_UNCOUNTED:
+		slot_fail(m, v, s, "slot %d: cannot count its keys on '%s': %s", s->slot, a, desc);
+		break;
 	case SLOT_WHY_NONE:
 		slot_fail(m, v, s, "slot %d: %s", s->slot, desc);
 		break;
 	}
 }
 
+/* A SELECT's reply.  Refused: the connection's database is unknown from
+ * here on (every later key command selects again), and the move stops. */
+static void select_done(struct migrate *m, int node, const struct job_reply *p, const redisReply *r)
+{
+	struct sc_err e;
+	char desc[300];
+
+	if (!r || reply_is_status(r, "OK"))
+		return; /* NULL: never read; the new connection starts on 0 */
+	m->conns[node].lane[0].db = -1; /* SELECT goes on lane 0 only */
+	err_set(&e, ERR_FAIL, "cannot select database %d: %s", p->db, reply_describe(r, desc, sizeof(desc)));
+	migrate_job_move_lost(m, p->move, &e);
+}
+
 void migrate_slot_handle(struct migrate *m, int node, const struct job_reply *p, redisReply *r)
 {
 	struct job_move *v = &m->mv[p->move];
 	struct job_slot *s = &v->s[p->si];
-	enum slot_reply class = classify(p->op, r);
+	enum slot_reply class;
 	struct slot_step step;
 
-	if (v->st != MOVE_RUNNING)
+	if (p->op == SLOT_OP_SELECT) {
+		select_done(m, node, p, r);
 		return;
+	}
+	if (v->st != MOVE_RUNNING || (p->op == SLOT_OP_GETKEYS && p->db != s->db))
+		return; /* a list of a database already left behind is stale */
+	class = classify(m, v, s, p->op, r);
 	step = slot_machine_next(s->st, p->op, class);
 	switch (step.verdict) {
 	case SLOT_IGNORE:
@@ -341,6 +455,17 @@ void migrate_slot_handle(struct migrate *m, int node, const struct job_reply *p,
 		if (s->keys)
 			freeReplyObject(s->keys);
 		s->keys = class == SLOT_REPLY_KEYS ? r : NULL; /* kept: the caller must not free it */
+		s->keys_db = p->db;
+		slot_enter(m, v, s, step.next);
+		break;
+	case SLOT_NEXT_DB:
+		if (s->keys)
+			freeReplyObject(s->keys);
+		s->keys = NULL;
+		s->db = migrate_job_next_db(m, v->src, s->db);
+		break;
+	case SLOT_RESCAN:
+		s->rescan = 1; /* the databases are read again after the round */
 		slot_enter(m, v, s, step.next);
 		break;
 	case SLOT_RETRY_SMALLER:
@@ -377,18 +502,37 @@ static void print_key(char *out, int len, const char *k, size_t klen)
 	out[j] = '\0';
 }
 
+/* Node i's lane 0 on database db, now (between rounds).  NULL when it
+ * cannot be opened or refuses the database. */
+static struct conn *conn_on_db(struct migrate *m, int i, int db)
+{
+	struct job_lane *l0 = &m->conns[i].lane[0];
+	struct sc_err e;
+	struct conn *c = migrate_job_conn(m, i, &e);
+
+	if (c && l0->db != db) {
+		l0->db = -1;
+		if (conn_ok(c, &e, "SELECT %d", db) < 0)
+			return NULL;
+		l0->db = db;
+	}
+	return c;
+}
+
 /* After a BUSYKEY: find a key of the slot present on both nodes, to name it.
  * Runs between rounds (no reply is pending on any connection). */
 void migrate_slot_busykey(struct migrate *m, int mi, struct job_slot *s)
 {
 	struct job_move *v = &m->mv[mi];
-	struct sc_err e;
-	struct conn *src = migrate_job_conn(m, v->src, &e), *dst = migrate_job_conn(m, v->dst, &e);
+	int db = s->keys_db;
+	struct conn *src = conn_on_db(m, v->src, db), *dst = conn_on_db(m, v->dst, db);
 	redisReply *keys = NULL, *r;
-	char a[300], b[300], key[120] = "?";
+	char a[300], b[300], key[120] = "?", where[40] = "";
 
 	migrate_job_node_name(m, v->src, a, sizeof(a));
 	migrate_job_node_name(m, v->dst, b, sizeof(b));
+	if (db != 0)
+		snprintf(where, sizeof(where), " in database %d", db);
 	if (src && dst)
 		keys = conn_command(src, "CLUSTER GETKEYSINSLOT %d %d", s->slot, 1000);
 	if (keys && keys->type == REDIS_REPLY_ARRAY) {
@@ -417,7 +561,27 @@ void migrate_slot_busykey(struct migrate *m, int mi, struct job_slot *s)
 	if (keys)
 		freeReplyObject(keys);
 	s->busy_diag = 0;
-	slot_fail(m, v, s, "slot %d: key '%s' exists on both '%s' and its new owner '%s' (BUSYKEY); "
+	slot_fail(m, v, s, "slot %d: key '%s'%s exists on both '%s' and its new owner '%s' (BUSYKEY); "
 		  "nothing was overwritten and the slot is left open: remove the wrong copy, then run "
-		  "'shardctl fix'", s->slot, key, a, b);
+		  "'shardctl fix'", s->slot, key, where, a, b);
+}
+
+void migrate_slot_rescan(struct migrate *m, int mi, struct job_slot *s)
+{
+	struct job_move *v = &m->mv[mi];
+	struct sc_err e;
+	char a[300];
+
+	s->rescan = 0;
+	if (++s->rescans > 3) {
+		slot_fail(m, v, s, "slot %d: '%s' still holds keys of it after every database was drained "
+			  "(%lld counted last); left open for 'shardctl fix'", s->slot,
+			  migrate_job_node_name(m, v->src, a, sizeof(a)), s->left);
+		return;
+	}
+	if (migrate_job_read_dbs(m, v->src, &e) < 0) {
+		migrate_job_move_lost(m, mi, &e);
+		return;
+	}
+	s->db = m->dbs[v->src].walk[0];
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "cluster/dbs.h"
 #include "cluster/await.h"
 #include "engine/create.h"
 #include "engine/exec.h"
@@ -191,19 +192,22 @@ static int repair_views(struct rec *x, struct sc_err *e)
 
 /* Step 5 reads what the planner cannot: for a slot a source still shows
  * MIGRATING while its target already owns it (a run killed between SETSLOT
- * NODE on the target and on the source), the keys the source still holds.
- * The planner closes such a slot only when there are none (planner.h,
- * RESUMING). */
+ * NODE on the target and on the source), the keys the source still holds,
+ * in every database (cluster/dbs.h: SETSLOT NODE and the dirty-slot cleanup
+ * count them all).  The planner closes such a slot only when there are none
+ * (planner.h, RESUMING). */
 static long long keys_in_slot(struct rec *x, int member, int slot)
 {
 	struct addr a;
 	struct sc_err e;
 	struct conn *c = member_addr(x, member, &a) == 0 ? conn_open(&a, x->r->conn, &e) : NULL;
-	redisReply *r = c ? conn_command(c, "CLUSTER COUNTKEYSINSLOT %d", slot) : NULL;
-	long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	struct node_dbs d;
+	long long n = -1;
 
-	if (r)
-		freeReplyObject(r);
+	if (c && node_dbs_read(c, &d, &e) == 0) {
+		n = node_dbs_slot_keys(c, &d, slot, &e);
+		node_dbs_release(&d);
+	}
 	conn_free(c);
 	return n;
 }

@@ -74,6 +74,18 @@ t_contains "$T_OUT" "0 ok" "another data seed matches nothing"
 t_run "$LOAD" verify --seed $A --keys $N
 t_eq 0 "$T_RC" "refill repairs the damage"
 
+# databases: usage checked first; in cluster mode only Valkey 9 with
+# cluster-databases has more than database 0 (tests/integration/multidb.sh)
+for bad in "--db x" "--dbs 0,1,1" "--dbs ," "--db -1"; do
+	t_run "$LOAD" verify --seed $A --keys 10 $bad
+	t_eq 2 "$T_RC" "verify $bad is a usage error ($T_ERR)"
+done
+t_run "$LOAD" fill --seed $A --keys 10 --db 0
+t_eq 0 "$T_RC" "--db 0 is the default database ($T_ERR)"
+t_run "$LOAD" fill --seed $A --keys 10 --db 1
+t_eq 1 "$T_RC" "--db 1 where SELECT is refused: exit 1"
+t_contains "$T_ERR" "SELECT" "--db 1 where SELECT is refused: the refusal is named"
+
 t_run "$LOAD" verify --seed $A --keys 10 --frobnicate
 t_eq 2 "$T_RC" "unknown option is a usage error"
 t_run "$LOAD" fill --keys 10

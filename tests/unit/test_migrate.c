@@ -3,7 +3,12 @@
  * IOERR, a connection that dies mid-move, resuming a slot the target already
  * owns, a source that became a replica, the retry deadline, and Valkey 8+'s
  * NOREPLICAS (sent again) and UNBLOCKED (reconnect; closed on the source's
- * NODE). */
+ * NODE).  Databases (Valkey 9 cluster-databases): with one, nothing but
+ * CONFIG GET is added (no SELECT, MIGRATE to database 0); with several,
+ * every database of the slot is drained (SELECT d, MIGRATE ... "" d ...)
+ * and NODE waits for the all-database count; a count that still finds keys
+ * walks the databases again; a target with fewer databases is refused
+ * before any SETSLOT. */
 #include <stdio.h>
 #include <string.h>
 
@@ -118,6 +123,111 @@ static void test_order(void)
 		CHECK(strstr(src->log[i], "REPLACE") == NULL && strstr(src->log[i], "COPY") == NULL);
 	CHECK_INT(fake_count(oth, "MIGRATE"), 0);
 	CHECK_INT(fake_count(oth, "CLUSTER SETSLOT"), 2);
+	/* one database: asked once, then nothing of the database walk */
+	CHECK_INT(fake_count(src, "CONFIG GET cluster-databases"), 1);
+	CHECK_INT(fake_count(src, "SELECT"), 0);
+	CHECK_INT(fake_count(src, "INFO keyspace"), 0);
+	CHECK_INT(fake_count(src, "CLUSTER SLOT-STATS"), 0);
+	CHECK(seq_of(src, "CONFIG GET") > seq_of(src, b));
+}
+
+/* Several databases: {a}1 in 0, {a}2 in 1, {a}3 and {b}1 in 15. */
+static void setup_dbs(int dst_dbs)
+{
+	fake_reset();
+	src = fake_add(ID_A);
+	dst = fake_add(ID_B);
+	oth = fake_add(ID_C);
+	src->dbs = 16;
+	dst->dbs = dst_dbs;
+	fake_key_db(src, "{a}1", 0);
+	fake_key_db(src, "{a}2", 1);
+	fake_key_db(src, "{a}3", 15);
+	fake_key_db(src, "{b}1", 15);
+}
+
+/* Index in f's log of the last command starting with prefix (and holding
+ * `also`, when not NULL), -1. */
+static int last_of(const struct fake_node *f, const char *prefix, const char *also)
+{
+	int k = -1;
+	for (int i = 0; i < f->nlog; i++)
+		if (!strncmp(f->log[i], prefix, strlen(prefix)) && (!also || strstr(f->log[i], also)))
+			k = i;
+	return k;
+}
+
+static void test_dbs(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+	char mig[120], node[80], stats[80];
+	const char *tag[2] = { "{a}", "{b}" };
+
+	setup_dbs(16);
+	CHECK_INT(run(slots, 2, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "dbs: %s\n", e.msg);
+	/* every key in its own database on the target, none left */
+	CHECK_INT(src->nkeys, 0);
+	CHECK_INT(fake_has_db(dst, "{a}1", 0) && fake_has_db(dst, "{a}2", 1), 1);
+	CHECK_INT(fake_has_db(dst, "{a}3", 15) && fake_has_db(dst, "{b}1", 15), 1);
+	/* MIGRATE names the database the keys were listed in, after SELECT */
+	snprintf(mig, sizeof(mig), "MIGRATE 127.0.0.1 %d  1 10000 KEYS {a}2", dst->port);
+	CHECK(fake_find(src, mig) > fake_find(src, "SELECT 1"));
+	CHECK(fake_find(src, "SELECT 1") > 0);
+	snprintf(mig, sizeof(mig), "MIGRATE 127.0.0.1 %d  15 10000 KEYS", dst->port);
+	CHECK_INT(fake_count(src, mig), 2);
+	CHECK(fake_find(src, mig) > fake_find(src, "SELECT 15"));
+	CHECK_INT(fake_count(dst, "SELECT"), 0);
+	/* NODE on the target only after the last MIGRATE and the count of the
+	 * slot over every database */
+	for (int k = 0; k < 2; k++) {
+		snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE " ID_B, slots[k]);
+		snprintf(stats, sizeof(stats), "CLUSTER SLOT-STATS SLOTSRANGE %d %d", slots[k], slots[k]);
+		CHECK(seq_of(dst, node) > src->seq[last_of(src, stats, NULL)]);
+		CHECK(src->seq[last_of(src, stats, NULL)] > src->seq[last_of(src, "MIGRATE", tag[k])]);
+		CHECK_INT(fake_count(src, node), 1);
+	}
+	CHECK_INT(fake_count(src, "INFO keyspace"), 1);
+}
+
+/* The count finds a key the walk did not (it came after the databases
+ * were read): the databases are read again and walked once more. */
+static void test_dbs_rescan(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char stats[80], reply[160];
+
+	setup_dbs(16);
+	snprintf(stats, sizeof(stats), "CLUSTER SLOT-STATS SLOTSRANGE %d %d", slot_a, slot_a);
+	snprintf(reply, sizeof(reply), "*1\r\n*2\r\n:%d\r\n*2\r\n$9\r\nkey-count\r\n:1\r\n", slot_a);
+	fake_rule(src, stats, 2, reply); /* the 1st is the move's key count */
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "dbs rescan: %s\n", e.msg);
+	CHECK_INT(fake_count(src, stats), 3);
+	CHECK_INT(fake_count(src, "INFO keyspace"), 2);
+	CHECK_INT(fake_has_db(dst, "{a}2", 1) && fake_has_db(dst, "{a}3", 15), 1);
+}
+
+/* A target with one database cannot take keys of database 1: refused
+ * before any SETSLOT, nothing moved. */
+static void test_dbs_target_short(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+
+	setup_dbs(1);
+	CHECK_INT(run(slots, 2, 60000, &e), -1);
+	CHECK(strstr(e.msg, "holds keys in database 1") != NULL);
+	CHECK(strstr(e.msg, "cluster-databases 2 or more") != NULL);
+	if (!strstr(e.msg, "holds keys in database 1"))
+		fprintf(stderr, "message: %s\n", e.msg);
+	CHECK_INT(fake_count(dst, "CLUSTER SETSLOT"), 0);
+	CHECK_INT(fake_count(src, "CLUSTER SETSLOT"), 0);
+	CHECK_INT(src->nkeys, 4);
 }
 
 static void test_busykey(void)
@@ -192,6 +302,34 @@ static void test_resume_owned(void)
 	CHECK_INT(fake_count(src, node), 1);
 	CHECK_INT(has_word(src, "MIGRATING"), 0);
 	CHECK_INT(fake_count(src, "MIGRATE"), 0);
+}
+
+/* The target owns the slot but the source still holds keys of it in
+ * databases 1 and 15 (what a run that moved database 0 only left behind):
+ * the source refuses NODE, its keys go to the owner, then NODE again. */
+static void test_resume_owned_keys(void)
+{
+	struct sc_err e = { 0 };
+	int slots[1] = { slot_a };
+	char rule[80], reply[160], refused[200], node[80];
+
+	setup_dbs(16);
+	fake_del_db(src, "{a}1", 0); /* the killed run had moved database 0 */
+	fake_key_db(dst, "{a}1", 0);
+	snprintf(rule, sizeof(rule), "CLUSTER SETSLOT %d IMPORTING", slot_a);
+	snprintf(reply, sizeof(reply), "-ERR I'm already the owner of hash slot %d\r\n", slot_a);
+	fake_rule(dst, rule, 0, reply);
+	snprintf(node, sizeof(node), "CLUSTER SETSLOT %d NODE " ID_B, slot_a);
+	snprintf(refused, sizeof(refused), "-ERR Can't assign hashslot %d to a different node while I still hold "
+		 "keys for this hash slot.\r\n", slot_a);
+	fake_rule(src, node, 1, refused);
+	CHECK_INT(run(slots, 1, 60000, &e), 0);
+	if (e.msg[0])
+		fprintf(stderr, "resume owned keys: %s\n", e.msg);
+	CHECK_INT(fake_count(src, node), 2);
+	CHECK_INT(fake_has_db(dst, "{a}2", 1) && fake_has_db(dst, "{a}3", 15) && fake_has_db(dst, "{a}1", 0), 1);
+	CHECK_INT(fake_has_db(src, "{a}2", 1) || fake_has_db(src, "{a}3", 15), 0);
+	CHECK(seq_of(src, "MIGRATE") > src->seq[fake_find(src, node)]);
 }
 
 static void test_source_replica(void)
@@ -288,6 +426,9 @@ int main(void)
 	slot_a = keyslot_of("a", 1);
 	slot_b = keyslot_of("b", 1);
 	test_order();
+	test_dbs();
+	test_dbs_rescan();
+	test_dbs_target_short();
 	test_busykey();
 	test_retryable("tryagain", "-ERR Target instance replied with error: TRYAGAIN Multiple keys\r\n");
 	test_retryable("ask", "-ERR Target instance replied with error: ASK 15495 127.0.0.1:1\r\n");
@@ -295,6 +436,7 @@ int main(void)
 	test_retryable("ioerr", "-IOERR error or timeout reading to target instance\r\n");
 	test_dies();
 	test_resume_owned();
+	test_resume_owned_keys();
 	test_source_replica();
 	test_deadline();
 	test_noreplicas();

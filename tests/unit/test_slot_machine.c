@@ -2,14 +2,16 @@
  * rule as a row (state, command, reply class -> next state, verdict), then
  * every other combination of the three enums against the two defaults (a
  * command the state waits for fails the slot with its reason; anything else
- * is ignored), and a slot walked from IMPORTING to DONE. */
+ * is ignored), and a slot walked from IMPORTING to DONE, once with one
+ * database and once over several (NEXT_DB, the all-database COUNT and its
+ * RESCAN). */
 #include <stdio.h>
 
 #include "core/slot_machine.h"
 #include "unit.h"
 
 #define NSTATES (SLOT_FAILED + 1)
-#define NOPS (SLOT_OP_NODE_OTHER + 1)
+#define NOPS (SLOT_OP_SELECT + 1)
 #define NREPLIES (SLOT_REPLY_OTHER + 1)
 
 struct row {
@@ -38,6 +40,7 @@ static const struct row rows[] = {
 	/* GETKEYSINSLOT on the source */
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_CONTINUE },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY, SLOT_DRAINED, SLOT_CONTINUE },
+	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_MOVING, SLOT_NEXT_DB },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
 	/* MIGRATE on the source */
@@ -48,6 +51,11 @@ static const struct row rows[] = {
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_NOREPLICAS, SLOT_MOVING, SLOT_RETRY },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
+	/* the all-database count after the last database (cluster-databases > 1) */
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_EMPTY, SLOT_DRAINED, SLOT_ADVANCE },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_RESCAN },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_RETRYABLE, SLOT_MOVING, SLOT_RETRY },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_UNBLOCKED, SLOT_MOVING, SLOT_RETRY },
 	/* NODE on the target */
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_OK, SLOT_CLOSING, SLOT_ADVANCE },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_REPLY_RETRYABLE, SLOT_DRAINED, SLOT_RETRY },
@@ -60,6 +68,7 @@ static const struct row rows[] = {
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNBLOCKED, SLOT_DONE, SLOT_CLOSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_RETRYABLE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_NOREPLICAS, SLOT_CLOSING, SLOT_RETRY },
+	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN },
 };
 
 /* The command each state waits for, and the reason it fails with. */
@@ -72,6 +81,7 @@ static const struct {
 	{ SLOT_MIGRATING, SLOT_OP_MIGRATING, SLOT_WHY_MIGRATING_REFUSED },
 	{ SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_WHY_KEYS_UNLISTED },
 	{ SLOT_MOVING, SLOT_OP_MIGRATE, SLOT_WHY_MIGRATE_FAILED },
+	{ SLOT_MOVING, SLOT_OP_COUNT, SLOT_WHY_UNCOUNTED },
 	{ SLOT_DRAINED, SLOT_OP_NODE_TARGET, SLOT_WHY_TAKEOVER_REFUSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_WHY_HANDOVER_REFUSED },
 };
@@ -115,7 +125,7 @@ static int waits_for(int st, int op, enum slot_reason *why)
 	return 0;
 }
 
-/* All 8 x 7 x 13 combinations: a row, else a failure for a command the
+/* All 8 x 9 x 15 combinations: a row, else a failure for a command the
  * state waits for, else ignored. */
 static void test_every_combination(void)
 {
@@ -154,9 +164,20 @@ static void test_named(void)
 	/* BUSYKEY anywhere but MIGRATE is a plain failure */
 	expect(SLOT_IMPORTING, SLOT_OP_IMPORTING, SLOT_REPLY_BUSYKEY, SLOT_FAILED, SLOT_FAIL,
 	       SLOT_WHY_IMPORT_REFUSED);
-	/* keys still on the source: NODE is refused, the slot stays open */
+	/* keys still on the source: NODE refused, they are moved to the owner
+	 * first; any other refusal leaves the slot open */
+	expect(SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN,
+	       SLOT_WHY_NONE);
 	expect(SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_OTHER, SLOT_FAILED, SLOT_FAIL,
 	       SLOT_WHY_HANDOVER_REFUSED);
+	/* databases: an empty database with more to go never drains the slot;
+	 * keys counted after the walk send it back over the databases; a
+	 * SELECT's reply is the driver's */
+	expect(SLOT_MOVING, SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_MOVING, SLOT_NEXT_DB, SLOT_WHY_NONE);
+	expect(SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_KEYS, SLOT_MOVING, SLOT_RESCAN, SLOT_WHY_NONE);
+	expect(SLOT_MOVING, SLOT_OP_COUNT, SLOT_REPLY_OTHER, SLOT_FAILED, SLOT_FAIL, SLOT_WHY_UNCOUNTED);
+	expect(SLOT_MIGRATING, SLOT_OP_COUNT, SLOT_REPLY_EMPTY, SLOT_MIGRATING, SLOT_IGNORE, SLOT_WHY_NONE);
+	expect(SLOT_MOVING, SLOT_OP_SELECT, SLOT_REPLY_OTHER, SLOT_MOVING, SLOT_IGNORE, SLOT_WHY_NONE);
 	/* ASK relayed by IMPORTING is no reason to wait */
 	expect(SLOT_IMPORTING, SLOT_OP_IMPORTING, SLOT_REPLY_REDIRECT, SLOT_FAILED, SLOT_FAIL,
 	       SLOT_WHY_IMPORT_REFUSED);
@@ -182,11 +203,43 @@ static void test_walk(void)
 	CHECK_STR(slot_state_name(st), "done");
 }
 
+/* The same over databases 0, 1 and 15 of a source that counts slots: keys
+ * in 0 and 15, 1 empty, a count that finds a late key (RESCAN), the walk
+ * again, then the count at zero. */
+static void test_walk_dbs(void)
+{
+	static const struct {
+		enum slot_op op;
+		enum slot_reply reply;
+		enum slot_verdict v;
+	} feed[] = {
+		{ SLOT_OP_IMPORTING, SLOT_REPLY_OK, SLOT_ADVANCE },    { SLOT_OP_MIGRATING, SLOT_REPLY_OK, SLOT_ADVANCE },
+		{ SLOT_OP_GETKEYS, SLOT_REPLY_KEYS, SLOT_CONTINUE },   { SLOT_OP_MIGRATE, SLOT_REPLY_OK, SLOT_ADVANCE },
+		{ SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_NEXT_DB }, { SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_NEXT_DB },
+		{ SLOT_OP_GETKEYS, SLOT_REPLY_KEYS, SLOT_CONTINUE },   { SLOT_OP_MIGRATE, SLOT_REPLY_OK, SLOT_ADVANCE },
+		{ SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_NEXT_DB }, { SLOT_OP_COUNT, SLOT_REPLY_KEYS, SLOT_RESCAN },
+		{ SLOT_OP_GETKEYS, SLOT_REPLY_KEYS, SLOT_CONTINUE },   { SLOT_OP_MIGRATE, SLOT_REPLY_OK, SLOT_ADVANCE },
+		{ SLOT_OP_GETKEYS, SLOT_REPLY_EMPTY_DB, SLOT_NEXT_DB }, { SLOT_OP_COUNT, SLOT_REPLY_EMPTY, SLOT_ADVANCE },
+		{ SLOT_OP_NODE_TARGET, SLOT_REPLY_OK, SLOT_ADVANCE },  { SLOT_OP_NODE_SOURCE, SLOT_REPLY_OK, SLOT_CLOSED },
+	};
+	enum slot_state st = SLOT_IMPORTING;
+
+	for (int i = 0; i < COUNT(feed); i++) {
+		struct slot_step step = slot_machine_next(st, feed[i].op, feed[i].reply);
+		CHECK_STR(slot_verdict_name(step.verdict), slot_verdict_name(feed[i].v));
+		if (i < COUNT(feed) - 3)
+			CHECK(step.next == SLOT_MOVING || step.next == SLOT_MIGRATING);
+		st = step.next;
+	}
+	CHECK_STR(slot_state_name(st), "done");
+}
+
 int main(void)
 {
-	CHECK_INT(COUNT(rows), 31);
+	CHECK_INT(COUNT(rows), 37);
 	test_every_combination();
 	test_named();
 	test_walk();
+	test_walk_dbs();
 	return UNIT_DONE("slot_machine");
 }

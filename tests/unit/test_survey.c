@@ -87,7 +87,7 @@ static void setup(const char *a_reply, const char *b_reply)
 	fake_rule(a, "INFO server", 0,
 		  bulk("# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:9.1.2\r\n"));
 	fake_rule(b, "CLUSTER NODES", 0, b_reply ? b_reply : nodes_reply(IDB));
-	fake_rule(b, "DBSIZE", 0, "+OK\r\n"); /* a wrong shape: keys unknown */
+	fake_rule(b, "INFO keyspace", 0, "+OK\r\n"); /* a wrong shape: keys unknown */
 	fake_rule(b, "CLUSTER INFO", 0, "*0\r\n");
 	fake_rule(c, "CLUSTER NODES", 0, nodes_reply(IDC));
 	fake_rule(c, "INFO replication", 0,

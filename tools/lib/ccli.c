@@ -55,9 +55,19 @@ struct conn *ccli_conn(struct ccli *c, int i, struct sc_err *e)
 	}
 	if (c->node[i].conn && c->node[i].conn->broken)
 		ccli_drop(c, i);
-	if (!c->node[i].conn)
+	if (!c->node[i].conn) {
 		c->node[i].conn = conn_open(&c->node[i].addr, &c->opts, e);
+		if (c->node[i].conn && c->db != 0 && conn_ok(c->node[i].conn, e, "SELECT %d", c->db) < 0)
+			ccli_drop(c, i);
+	}
 	return c->node[i].conn;
+}
+
+void ccli_select(struct ccli *c, int db)
+{
+	for (int i = 0; i < c->nnodes; i++)
+		ccli_drop(c, i);
+	c->db = db;
 }
 
 void ccli_drop(struct ccli *c, int i)

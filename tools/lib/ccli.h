@@ -37,6 +37,8 @@ struct ccli {
 	int stale;               /* a MOVED said the map is out of date */
 	uint64_t refreshed_us;   /* when the map was last read */
 	struct ccli_stats stats;
+	int db;                  /* database every connection selects (Valkey 9
+				    cluster-databases); 0: no SELECT sent */
 };
 
 /* Connect to the first seed that answers and read the slot map.  `o` (and
@@ -44,6 +46,12 @@ struct ccli {
 int ccli_init(struct ccli *c, const struct addr_list *seeds, const struct conn_opts *o,
 	      struct sc_err *e);
 void ccli_release(struct ccli *c); /* accepts NULL and a zeroed struct */
+
+/* Work in database db from now on: every connection is dropped and the
+ * next one opened sends SELECT db first (valid only in cluster mode on
+ * Valkey 9 with cluster-databases > db; a refusal is the connection's
+ * error). */
+void ccli_select(struct ccli *c, int db);
 
 /* Re-read the slot map from a known node, preferring a reply that covers
  * all 16384 slots. */

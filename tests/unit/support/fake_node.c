@@ -16,6 +16,7 @@
 
 struct fake_client {
 	int fd, node;
+	int db;  /* selected database */
 	char buf[65536];
 	size_t len;
 };
@@ -47,9 +48,15 @@ struct fake_node *fake_add(const char *id)
 	return f;
 }
 
+void fake_key_db(struct fake_node *f, const char *k, int db)
+{
+	f->kdb[f->nkeys] = db;
+	snprintf(f->keys[f->nkeys++], sizeof(f->keys[0]), "%s", k);
+}
+
 void fake_key(struct fake_node *f, const char *k)
 {
-	snprintf(f->keys[f->nkeys++], sizeof(f->keys[0]), "%s", k);
+	fake_key_db(f, k, 0);
 }
 
 void fake_rule(struct fake_node *f, const char *prefix, int nth, const char *reply)
@@ -57,22 +64,33 @@ void fake_rule(struct fake_node *f, const char *prefix, int nth, const char *rep
 	f->rules[f->nrules++] = (struct fake_rule){ prefix, nth, reply, 0 };
 }
 
-int fake_has(const struct fake_node *f, const char *k)
+int fake_has_db(const struct fake_node *f, const char *k, int db)
 {
 	for (int i = 0; i < f->nkeys; i++)
-		if (!strcmp(f->keys[i], k))
+		if (!strcmp(f->keys[i], k) && f->kdb[i] == db)
 			return 1;
 	return 0;
 }
 
-void fake_del(struct fake_node *f, const char *k)
+int fake_has(const struct fake_node *f, const char *k)
+{
+	return fake_has_db(f, k, 0);
+}
+
+void fake_del_db(struct fake_node *f, const char *k, int db)
 {
 	for (int i = 0; i < f->nkeys; i++)
-		if (!strcmp(f->keys[i], k)) {
+		if (!strcmp(f->keys[i], k) && f->kdb[i] == db) {
 			memmove(f->keys[i], f->keys[f->nkeys - 1], sizeof(f->keys[0]));
+			f->kdb[i] = f->kdb[f->nkeys - 1];
 			f->nkeys--;
 			return;
 		}
+}
+
+void fake_del(struct fake_node *f, const char *k)
+{
+	fake_del_db(f, k, 0);
 }
 
 static struct fake_node *fake_by_port(int port)
@@ -129,8 +147,9 @@ static size_t fake_parse(const char *b, size_t len, char argv[][64], int *argc)
 }
 
 /* Answer one command on node f; returns 0, or -1 to close the connection. */
-static int fake_answer(struct fake_node *f, int fd, char argv[][64], int argc)
+static int fake_answer(struct fake_node *f, struct fake_client *c, char argv[][64], int argc)
 {
+	int fd = c->fd, db = c->db;
 	char text[160] = "", out[4096];
 	size_t o = 0;
 
@@ -158,26 +177,68 @@ static int fake_answer(struct fake_node *f, int fd, char argv[][64], int argc)
 		fake_send(fd, r->reply);
 		return 0;
 	}
-	if (!strcasecmp(argv[0], "INFO")) {
+	if (!strcasecmp(argv[0], "SELECT")) {
+		if (atoi(argv[1]) < (f->dbs > 1 ? f->dbs : 1)) {
+			c->db = atoi(argv[1]);
+			snprintf(out, sizeof(out), "+OK\r\n");
+		} else {
+			snprintf(out, sizeof(out), "-ERR DB index is out of range\r\n");
+		}
+	} else if (argc >= 3 && !strcasecmp(argv[0], "CONFIG") && !strcasecmp(argv[2], "cluster-databases")) {
+		if (f->dbs > 1)
+			snprintf(out, sizeof(out), "*2\r\n$17\r\ncluster-databases\r\n$%d\r\n%d\r\n",
+				 f->dbs > 9 ? 2 : 1, f->dbs);
+		else
+			snprintf(out, sizeof(out), "*0\r\n");
+	} else if (argc >= 2 && !strcasecmp(argv[0], "INFO") && !strcasecmp(argv[1], "keyspace")) {
+		char info[1000] = "# Keyspace\r\n";
+		for (int d = 0; d < 16; d++) {
+			int n = 0;
+			for (int i = 0; i < f->nkeys; i++)
+				n += f->kdb[i] == d;
+			if (n)
+				snprintf(info + strlen(info), sizeof(info) - strlen(info),
+					 "db%d:keys=%d,expires=0,avg_ttl=0\r\n", d, n);
+		}
+		snprintf(out, sizeof(out), "$%zu\r\n%s\r\n", strlen(info), info);
+	} else if (argc >= 5 && !strcasecmp(argv[1], "SLOT-STATS")) {
+		int lo = atoi(argv[3]), hi = atoi(argv[4]);
+		size_t l;
+		if (f->dbs <= 1) {
+			snprintf(out, sizeof(out), "-ERR unknown subcommand 'SLOT-STATS'\r\n");
+		} else {
+			l = (size_t)snprintf(out, sizeof(out), "*%d\r\n", hi - lo + 1);
+			for (int s = lo; s <= hi && l < sizeof(out) - 100; s++) {
+				int n = 0;
+				for (int i = 0; i < f->nkeys; i++)
+					n += keyslot_of(f->keys[i], strlen(f->keys[i])) == s;
+				l += (size_t)snprintf(out + l, sizeof(out) - l,
+						      "*2\r\n:%d\r\n*2\r\n$9\r\nkey-count\r\n:%d\r\n", s, n);
+			}
+		}
+	} else if (!strcasecmp(argv[0], "INFO")) {
 		const char *info = "# Memory\r\nused_memory_dataset:1000\r\n";
 		snprintf(out, sizeof(out), "$%zu\r\n%s\r\n", strlen(info), info);
 	} else if (!strcasecmp(argv[0], "DBSIZE")) {
-		snprintf(out, sizeof(out), ":%d\r\n", f->nkeys);
+		int n = 0;
+		for (int i = 0; i < f->nkeys; i++)
+			n += f->kdb[i] == db;
+		snprintf(out, sizeof(out), ":%d\r\n", n);
 	} else if (!strcasecmp(argv[0], "ASKING") || !strcasecmp(argv[0], "PING")) {
 		snprintf(out, sizeof(out), "+OK\r\n");
 	} else if (!strcasecmp(argv[0], "EXISTS")) {
-		snprintf(out, sizeof(out), ":%d\r\n", fake_has(f, argv[1]));
+		snprintf(out, sizeof(out), ":%d\r\n", fake_has_db(f, argv[1], db));
 	} else if (argc >= 3 && !strcasecmp(argv[1], "COUNTKEYSINSLOT")) {
 		int n = 0;
 		for (int i = 0; i < f->nkeys; i++)
-			n += keyslot_of(f->keys[i], strlen(f->keys[i])) == atoi(argv[2]);
+			n += f->kdb[i] == db && keyslot_of(f->keys[i], strlen(f->keys[i])) == atoi(argv[2]);
 		snprintf(out, sizeof(out), ":%d\r\n", n);
 	} else if (argc >= 4 && !strcasecmp(argv[1], "GETKEYSINSLOT")) {
 		int n = 0, max = atoi(argv[3]);
 		char body[4000] = "";
 		size_t bl = 0;
 		for (int i = 0; i < f->nkeys && n < max; i++)
-			if (keyslot_of(f->keys[i], strlen(f->keys[i])) == atoi(argv[2])) {
+			if (f->kdb[i] == db && keyslot_of(f->keys[i], strlen(f->keys[i])) == atoi(argv[2])) {
 				bl += (size_t)snprintf(body + bl, sizeof(body) - bl, "$%zu\r\n%s\r\n",
 						       strlen(f->keys[i]), f->keys[i]);
 				n++;
@@ -185,21 +246,27 @@ static int fake_answer(struct fake_node *f, int fd, char argv[][64], int argc)
 		snprintf(out, sizeof(out), "*%d\r\n%s", n, body);
 	} else if (!strcasecmp(argv[0], "MIGRATE")) {
 		struct fake_node *t = fake_by_port(atoi(argv[2]));
-		int k = 0, moved = 0;
+		int k = 0, moved = 0, to_db = atoi(argv[4]);
 		while (k < argc && strcasecmp(argv[k], "KEYS"))
 			k++;
 		snprintf(out, sizeof(out), "+NOKEY\r\n");
 		for (k++; t && k < argc; k++) {
-			if (!fake_has(f, argv[k]))
+			if (!fake_has_db(f, argv[k], db))
 				continue;
-			if (fake_has(t, argv[k])) {
+			if (to_db >= (t->dbs > 1 ? t->dbs : 1)) {
+				snprintf(out, sizeof(out), "-ERR Target instance replied with error: "
+					 "ERR DB index is out of range\r\n");
+				moved = -1;
+				break;
+			}
+			if (fake_has_db(t, argv[k], to_db)) {
 				snprintf(out, sizeof(out), "-ERR Target instance replied with error: "
 					 "BUSYKEY Target key name already exists.\r\n");
 				moved = -1;
 				continue;
 			}
-			fake_key(t, argv[k]);
-			fake_del(f, argv[k]);
+			fake_key_db(t, argv[k], to_db);
+			fake_del_db(f, argv[k], db);
 			if (moved >= 0)
 				moved++;
 		}
@@ -242,6 +309,7 @@ static void *fake_loop(void *arg)
 						fake_clients[i].fd = fd;
 						fake_clients[i].node = -1 - who[k];
 						fake_clients[i].len = 0;
+						fake_clients[i].db = 0;
 						fd = -1;
 					}
 				if (fd >= 0)
@@ -264,7 +332,7 @@ static void *fake_loop(void *arg)
 					break;
 				memmove(c->buf, c->buf + used, c->len - used);
 				c->len -= used;
-				if (fake_answer(&fake_nodes[c->node], c->fd, argv, argc) < 0) {
+				if (fake_answer(&fake_nodes[c->node], c, argv, argc) < 0) {
 					close(c->fd);
 					c->fd = 0;
 					break;

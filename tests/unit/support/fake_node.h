@@ -7,7 +7,10 @@
  * across nodes.  Rules inject replies: "the 2nd MIGRATE answers TRYAGAIN",
  * "close the connection on GETKEYSINSLOT".  One server thread serves all
  * fakes with poll(); the test thread only talks to them through sockets
- * until fake_stop().  Test-only code: tests/unit/support/fake_node.c, linked into
+ * until fake_stop().  A fake with `dbs` > 1 plays Valkey 9 with
+ * cluster-databases: SELECT per connection, keys per database, GETKEYSINSLOT
+ * / COUNTKEYSINSLOT / MIGRATE on the selected one, INFO keyspace and CLUSTER
+ * SLOT-STATS over all.  Test-only code: tests/unit/support/fake_node.c, linked into
  * the unit tests that need it. */
 #ifndef SHARDCTL_FAKE_NODE_H
 #define SHARDCTL_FAKE_NODE_H
@@ -31,7 +34,10 @@ struct fake_node {
 	char id[41];
 	int port, lfd;
 	char keys[FAKE_KEYS][32];
+	int kdb[FAKE_KEYS];  /* the database of each key */
 	int nkeys;
+	int dbs;             /* cluster-databases; 0 or 1: one (CONFIG GET
+				answers an empty list, as Redis does) */
 	char log[FAKE_LOG][160];
 	int seq[FAKE_LOG];
 	int nlog;
@@ -50,8 +56,13 @@ void fake_key(struct fake_node *f, const char *k);
 /* The nth (1-based; 0: every) command of f starting with prefix gets reply
  * (raw RESP, or "CLOSE" to drop the connection). */
 void fake_rule(struct fake_node *f, const char *prefix, int nth, const char *reply);
+/* The same in database db. */
+void fake_key_db(struct fake_node *f, const char *k, int db);
+/* f holds k (in database 0; fake_has_db: in db). */
 int fake_has(const struct fake_node *f, const char *k);
+int fake_has_db(const struct fake_node *f, const char *k, int db);
 void fake_del(struct fake_node *f, const char *k);
+void fake_del_db(struct fake_node *f, const char *k, int db);
 /* Serve every fake from a thread of its own, until fake_stop. */
 void fake_start(void);
 /* Stop serving and forget every fake (the logs stay readable until the
