@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "cluster/dbs.h"
 #include "cluster/node.h"
 #include "cluster/slotmig.h"
 
 int method_choose(const struct method_req *r, enum migrate_method *method, int **capable, struct sc_err *e)
 {
 	int *cap = calloc((size_t)r->n + 1, sizeof(*cap));
-	int lacking = -1, redis_asm = 0, noauth = -1, rc = -1;
+	int lacking = -1, redis_asm = 0, noauth = -1, multidb = -1, rc = -1;
 	char name[300];
 
 	*method = MIGRATE_LEGACY;
@@ -29,6 +30,14 @@ int method_choose(const struct method_req *r, enum migrate_method *method, int *
 		k = node_has_command(c, "cluster|migrateslots", e);
 		if (k == 0 && node_has_command(c, "cluster|migration", e) == 1)
 			redis_asm = 1;
+		if (k == 1 && multidb < 0) {
+			struct node_dbs d = { 0 };
+			if (node_dbs_read(c, &d, e) < 0)
+				k = -1;
+			else if (d.nused > 1)
+				multidb = i;
+			node_dbs_release(&d);
+		}
 		if (k == 1 && r->conn && r->conn->password && noauth < 0) {
 			if (node_config_get(c, "primaryauth", pa, sizeof(pa), e) < 0)
 				k = -1;
@@ -70,6 +79,16 @@ int method_choose(const struct method_req *r, enum migrate_method *method, int *
 		}
 		log_say(r->log, "slots move the legacy way: '%s' has no 'primaryauth', which atomic slot migration "
 			"needs with a password (set primaryauth on every node to use it)", name);
+		goto done;
+	}
+	if (multidb >= 0 && r->want != 1) {
+		/* one run of tests/integration/multidb.sh under atomic slot
+		 * migration saw a client lose one write it made during the move;
+		 * until that is understood, auto keeps several databases on the
+		 * legacy path, which is tested with them (docs/ENGINE.md) */
+		addr_format(&r->nodes[multidb], name, sizeof(name));
+		log_say(r->log, "slots move the legacy way: '%s' holds keys in several databases, which shardctl "
+			"does not move atomically by default yet (--migration atomic does)", name);
 		goto done;
 	}
 	*method = MIGRATE_ATOMIC;
