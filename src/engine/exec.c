@@ -187,6 +187,8 @@ static int step_wait(struct exec *x, struct sc_err *e)
 	r.what = "every node to agree";
 	log_say(x->o->log, "waiting for every node to agree");
 	rc = await_agreement(&r, e);
+	if (rc < 0 && e->kind == ERR_FAIL && x->o->unsettled)
+		*x->o->unsettled = 1;
 out:
 	free(seeds);
 	free(ids);

@@ -36,6 +36,11 @@ struct exec_opts {
 	int wait_ms;                     /* deadline of each wait; 0: 60 s */
 	FILE *log;                       /* step lines and progress; NULL: quiet */
 	int tty;                         /* log is a terminal: progress bar */
+	int *unsettled;                  /* NULL, or set to 1 when the run
+					    failed because a wait for agreement
+					    passed its deadline (the cluster
+					    may be fine, only not what the
+					    plan expected: plan again) */
 };
 
 /* Run every step.  0 when all succeeded; -1 with the first failure (the

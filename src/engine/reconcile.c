@@ -417,7 +417,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	struct migrate_opts mo;
 	struct cluster_lock *lock = NULL;
 	long long *closing = malloc(sizeof(long long) * CLUSTER_SLOTS);
-	int rc = -1, nseeds = 0, have_plan = 0, nmarks;
+	int rc = -1, nseeds = 0, have_plan = 0, nmarks, unsettled = 0;
 
 	memset(&x, 0, sizeof(x));
 	memset(&p, 0, sizeof(p));
@@ -530,20 +530,34 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	if (r->out)
 		plan_print(&p, r->out, 0);
 	x.ran = 1;
+	xo.unsettled = &unsettled;
 	for (int again = 0;; again++) {
-		if (exec_run(&p, &xo, e) < 0)
-			goto out;
-		if (verify(&x, e) == 0)
+		/* The servers may change something meanwhile, e.g. move a
+		 * replica to a master left without one (replica migration,
+		 * cluster-migration-barrier), so that the result differs from
+		 * the plan, or a wait for the roles the plan set never settles:
+		 * then plan again from the cluster as it is now, at most twice,
+		 * like a rerun would. */
+		unsettled = 0;
+		if (exec_run(&p, &xo, e) < 0) {
+			if (!unsettled || again == 2 || survey(&x, &ce) < 0)
+				goto out;
+		} else if (verify(&x, e) == 0) {
 			break;
-		/* The servers may have changed something meanwhile, e.g. moved
-		 * a replica to a master left without one (replica migration,
-		 * cluster-migration-barrier): plan again from the cluster as it
-		 * is now, a bounded number of times, like a rerun would. */
+		} else if (again == 2) {
+			goto out;
+		}
 		plan_release(&p);
 		have_plan = 0;
-		if (again == 2 || build_plan(&x, &p, closing, &ce) < 0 || p.then_replan || p.nsteps == 0)
+		if (build_plan(&x, &p, closing, &ce) < 0 || p.then_replan)
 			goto out;
 		have_plan = 1;
+		if (p.nsteps == 0) {
+			/* nothing left to change: the result is what verify says */
+			if (verify(&x, e) < 0)
+				goto out;
+			break;
+		}
 		log_say(r->out, "%s; planning again from the cluster as it is now", e->msg);
 		if (r->out)
 			plan_print(&p, r->out, 0);
