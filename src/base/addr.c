@@ -55,6 +55,15 @@ char *addr_format(const struct addr *a, char *buf, int len)
 	return buf;
 }
 
+char *addr_label(const struct addr *a, char *buf, int len)
+{
+	if (strchr(a->host, ':'))
+		snprintf(buf, (size_t)len, "'[%s]:%d'", a->host, a->port);
+	else
+		snprintf(buf, (size_t)len, "'%s:%d'", a->host, a->port);
+	return buf;
+}
+
 int addr_equal(const struct addr *a, const struct addr *b)
 {
 	return a->port == b->port && strcmp(a->host, b->host) == 0;

@@ -54,9 +54,9 @@ int plan_check_formats(struct plan_ctx *c)
 		plan_member_name(c, src, a, sizeof(a));
 		plan_member_name(c, dst, b, sizeof(b));
 		return err_set(c->e, ERR_REFUSED,
-			       "cannot %s slots from '%s' (%s, DUMP format %d) to '%s' (%s, DUMP format %d): "
+			       "cannot %s slots from %s (%s, DUMP format %d) to %s (%s, DUMP format %d): "
 			       "their keys would be refused (\"DUMP payload version or checksum are wrong\"); "
-			       "move onto servers at least as new, or upgrade '%s' first",
+			       "move onto servers at least as new, or upgrade %s first",
 			       s->kind == STEP_MOVE ? "move" : "finish moving", a,
 			       server_kind_format(from, fa, sizeof(fa)), server_kind_dump_version(from), b,
 			       server_kind_format(to, fb, sizeof(fb)), server_kind_dump_version(to), b);
