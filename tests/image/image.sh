@@ -144,7 +144,7 @@ t_eq 0 "$T_RC" "heal --if-broken rejoins it ($(printf '%s' "$T_OUT" | grep 'rest
 t_eq slave "$(role $((base + 6)))" "the successor is a replica"
 t_run in_image shardctl ready 127.0.0.1:$((base + 6)) --nodes-file /test/nodes --wait 30
 t_eq 0 "$T_RC" "ready --nodes-file: it serves once rejoined and synced ($T_OUT)"
-t_run in_image shardctl check 127.0.0.1:$base --shards 3 --replicas 1
+t_run in_image shardctl check 127.0.0.1:$((base + 6)) --shards 3 --replicas 1
 t_eq 0 "$T_RC" "check: healthy, the old node id forgotten ($T_OUT $T_ERR)"
 
 # loading: a node reading a dataset slowly (key-load-delay) does not serve
