@@ -12,13 +12,7 @@
 source "$(dirname "$0")/lib/lifecycle.bash"
 
 lc_install 4 1
-client_start
-upgrade "4->5 shards" 2 5 1 || t_done
-client_stop "4->5 shards"
-t_eq 10 "${#POD_PID[@]}" "4->5 shards: 10 pods"
-helm_test "4->5 shards"
-verify_step "4->5 shards"
-t_eq "$(even_counts 5)" "$(auth slot_counts "$(pod0)")" "4->5 shards: every master owns 3276 or 3277 slots"
+resize_step "4->5 shards" 2 5 1
 
 template_change "image change after 4->5" 3 5 1 --set image.repository=valkey/valkey --set image.tag=9.1.3
 servers_are "image change after 4->5" valkey

@@ -309,17 +309,8 @@ client_start() { # a cluster-aware client reading and writing until client_stop
 	CLIENTS=$((CLIENTS + 1)) # each in a key namespace of its own
 	env "${NSS_ENV[@]}" "$SC_LOAD" run --seed "$(client_seed)" --seconds 600 --rate 500 \
 		--run-prefix "live$CLIENTS" --password-file "$K/secret/password" >"$T_DIR/client.out" 2>&1 &
-	CLIENT=$!
-	T_PIDS+=($CLIENT)
-}
-client_stop() { # client_stop STEP: the client saw no error and lost no write
-	local rc
-	kill -TERM "$CLIENT"
-	t_wait 30 bash -c "! kill -0 $CLIENT" || kill -9 "$CLIENT"
-	wait "$CLIENT"
-	rc=$?
-	t_eq 0 "$rc" "$1: a client reading and writing throughout saw no error (client: $(grep '^run:' "$T_DIR/client.out"))"
-	[ "$rc" -eq 0 ] || tail -n 8 "$T_DIR/client.out" | sed 's/^/    | /'
+	C_CLIENT=$! # client_stop (integration/lib/cluster.bash): no error, no write lost
+	T_PIDS+=($C_CLIENT)
 }
 
 auth() { REDISCLI_AUTH=$(cat "$K/secret/password") "$@"; } # auth CMD...: with the chart's password
@@ -462,6 +453,17 @@ template_change() { # template_change STEP REV SHARDS REPLICAS HELM-ARGS...: a h
 	helm_test "$step"
 	verify_step "$step"
 	t_eq "$(even_counts "$shards")" "$(auth slot_counts "$(pod0)")" "$step: every master owns floor or ceil of 16384/$shards slots"
+}
+
+resize_step() { # resize_step STEP REV SHARDS REPLICAS: a helm upgrade changing the
+	# shape, a client reading and writing; then helm test, every key, even slots
+	client_start
+	upgrade "$1" "$2" "$3" "$4" || t_done
+	client_stop "$1"
+	t_eq $(($3 * (1 + $4))) "${#POD_PID[@]}" "$1: $(($3 * (1 + $4))) pods"
+	helm_test "$1"
+	verify_step "$1"
+	t_eq "$(even_counts "$3")" "$(auth slot_counts "$(pod0)")" "$1: every master owns floor or ceil of 16384/$3 slots"
 }
 
 servers_are() { # servers_are STEP NAME: every pod's server is NAME (INFO server_name, or redis)
