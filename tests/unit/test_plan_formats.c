@@ -169,9 +169,43 @@ static void test_servers_finish(void)
 	pw_input_release(&in);
 }
 
+/* A REPLICATE step is judged from the master to the replica: its full sync
+ * is an RDB file of the master's format. */
+static void test_servers_replicate(void)
+{
+	int masters[16], list[MAXW], n, x;
+	struct sc_err e;
+
+	/* a Valkey 9.1 cluster, replicas 0 -> 1 with Redis 7.0 nodes: refused */
+	pw_cluster(&pw_world, 3, 0, masters);
+	for (int k = 0; k < 3; k++)
+		set_server(&pw_world, masters[k], VALKEY_91);
+	n = pw_list_members(&pw_world, list);
+	for (int k = 0; k < 3; k++) {
+		list[n++] = x = pw_new(&pw_world, k == 0 ? "h1" : k == 1 ? "h2" : "h3");
+		set_server(&pw_world, x, REDIS_70);
+	}
+	CHECK_INT(plan_world(list, n, 3, 1, 0, &e), -1);
+	CHECK_INT(e.kind, ERR_REFUSED);
+	CHECK(strstr(e.msg, "(redis 7.0.15, data format 10) a replica of '") != NULL);
+	CHECK(strstr(e.msg, "(valkey 9.1.2, data format 80): its full sync would be refused") != NULL);
+	printf("refused (replica older than its master): %s\n", e.msg);
+	/* the other way (Redis 7.0 masters, Valkey 9.1 replicas): allowed */
+	pw_cluster(&pw_world, 3, 0, masters);
+	for (int k = 0; k < 3; k++)
+		set_server(&pw_world, masters[k], REDIS_70);
+	n = pw_list_members(&pw_world, list);
+	for (int k = 0; k < 3; k++) {
+		list[n++] = x = pw_new(&pw_world, k == 0 ? "h1" : k == 1 ? "h2" : "h3");
+		set_server(&pw_world, x, VALKEY_91);
+	}
+	RUN_OK(&pw_world, list, n, 3, 1, 0, NULL);
+}
+
 int main(void)
 {
 	test_servers();
 	test_servers_finish();
+	test_servers_replicate();
 	return UNIT_DONE("plan_formats");
 }
