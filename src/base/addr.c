@@ -57,10 +57,9 @@ char *addr_format(const struct addr *a, char *buf, int len)
 
 char *addr_label(const struct addr *a, char *buf, int len)
 {
-	if (strchr(a->host, ':'))
-		snprintf(buf, (size_t)len, "'[%s]:%d'", a->host, a->port);
-	else
-		snprintf(buf, (size_t)len, "'%s:%d'", a->host, a->port);
+	char f[ADDR_HOST_MAX + 16];
+
+	snprintf(buf, (size_t)len, "'%s'", addr_format(a, f, sizeof(f)));
 	return buf;
 }
 

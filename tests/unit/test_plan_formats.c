@@ -32,6 +32,25 @@ static int plan_world(const int *list, int n, int S, int R, int evac, struct sc_
 	return rc;
 }
 
+/* A 3x0 cluster whose masters run `old` and `nnew` empty nodes running
+ * `fresh` (h1, h2, ...), all listed in list; returns how many are listed,
+ * the last new node in *x. */
+static int mixed(int *masters, int *list, const char *old, int nnew, const char *fresh, int *x)
+{
+	static const char *hosts[] = { "h1", "h2", "h3" };
+	int n;
+
+	pw_cluster(&pw_world, 3, 0, masters);
+	for (int k = 0; k < 3; k++)
+		set_server(&pw_world, masters[k], old);
+	n = pw_list_members(&pw_world, list);
+	for (int k = 0; k < nnew && k < 3; k++) {
+		list[n++] = *x = pw_new(&pw_world, hosts[k]);
+		set_server(&pw_world, *x, fresh);
+	}
+	return n;
+}
+
 static void test_servers(void)
 {
 	int masters[16], list[MAXW], n, x;
@@ -40,12 +59,7 @@ static void test_servers(void)
 
 	/* a Valkey 9.1 cluster and a Redis 7.0 node joining: refused, both
 	 * named with their servers and formats */
-	pw_cluster(&pw_world, 3, 0, masters);
-	for (int k = 0; k < 3; k++)
-		set_server(&pw_world, masters[k], VALKEY_91);
-	n = pw_list_members(&pw_world, list);
-	list[n++] = x = pw_new(&pw_world, "h1");
-	set_server(&pw_world, x, REDIS_70);
+	n = mixed(masters, list, VALKEY_91, 1, REDIS_70, &x);
 	CHECK_INT(plan_world(list, n, 4, 0, 0, &e), -1);
 	CHECK_INT(e.kind, ERR_REFUSED);
 	snprintf(want, sizeof(want),
@@ -67,12 +81,7 @@ static void test_servers(void)
 	 * upgrade onto new servers): allowed; and so is a Redis 8.0 node
 	 * joining a cluster of Valkey 8.0 and Redis 7.0 masters (11 and 10 are
 	 * older than 12) */
-	pw_cluster(&pw_world, 3, 0, masters);
-	for (int k = 0; k < 3; k++)
-		set_server(&pw_world, masters[k], REDIS_70);
-	n = pw_list_members(&pw_world, list);
-	list[n++] = x = pw_new(&pw_world, "h1");
-	set_server(&pw_world, x, VALKEY_91);
+	n = mixed(masters, list, REDIS_70, 1, VALKEY_91, &x);
 	RUN_OK(&pw_world, list, n, 4, 0, 0, NULL);
 	pw_cluster(&pw_world, 3, 0, masters);
 	set_server(&pw_world, masters[0], VALKEY_80);
@@ -107,12 +116,7 @@ static void test_servers(void)
 	/* the member's server (the survey's) comes before the probe's: a
 	 * member the survey read as Valkey 9.1 gives to a Redis 7.0 node even
 	 * when the want list knows nothing of it */
-	pw_cluster(&pw_world, 3, 0, masters);
-	for (int k = 0; k < 3; k++)
-		set_server(&pw_world, masters[k], VALKEY_91);
-	n = pw_list_members(&pw_world, list);
-	list[n++] = x = pw_new(&pw_world, "h1");
-	set_server(&pw_world, x, REDIS_70);
+	n = mixed(masters, list, VALKEY_91, 1, REDIS_70, &x);
 	{
 		struct input in;
 		struct plan p;
@@ -177,28 +181,14 @@ static void test_servers_replicate(void)
 	struct sc_err e;
 
 	/* a Valkey 9.1 cluster, replicas 0 -> 1 with Redis 7.0 nodes: refused */
-	pw_cluster(&pw_world, 3, 0, masters);
-	for (int k = 0; k < 3; k++)
-		set_server(&pw_world, masters[k], VALKEY_91);
-	n = pw_list_members(&pw_world, list);
-	for (int k = 0; k < 3; k++) {
-		list[n++] = x = pw_new(&pw_world, k == 0 ? "h1" : k == 1 ? "h2" : "h3");
-		set_server(&pw_world, x, REDIS_70);
-	}
+	n = mixed(masters, list, VALKEY_91, 3, REDIS_70, &x);
 	CHECK_INT(plan_world(list, n, 3, 1, 0, &e), -1);
 	CHECK_INT(e.kind, ERR_REFUSED);
 	CHECK(strstr(e.msg, "(redis 7.0.15, data format 10) a replica of '") != NULL);
 	CHECK(strstr(e.msg, "(valkey 9.1.2, data format 80): its full sync would be refused") != NULL);
 	printf("refused (replica older than its master): %s\n", e.msg);
 	/* the other way (Redis 7.0 masters, Valkey 9.1 replicas): allowed */
-	pw_cluster(&pw_world, 3, 0, masters);
-	for (int k = 0; k < 3; k++)
-		set_server(&pw_world, masters[k], REDIS_70);
-	n = pw_list_members(&pw_world, list);
-	for (int k = 0; k < 3; k++) {
-		list[n++] = x = pw_new(&pw_world, k == 0 ? "h1" : k == 1 ? "h2" : "h3");
-		set_server(&pw_world, x, VALKEY_91);
-	}
+	n = mixed(masters, list, REDIS_70, 3, VALKEY_91, &x);
 	RUN_OK(&pw_world, list, n, 3, 1, 0, NULL);
 }
 

@@ -29,27 +29,27 @@ static int allowed(const char *info, const char *to)
 	return server_kind_accepts(&t, server_kind_dump_version(&from));
 }
 
+static const struct {
+	const char *image, *repo, *tag;
+} splits[] = {
+	{ "valkey/valkey:9.1.3", "valkey/valkey", "9.1.3" },
+	{ "registry.local:5000/cache/redis:7.2-alpine", "registry.local:5000/cache/redis", "7.2-alpine" },
+	{ "registry.local:5000/redis", "registry.local:5000/redis", "" },
+	{ "redis@sha256:abcd", "redis", "" },
+	{ "redis:8.0.2@sha256:abcd", "redis", "8.0.2" },
+};
+
 int main(void)
 {
 	struct server_kind k;
 	char repo[200], tag[100], buf[64];
 
-	/* image references */
-	server_image_split("valkey/valkey:9.1.3", repo, sizeof(repo), tag, sizeof(tag));
-	CHECK_STR(repo, "valkey/valkey");
-	CHECK_STR(tag, "9.1.3");
-	server_image_split("registry.local:5000/cache/redis:7.2-alpine", repo, sizeof(repo), tag, sizeof(tag));
-	CHECK_STR(repo, "registry.local:5000/cache/redis");
-	CHECK_STR(tag, "7.2-alpine");
-	server_image_split("registry.local:5000/redis", repo, sizeof(repo), tag, sizeof(tag));
-	CHECK_STR(repo, "registry.local:5000/redis");
-	CHECK_STR(tag, "");
-	server_image_split("redis@sha256:abcd", repo, sizeof(repo), tag, sizeof(tag));
-	CHECK_STR(repo, "redis");
-	CHECK_STR(tag, "");
-	server_image_split("redis:8.0.2@sha256:abcd", repo, sizeof(repo), tag, sizeof(tag));
-	CHECK_STR(repo, "redis");
-	CHECK_STR(tag, "8.0.2");
+	/* image references: REPO[:TAG][@DIGEST] */
+	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		server_image_split(splits[i].image, repo, sizeof(repo), tag, sizeof(tag));
+		CHECK_STR(repo, splits[i].repo);
+		CHECK_STR(tag, splits[i].tag);
+	}
 
 	/* data versions of images (research/server-generations.md) */
 	CHECK_INT(image_rdb("redis:7.0.15", NULL), 10);
