@@ -160,31 +160,33 @@ row() { # TOOL
 # line through the origin is a cost linear in keys), and the whole
 # operation (log axes); only the tools that have rows
 plot() {
-	local t moves="" whole="" c
+	local t moves="" whole="" c n=0
 	command -v gnuplot >/dev/null || { log "no gnuplot: no plot"; return 0; }
 	for t in $TOOLS; do
+		n=$((n + 1)) # one colour per tool in both panels
 		awk -F, -v t="$t" 'NR > 1 && $1 == t && $3 == 0 { print $2, $4, ($5 == "" ? "NaN" : $5) }' "$OUT/asm.csv" |
 			sort -n >"$WORK/$t.dat"
 		[ -s "$WORK/$t.dat" ] || continue
-		c="\"$WORK/$t.dat\" using 1:%s with linespoints lw 2 title \"$t\""
-		whole="$whole${whole:+, }$(printf "$c" 2)"
-		case $t in shardctl-auto | raw-migrateslots | valkey-cli-asm) moves="$moves${moves:+, }$(printf "$c" 3)" ;; esac
+		c="\"$WORK/$t.dat\" using %s with linespoints lw 2 lc $n title \"$t\""
+		whole="$whole${whole:+, }$(printf "$c" 1:2)"
+		case $t in shardctl-auto | raw-migrateslots | valkey-cli-asm) moves="$moves${moves:+, }$(printf "$c" '($1/1e6):3')" ;; esac
 	done
 	[ -n "$whole" ] || return 0
 	gnuplot <<-GP
 	set terminal pngcairo size 1300,560 font "sans,10" noenhanced
 	set output "$OUT/asm.png"
 	set multiplot layout 1,2 title "4x1 -> 5x1 on Valkey 9.1, $SIZE-byte keys, sc-load run at $RATE ops/s"
-	set xlabel "keys in the cluster"
-	set format x "%.0s%c"
 	set grid
 	set key top left
 	set title "the slot moves alone, atomic rows (linear axes)"
+	set xlabel "keys in the cluster (millions)"
 	set ylabel "seconds"
 	set xrange [0:*]
 	set yrange [0:*]
 	${moves:+plot $moves}
 	set title "the whole operation (log axes)"
+	set xlabel "keys in the cluster"
+	set format x "%.0s%c"
 	set ylabel "seconds (log)"
 	set autoscale
 	set logscale xy
