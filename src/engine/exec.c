@@ -443,8 +443,9 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 		 * go on (reconcile finishes open slots with the node back, or
 		 * with the replica that took over from it) */
 		size_t len = strlen(e->msg);
-		snprintf(e->msg + len, sizeof(e->msg) - len, "; the slots it was moving are left open: run "
-			 "reconcile again once the node is back or its replica has taken over");
+		snprintf(e->msg + len, sizeof(e->msg) - len, "; %s: run reconcile again once the node is back or its "
+			 "replica has taken over", mo.method == MIGRATE_ATOMIC ? "atomic jobs leave no slot open, "
+			 "the slots not moved stay with their sources" : "the slots it was moving are left open");
 	}
 	(void)nslots;
 	/* sources may have lost every slot: their role, and their replicas',
