@@ -288,8 +288,9 @@ const char *reply_class_name(enum reply_class rc)
 {
 	static const char *names[] = { "ok", "moved", "ask", "busykey", "tryagain", "clusterdown", "loading",
 				       "noauth", "other", "ioerr", "noreplicas", "unblocked", "already-owner",
-				       "unknown-node", "only-masters", "holds-keys" };
-	return names[rc];
+				       "unknown-node", "only-masters", "holds-keys", "no-cluster" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == RC_NO_CLUSTER + 1, "a name for every reply class");
+	return (unsigned)rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "?";
 }
 
 int reply_is_status(const redisReply *r, const char *want)
