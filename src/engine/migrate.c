@@ -46,6 +46,7 @@ void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 	o->per_node = 1;
 	o->setslot_conns = 16;
 	o->setslot_timeout_ms = 5000;
+	o->max_latency_ms = MIGRATE_MAX_LATENCY_MS;
 }
 
 struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
@@ -76,7 +77,36 @@ static void flush_all(struct migrate *m)
 	}
 }
 
-/* Read every reply queued on one lane, in order.  After an UNBLOCKED reply
+/* Read ahead every reply queued on node i's lane 0, kept for read_lane,
+ * and feed the time the node took to the node's latency budget: from the
+ * round's send (t0) to its last reply, the longest a client of the node
+ * waited behind this round's key work there.  Stops at a broken
+ * connection or after an UNBLOCKED reply (read_lane sees the same). */
+static void read_ahead(struct migrate *m, int i, long long t0)
+{
+	struct job_conn *jc = &m->conns[i];
+	struct job_lane *jl = &jc->lane[0];
+	redisReply *r, **tmp;
+
+	if (jl->qn > jc->heldcap) {
+		tmp = realloc(jc->held, sizeof(*tmp) * (size_t)jl->qn);
+		if (!tmp)
+			return; /* read in turn, untimed */
+		jc->held = tmp;
+		jc->heldcap = jl->qn;
+	}
+	jc->nheld = 0;
+	while (jc->nheld < jl->qn && jl->c && (r = conn_read(jl->c))) {
+		jc->held[jc->nheld++] = r;
+		if (reply_class(r) == RC_UNBLOCKED)
+			break;
+	}
+	if (jc->nheld == jl->qn)
+		latency_budget_observe(&jc->lat, clock_now_us() - t0, jc->round_calls, jc->round_keys);
+}
+
+/* Read every reply queued on one lane, in order (lane 0's read ahead
+ * first).  After an UNBLOCKED reply
  * the server closes the connection without reading what followed: those
  * commands are handed back unanswered (to be sent again) and the lane is
  * opened anew when next used. */
@@ -94,7 +124,10 @@ static void read_lane(struct migrate *m, int i, int l)
 			migrate_slot_handle(m, i, p, NULL);
 			continue;
 		}
-		r = jl->c ? conn_read(jl->c) : NULL;
+		if (l == 0 && k < jc->nheld)
+			r = jc->held[k];
+		else
+			r = jl->c ? conn_read(jl->c) : NULL;
 		if (!r) {
 			if (p->op == SLOT_OP_NODE_OTHER)
 				jc->dead = 1;
@@ -108,16 +141,24 @@ static void read_lane(struct migrate *m, int i, int l)
 			freeReplyObject(r);
 	}
 	jl->qn = 0;
+	if (l == 0)
+		jc->nheld = 0;
 	if (cut)
 		migrate_job_conn_drop(m, i, l);
 }
 
-/* Read every lane of every node.  The SETSLOT lanes of a node before its
- * lane 0: a slot's MIGRATING (on a SETSLOT lane) and its first
- * GETKEYSINSLOT (lane 0) go out in the same round, and the machine takes
- * the keys only once it knows the source migrates. */
-static void read_all(struct migrate *m)
+/* Read every lane of every node.  First the lane 0 of every source given
+ * MIGRATEs this round, read ahead as soon as its replies come (sent at t0):
+ * its time is the measure of its latency budget.  Then every node's
+ * replies are handled, the SETSLOT lanes of a node before its lane 0: a
+ * slot's MIGRATING (on a SETSLOT lane) and its first GETKEYSINSLOT (lane 0)
+ * go out in the same round, and the machine takes the keys only once it
+ * knows the source migrates. */
+static void read_all(struct migrate *m, long long t0)
 {
+	for (int i = 0; i < m->nnodes; i++)
+		if (m->conns[i].round_calls > 0)
+			read_ahead(m, i, t0);
 	for (int i = 0; i < m->nnodes; i++) {
 		for (int l = 1; l < JOB_LANES_MAX; l++)
 			read_lane(m, i, l);
@@ -186,12 +227,16 @@ static int phase_sources(struct migrate *m, long long t)
 {
 	int sent = 0;
 
-	for (int i = 0; i < m->nnodes; i++)
+	for (int i = 0; i < m->nnodes; i++) {
 		m->conns[i].lane[0].db_fresh = 0;
+		m->conns[i].round_calls = 0;
+		m->conns[i].round_keys = 0;
+	}
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *dst_id = m->nodes[v->dst].id;
-		int lo = window_lo(v), active = 0, count, migrates = 0;
+		struct job_conn *src = &m->conns[v->src];
+		int lo = window_lo(v), active = 0, count, migrates = 0, n;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
@@ -210,6 +255,8 @@ static int phase_sources(struct migrate *m, long long t)
 		count = m->o.key_cap / (active ? active : 1);
 		if (count > v->batch)
 			count = v->batch;
+		if (count > src->lat.keys)
+			count = src->lat.keys; /* the latency budget's */
 		if (count < 1)
 			count = 1;
 		/* SETSLOTs first, then the key work: a server saves its cluster
@@ -228,8 +275,9 @@ static int phase_sources(struct migrate *m, long long t)
 		/* the slots on the database the source's lane 0 is on first,
 		 * then the others (their MIGRATEs wait for a round that starts
 		 * on their database): with one database, one pass does
-		 * everything.  At most `window` MIGRATEs a round: keys listed
-		 * beyond that are kept for the next round */
+		 * everything.  At most `window` MIGRATEs a round, and as many
+		 * as the source's latency budget allows: keys listed beyond
+		 * that are kept for the next round */
 		for (int pass = 0, cur = m->conns[v->src].lane[0].db; pass < 2; pass++) {
 			for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
 				struct job_slot *s = &v->s[si];
@@ -242,10 +290,14 @@ static int phase_sources(struct migrate *m, long long t)
 				} else if (s->st == SLOT_MOVING && s->db < 0) {
 					sent += migrate_slot_count(m, mi, si) == 0;
 				} else if (s->st == SLOT_MOVING) {
-					if (s->keys && migrates >= m->o.window)
+					if (s->keys && (migrates >= m->o.window || src->round_calls >= src->lat.calls))
 						continue; /* keys kept for the next round */
-					if (s->keys && migrate_slot_migrate(m, mi, si) == 0)
+					n = s->keys ? (int)s->keys->elements : 0;
+					if (s->keys && migrate_slot_migrate(m, mi, si) == 0) {
 						migrates++, sent++;
+						src->round_calls++;
+						src->round_keys += n;
+					}
 					if (v->st == MOVE_RUNNING && s->st == SLOT_MOVING)
 						sent += migrate_slot_getkeys(m, mi, si, count) == 0;
 				}
@@ -369,7 +421,7 @@ static int move_over(const struct migrate *m, const struct job_move *v)
 /* The legacy method's step: rounds of SETSLOT / GETKEYSINSLOT / MIGRATE. */
 static int legacy_step(struct migrate *m, int budget_ms)
 {
-	long long start = clock_now_ms(), t, next;
+	long long start = clock_now_ms(), t, t0, next;
 	int running, sent;
 
 	for (;;) {
@@ -390,8 +442,9 @@ static int legacy_step(struct migrate *m, int budget_ms)
 		t = clock_now_ms();
 		sent = phase_targets(m, t);
 		sent += phase_sources(m, t);
+		t0 = clock_now_us();
 		flush_all(m);
-		read_all(m);
+		read_all(m, t0);
 		for (int mi = 0; mi < m->nmv; mi++) {
 			struct job_move *v = &m->mv[mi];
 			for (int si = window_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)

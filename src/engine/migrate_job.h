@@ -12,6 +12,7 @@
 #define SHARDCTL_MIGRATE_JOB_H
 
 #include "cluster/dbs.h"
+#include "core/latency_budget.h"
 #include "core/slot_machine.h"
 #include "engine/migrate.h"
 
@@ -74,6 +75,10 @@ struct job_dbs {
  * MIGRATE on Valkey) and up to JOB_LANES_MAX - 1 lanes for SETSLOT. */
 #define JOB_LANES_MAX 17
 
+/* The fewest keys per MIGRATE the latency budget goes down to (redis-cli's
+ * default batch: below it the per-call cost dominates). */
+#define JOB_KEYS_MIN 10
+
 /* One connection to a node and the replies awaited on it. */
 struct job_lane {
 	struct conn *c;        /* NULL until first used, or after a drop */
@@ -106,6 +111,13 @@ struct job_conn {
 				  takes TIMEOUT and blocks on the replicas */
 	int timeout_ms;        /* command timeout of lane 0 on (re)connect; 0:
 				  the conn_opts one */
+	/* As a source: its latency budget, and what this round gives it */
+	struct latency_budget lat;
+	int round_calls;       /* MIGRATEs queued on lane 0 this round */
+	long long round_keys;  /* their keys */
+	redisReply **held;     /* lane 0's replies read ahead (timed), in
+				  order, handled with the rest of the round */
+	int nheld, heldcap;
 	int dead;              /* an "other" master that stopped answering */
 	int busy;              /* moves this node takes part in */
 };
