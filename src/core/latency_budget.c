@@ -1,14 +1,21 @@
 /* latency_budget.c - see latency_budget.h */
 #include "core/latency_budget.h"
 
+void latency_budget_set_keys_min(struct latency_budget *b, int keys_min)
+{
+	b->keys_min = keys_min < 1 ? 1 : keys_min > b->keys_max ? b->keys_max : keys_min;
+	if (b->keys < b->keys_min)
+		b->keys = b->keys_min;
+}
+
 void latency_budget_init(struct latency_budget *b, int budget_ms, int calls_max, int keys_min, int keys_max)
 {
 	b->budget_us = budget_ms > 0 ? budget_ms * 1000LL : 0;
 	b->calls_max = calls_max > 0 ? calls_max : 1;
 	b->keys_max = keys_max > 0 ? keys_max : 1;
-	b->keys_min = keys_min < 1 ? 1 : keys_min > b->keys_max ? b->keys_max : keys_min;
 	b->calls = b->calls_max;
 	b->keys = b->keys_max;
+	latency_budget_set_keys_min(b, keys_min);
 	b->rounds = b->over = b->worst_us = 0;
 }
 
@@ -44,7 +51,8 @@ static void grow(struct latency_budget *b, long long stall_us, int calls)
 
 	if (b->keys < b->keys_max && stall_us * (b->keys + step) <= b->budget_us * b->keys)
 		b->keys = b->keys + step < b->keys_max ? b->keys + step : b->keys_max;
-	if (b->calls < b->calls_max && calls >= b->calls && stall_us + stall_us / calls <= b->budget_us)
+	if (b->calls < b->calls_max && calls >= b->calls &&
+	    (stall_us + stall_us / calls <= b->budget_us || 4 * stall_us <= 3 * b->budget_us))
 		b->calls++;
 }
 

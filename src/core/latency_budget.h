@@ -17,7 +17,10 @@
  *   call over the budget, its keys (never below keys_min);
  * - under it: grow slowly, one step per round, only where the stall
  *   predicted for the bigger round still fits: keys per call by an eighth,
- *   calls by one (the stall of one more call is the round's per-call mean).
+ *   calls by one (the stall of one more call is at most the round's
+ *   per-call mean; a round under 3/4 of the budget also grows by one, since
+ *   that mean also carries the round's fixed part: a round's other
+ *   commands and the round trip).
  * A budget of 0 is no limit: the knobs stay at their maximum (the
  * migrator's fixed defaults, the fast path).
  *
@@ -38,6 +41,10 @@ struct latency_budget {
  * measures, and the rule shrinks from there.  budget_ms <= 0: no limit.
  * keys_min is clamped into [1, keys_max], calls_max to >= 1. */
 void latency_budget_init(struct latency_budget *b, int budget_ms, int calls_max, int keys_min, int keys_max);
+
+/* The fewest keys per MIGRATE from now on (a source's value size is known
+ * when its move starts): clamped into [1, keys_max]; keys rises to it. */
+void latency_budget_set_keys_min(struct latency_budget *b, int keys_min);
 
 /* One round on the source: it took stall_us (sent -> last reply read) for
  * `calls` MIGRATE calls carrying `keys` keys in all.  A round without a

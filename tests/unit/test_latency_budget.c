@@ -135,6 +135,13 @@ static void test_bounds(void)
 	/* a round without MIGRATE says nothing */
 	latency_budget_observe(&b, 10000000, 0, 0);
 	CHECK_INT(b.calls, 8);
+	/* a floor set later lifts keys to it, and holds */
+	latency_budget_set_keys_min(&b, 163);
+	latency_budget_observe(&b, 10000000, 1, 500);
+	CHECK_INT(b.keys, 163);
+	latency_budget_set_keys_min(&b, 5000);
+	CHECK_INT(b.keys_min, 500);
+	CHECK_INT(b.keys, 500);
 	/* odd arguments are clamped */
 	latency_budget_init(&b, 3, 0, 0, 0);
 	CHECK_INT(b.calls_max, 1);
