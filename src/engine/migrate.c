@@ -191,6 +191,29 @@ static int move_window(struct migrate *m, const struct job_move *v)
 	return m->o.window;
 }
 
+/* Under a latency budget, NODE goes to a target for DRAIN_BATCH drained
+ * slots at once (or for what is drained when no other slot of the move
+ * is on its way): NODE bumps the target's epoch, and the target saves and fsyncs
+ * its config before it answers anything else, the RESTOREs of the source's
+ * MIGRATE included, so the source stalls behind each of those fsyncs.
+ * Without a budget a round drains many slots at once anyway. */
+#define DRAIN_BATCH 8
+
+static int nodes_due(const struct migrate *m, const struct job_move *v, int lo)
+{
+	int drained = 0, busy = 0;
+
+	if (m->o.max_latency_ms <= 0)
+		return 1;
+	for (int si = lo; si < v->next_new; si++) {
+		drained += v->s[si].st == SLOT_DRAINED;
+		busy += v->s[si].st == SLOT_IMPORTING || v->s[si].st == SLOT_MIGRATING || v->s[si].st == SLOT_MOVING;
+	}
+	/* nothing else in flight: waiting would gain nothing (and with a
+	 * window full of drained slots, never end) */
+	return drained >= DRAIN_BATCH || busy == 0 || m->failed || m->stopping;
+}
+
 /* Targets: the targets (IMPORTING for slots entering the window, NODE for
  * drained slots).  Returns how many commands were queued. */
 static int phase_targets(struct migrate *m, long long t)
@@ -200,16 +223,18 @@ static int phase_targets(struct migrate *m, long long t)
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *src_id = m->nodes[v->src].id, *dst_id = m->nodes[v->dst].id;
+		int lo = window_lo(v), due;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
-		for (int si = window_lo(v); si < v->next_new && v->st == MOVE_RUNNING; si++) {
+		due = nodes_due(m, v, lo);
+		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
 			struct job_slot *s = &v->s[si];
 			if (s->retry_at > t)
 				continue;
 			if (s->st == SLOT_IMPORTING)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
-			else if (s->st == SLOT_DRAINED)
+			else if (s->st == SLOT_DRAINED && due)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0;
 		}
 		while (!m->failed && v->st == MOVE_RUNNING && v->open < move_window(m, v) && v->next_new < v->ns) {
