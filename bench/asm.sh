@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # asm.sh - atomic slot migration on Valkey 9.1: shardctl against the other
 # ways of the same 4x1 -> 5x1 resize, in the same run, each on its own fresh
-# identical cluster (by hand, not a test; a few minutes).
+# identical cluster (by hand, not a test; about 30 minutes with 3M keys).
 #
 # Every row starts from 4 shards x 1 replica made by valkey-cli --cluster
 # create, KEYS keys of SIZE bytes written by sc-load fill; two more nodes
@@ -20,99 +20,40 @@
 # alone (shardctl's final "moved ... in T s" line; the raw row's own
 # clock; for valkey-cli the rebalance step).  During each resize `sc-load
 # run` reads and writes at RATE ops/s: errors, ASK redirects, p50, p99 and
-# max latency.  After each, every key is verified.
+# max latency.  After each, every key is verified.  Peak RSS: /usr/bin/time
+# -v, the largest process of the tool (valkey-cli: of its invocations; the
+# raw row runs only valkey-cli, not counted).
 #
 # Output: the table on screen and in bench/results/asm.txt, raw rows in
-# bench/results/asm.csv, logs in bench/results/logs/asm-*.log.
+# bench/results/asm.csv, logs in bench/results/logs/asm-*.log, the plot of
+# move time against keys bench/results/asm.png (gnuplot).
 # Environment: SERVERS_DIR (scripts/servers.sh), BENCH_KEYS ("100000
-# 1000000"), BENCH_SIZE (100), BENCH_RATE (1000), BENCH_OUT, BENCH_PORT.
+# 1000000 3000000"), BENCH_SIZE (100), BENCH_RATE (1000), BENCH_OUT,
+# BENCH_PORT (18700), BENCH_TOOLS (the rows, all five by default).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 SHARDCTL=${SHARDCTL:-$root/build/shardctl}
 SC_LOAD=${SC_LOAD:-$root/build/sc-load}
-KEYSETS=${BENCH_KEYS:-100000 1000000}
+KEYSETS=${BENCH_KEYS:-100000 1000000 3000000}
+TOOLS=${BENCH_TOOLS:-shardctl-auto shardctl-legacy raw-migrateslots valkey-cli valkey-cli-asm}
 SIZE=${BENCH_SIZE:-100}
 RATE=${BENCH_RATE:-1000}
 ROW_TIMEOUT=${BENCH_ROW_TIMEOUT:-900}
 OUT=${BENCH_OUT:-$root/bench/results}
 PORT=${BENCH_PORT:-18700}
+NODES=10 # nodes 0-7: the 4x1 cluster; 8, 9: the fifth shard
 WORK=$(mktemp -d /tmp/shardctl-bench-asm.XXXXXX)
 PIDS=()
 runpid=
 host_no=40
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
-die() { echo "bench: error: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-
-cleanup() {
-	local p
-	[ -n "$runpid" ] && kill "$runpid" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-read -r _ VSERVER VCLI < <("$root/scripts/servers.sh" valkey-9.1) || die "no valkey-9.1 (scripts/servers.sh; SERVERS_DIR)"
-for bin in "$SHARDCTL" "$SC_LOAD" "$VSERVER" "$VCLI" python3; do
-	command -v "$bin" >/dev/null || die "'$bin' not found (make)"
+read -r _ SERVER CLI < <("$root/scripts/servers.sh" valkey-9.1) || die "no valkey-9.1 (scripts/servers.sh; SERVERS_DIR)"
+for bin in "$SHARDCTL" "$SC_LOAD" "$SERVER" "$CLI" /usr/bin/time python3; do
+	command -v "$bin" >/dev/null || die "'$bin' not found (make; scripts/deps.sh bench)"
 done
 mkdir -p "$OUT/logs"
-vc() { local a=$1; shift; "$VCLI" -h "${a%:*}" -p "${a##*:}" "$@"; }
-
-wait_for() {
-	local deadline=$(($(date +%s) + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-# every node given: cluster_state:ok, knows exactly these nodes, and the
-# cluster check finds every node agreeing
-agreed() {
-	local a info
-	for a in "$@"; do
-		info=$(vc "$a" cluster info | tr -d '\r')
-		grep -q cluster_state:ok <<<"$info" || return 1
-		grep -qx "cluster_known_nodes:$#" <<<"$info" || return 1
-	done
-	vc "$1" --cluster check "$1" 2>&1 | grep -q 'All nodes agree' || return 1
-}
-
-# start_cluster: 10 fresh nodes on a new loopback address, 0-7 made a 4x1
-# cluster by valkey-cli, KEYS keys written; sets N[0..9]
-start_cluster() {
-	local i d
-	host_no=$((host_no + 1))
-	H=127.0.4.$host_no
-	N=()
-	for ((i = 0; i < 10; i++)); do
-		N[i]=$H:$((PORT + i))
-		d=$WORK/$H-$i
-		mkdir -p "$d"
-		"$VSERVER" --bind "$H" --port $((PORT + i)) --cluster-enabled yes --cluster-config-file "$d/nodes.conf" \
-			--dir "$d" --save "" --appendonly no --cluster-announce-ip "$H" --logfile "$d/server.log" \
-			--daemonize no &
-		PIDS+=($!)
-	done
-	for ((i = 0; i < 10; i++)); do wait_for 10 vc "${N[i]}" ping || die "node $i did not start"; done
-	vc "${N[0]}" --cluster create "${N[@]:0:8}" --cluster-replicas 1 --cluster-yes >"$WORK/create.log" 2>&1 ||
-		die "create failed: $(tail -3 "$WORK/create.log")"
-	wait_for 30 agreed "${N[@]:0:8}" || die "the 4x1 cluster did not converge"
-	"$SC_LOAD" fill --seed "${N[0]}" --keys "$KEYS" --size "$SIZE" >"$WORK/fill.log" 2>&1 || die "fill failed"
-}
-
-stop_cluster() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	PIDS=()
-	rm -rf "$WORK"/127.0.4.*
-}
 
 load_start() {
 	"$SC_LOAD" run --seed "${N[0]}" --seconds 3600 --rate "$RATE" --keys "$KEYS" --size "$SIZE" --run-keys 5000 \
@@ -134,11 +75,11 @@ print(j["errors"] + j["wrong"] + j["lost"], j["ask"], "%.2f" % (j["p50_us"] / 10
 # the raw floor: join by hand, then MIGRATESLOTS of shardctl's planned ranges
 raw_resize() {
 	local id8 s a groups pids=()
-	vc "${N[8]}" cluster meet "$H" $((PORT)) >/dev/null
-	vc "${N[9]}" cluster meet "$H" $((PORT)) >/dev/null
-	wait_for 60 agreed "${N[@]}" || die "raw: the join did not converge"
-	id8=$(vc "${N[8]}" cluster myid)
-	wait_for 30 vc "${N[9]}" cluster replicate "$id8"
+	cli_at "${N[8]}" cluster meet "$H" $((PORT)) >/dev/null
+	cli_at "${N[9]}" cluster meet "$H" $((PORT)) >/dev/null
+	wait_for 60 cluster_ok "${N[@]}" || die "raw: the join did not converge"
+	id8=$(cli_at "${N[8]}" cluster myid)
+	wait_for 30 cli_at "${N[9]}" cluster replicate "$id8"
 	"$SHARDCTL" plan --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 --json >"$WORK/plan.json" ||
 		die "raw: plan failed"
 	# "source-address SLOTSRANGE a b ... NODE target-id" per source
@@ -158,12 +99,12 @@ raw_resize() {
 	s=$(now)
 	while read -r a groups; do
 		# shellcheck disable=SC2086
-		vc "$a" cluster migrateslots $groups >/dev/null &
+		cli_at "$a" cluster migrateslots $groups >/dev/null &
 		pids+=($!)
 	done <"$WORK/groups"
 	wait "${pids[@]}" # not the load client
 	for a in $(cut -d' ' -f1 "$WORK/groups"); do
-		until [ "$(vc "$a" cluster getslotmigrations | awk 'p { print; exit } /^state$/ { p = 1 }')" = success ]; do
+		until [ "$(cli_at "$a" cluster getslotmigrations | awk 'p { print; exit } /^state$/ { p = 1 }')" = success ]; do
 			sleep 0.02
 		done
 	done
@@ -172,13 +113,14 @@ raw_resize() {
 
 valkey_cli_resize() { # [extra rebalance options]
 	local id8 s
-	vc "${N[0]}" --cluster add-node "${N[8]}" "${N[0]}" >>"$LOGF" 2>&1 || return 1
-	wait_for 60 agreed "${N[@]:0:9}" || return 1
-	id8=$(vc "${N[8]}" cluster myid)
-	vc "${N[0]}" --cluster add-node "${N[9]}" "${N[0]}" --cluster-slave --cluster-master-id "$id8" >>"$LOGF" 2>&1 || return 1
-	wait_for 60 agreed "${N[@]}" || return 1
+	measured "$CLI" --cluster add-node "${N[8]}" "${N[0]}" >>"$LOGF" 2>&1 || return 1
+	wait_for 60 cluster_ok "${N[@]:0:9}" || return 1
+	id8=$(cli_at "${N[8]}" cluster myid)
+	measured "$CLI" --cluster add-node "${N[9]}" "${N[0]}" --cluster-slave --cluster-master-id "$id8" \
+		>>"$LOGF" 2>&1 || return 1
+	wait_for 60 cluster_ok "${N[@]}" || return 1
 	s=$(now)
-	timeout "$ROW_TIMEOUT" "$VCLI" -h "$H" -p "$PORT" --cluster rebalance "${N[0]}" --cluster-use-empty-masters "$@" \
+	measured timeout "$ROW_TIMEOUT" "$CLI" --cluster rebalance "${N[0]}" --cluster-use-empty-masters "$@" \
 		>>"$LOGF" 2>&1 || return 1
 	MOVES=$(elapsed "$s")
 }
@@ -189,40 +131,88 @@ row() { # TOOL
 	: >"$LOGF"
 	log "$tool, $KEYS keys: starting a fresh cluster"
 	start_cluster
+	fill "$KEYS" "$SIZE"
 	load_start
 	MOVES=
 	s=$(now)
 	# a row that hangs (a legacy move on a loaded machine) is cut at ROW_TIMEOUT
 	case $tool in
-	shardctl-auto) "$SHARDCTL" reconcile --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 >"$LOGF" 2>&1 || rc=$? ;;
-	shardctl-legacy) timeout "$ROW_TIMEOUT" "$SHARDCTL" reconcile --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 \
-		--migration legacy >"$LOGF" 2>&1 || rc=$? ;;
+	shardctl-auto) measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 --replicas 1 \
+		>"$LOGF" 2>&1 || rc=$? ;;
+	shardctl-legacy) measured timeout "$ROW_TIMEOUT" "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 \
+		--replicas 1 --migration legacy >"$LOGF" 2>&1 || rc=$? ;;
 	valkey-cli) valkey_cli_resize || rc=1 ;;
 	valkey-cli-asm) valkey_cli_resize --cluster-use-atomic-slot-migration || rc=1 ;;
 	raw-migrateslots) raw_resize >"$LOGF" 2>&1 || rc=1 ;;
 	esac
 	total=$(elapsed "$s")
+	rss_read
 	case $tool in shardctl-*) MOVES=$(sed -n 's/^moved .* in \([0-9.]*\) s.*/\1/p' "$LOGF" | tail -1) ;; esac
-	wait_for 60 agreed "${N[@]}"
+	wait_for 60 cluster_ok "${N[@]}"
 	load_stop
 	ok=$("$SC_LOAD" verify --seed "${N[0]}" --keys "$KEYS" --size "$SIZE" 2>&1 | tail -1 | sed -n 's/.*: \([0-9]*\) ok.*/\1/p')
-	echo "$tool,$KEYS,$rc,$total,${MOVES:-},$L_ERR,$L_ASK,$L_P50,$L_P99,$L_MAX,${ok:-0},$(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/asm.csv"
-	log "$tool: rc $rc, total $total s, moves ${MOVES:-?} s, client errors $L_ERR, ask $L_ASK, keys ok ${ok:-0}/$KEYS"
+	echo "$tool,$KEYS,$rc,$total,${MOVES:-},$L_ERR,$L_ASK,$L_P50,$L_P99,$L_MAX,${ok:-0},$T_RSS_KB,$(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/asm.csv"
+	log "$tool: rc $rc, total $total s, moves ${MOVES:-?} s, client errors $L_ERR, ask $L_ASK, keys ok ${ok:-0}/$KEYS, peak RSS $T_RSS_KB kB"
 	stop_cluster
 }
 
-echo "tool,keys,rc,total_s,moves_s,client_errors,ask,p50_ms,p99_ms,max_ms,keys_ok,load" >"$OUT/asm.csv"
+# plot: move time against keys, per tool (linear axes from 0: a straight
+# line through the origin is a cost linear in keys), and the whole
+# operation (log axes); only the tools that have rows
+plot() {
+	local t moves="" whole="" c n=0
+	command -v gnuplot >/dev/null || { log "no gnuplot: no plot"; return 0; }
+	for t in $TOOLS; do
+		n=$((n + 1)) # one colour per tool in both panels
+		awk -F, -v t="$t" 'NR > 1 && $1 == t && $3 == 0 { print $2, $4, ($5 == "" ? "NaN" : $5) }' "$OUT/asm.csv" |
+			sort -n >"$WORK/$t.dat"
+		[ -s "$WORK/$t.dat" ] || continue
+		c="\"$WORK/$t.dat\" using %s with linespoints lw 2 lc $n title \"$t\""
+		whole="$whole${whole:+, }$(printf "$c" 1:2)"
+		case $t in shardctl-auto | raw-migrateslots | valkey-cli-asm) moves="$moves${moves:+, }$(printf "$c" '($1/1e6):3')" ;; esac
+	done
+	[ -n "$whole" ] || return 0
+	gnuplot <<-GP
+	set terminal pngcairo size 1300,560 font "sans,10" noenhanced
+	set output "$OUT/asm.png"
+	set multiplot layout 1,2 title "4x1 -> 5x1 on Valkey 9.1, $SIZE-byte keys, sc-load run at $RATE ops/s"
+	set grid
+	set key top left
+	set title "the slot moves alone, atomic rows (linear axes)"
+	set xlabel "keys in the cluster (millions)"
+	set ylabel "seconds"
+	set xrange [0:*]
+	set yrange [0:*]
+	${moves:+plot $moves}
+	set title "the whole operation (log axes)"
+	set xlabel "keys in the cluster"
+	set format x "%.0s%c"
+	set ylabel "seconds (log)"
+	set autoscale
+	set logscale xy
+	plot $whole
+	unset multiplot
+	GP
+	log "plot: $OUT/asm.png"
+}
+
+echo "tool,keys,rc,total_s,moves_s,client_errors,ask,p50_ms,p99_ms,max_ms,keys_ok,peak_rss_kb,load" >"$OUT/asm.csv"
 for KEYS in $KEYSETS; do
-	for tool in shardctl-auto shardctl-legacy raw-migrateslots valkey-cli valkey-cli-asm; do
+	for tool in $TOOLS; do
 		row "$tool"
 	done
 done
+plot
 {
-	echo "4x1 -> 5x1 on Valkey $("$VSERVER" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p'), keys of $SIZE bytes, client at $RATE ops/s; $(nproc) cores; $(date -u +%Y-%m-%d)"
+	echo "4x1 -> 5x1 on Valkey $("$SERVER" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p'), keys of $SIZE bytes, client at $RATE ops/s; $(nproc) cores; $(date -u +%Y-%m-%d); shardctl $(git -C "$root" rev-parse --short HEAD 2>/dev/null)"
 	echo
-	printf '| %-16s | %8s | %7s | %8s | %8s | %6s | %5s | %7s | %7s | %8s | %9s |\n' tool keys exit total_s moves_s errors ask p50_ms p99_ms max_ms keys_ok
-	printf '|%s|\n' "------------------|----------|---------|----------|----------|--------|-------|---------|---------|----------|-----------"
-	tail -n +2 "$OUT/asm.csv" | while IFS=, read -r t k rc tot mv er ask p50 p99 mx ok _; do
-		printf '| %-16s | %8s | %7s | %8s | %8s | %6s | %5s | %7s | %7s | %8s | %9s |\n' "$t" "$k" "$rc" "$tot" "$mv" "$er" "$ask" "$p50" "$p99" "$mx" "$ok"
+	printf '| %-16s | %8s | %4s | %8s | %8s | %6s | %4s | %6s | %6s | %7s | %8s | %8s | %5s |\n' tool keys exit total_s moves_s errors ask p50_ms p99_ms max_ms keys_ok rss_kb load
+	printf '|%s|\n' "------------------|----------|------|----------|----------|--------|------|--------|--------|---------|----------|----------|-------"
+	tail -n +2 "$OUT/asm.csv" | while IFS=, read -r t k rc tot mv er ask p50 p99 mx ok rss ld; do
+		printf '| %-16s | %8s | %4s | %8s | %8s | %6s | %4s | %6s | %6s | %7s | %8s | %8s | %5s |\n' "$t" "$k" "$rc" "$tot" "$mv" "$er" "$ask" "$p50" "$p99" "$mx" "$ok" "$rss" "$ld"
 	done
+	echo
+	echo "rss_kb: peak RSS of the tool (/usr/bin/time -v; valkey-cli: its largest invocation; raw: not measured);"
+	echo "load: 1-minute load average when the row ended; moves_s: the slot moves alone (shardctl: its final line;"
+	echo "valkey-cli: its rebalance; raw: from sending MIGRATESLOTS until every source reports success)"
 } | tee "$OUT/asm.txt"

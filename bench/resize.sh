@@ -51,20 +51,8 @@ WORK=$(mktemp -d /tmp/shardctl-bench.XXXXXX)
 PIDS=()
 runpid=
 host_no=20 # every cluster on its own loopback address 127.0.4.N
-
-die() { echo "bench: error: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-
-cleanup() {
-	local p
-	[ -n "$runpid" ] && kill "$runpid" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 for bin in "$SHARDCTL" "$SC_LOAD" /usr/bin/time "$SERVER" "$CLI"; do
 	command -v "$bin" >/dev/null || die "'$bin' not found (make; scripts/deps.sh bench)"
@@ -73,84 +61,30 @@ mkdir -p "$OUT/logs"
 
 # ---- clusters -------------------------------------------------------------
 
-# start_cluster: 10 fresh nodes on a new loopback address, nodes 0-7 made a
-# 4x1 cluster by redis-cli; sets H (host) and the node addresses N[0..9]
-start_cluster() {
-	local i d
-	host_no=$((host_no + 1))
-	H=127.0.4.$host_no
-	N=()
-	for ((i = 0; i < NODES; i++)); do
-		N[i]=$H:$((PORT + i))
-		d=$WORK/$H-$i
-		mkdir -p "$d"
-		"$SERVER" --bind "$H" --port $((PORT + i)) --cluster-enabled yes \
-			--cluster-config-file "$d/nodes.conf" --dir "$d" --save "" --appendonly no \
-			--cluster-announce-ip "$H" --logfile "$d/redis.log" --daemonize no &
-		PIDS+=($!)
-	done
-	for ((i = 0; i < NODES; i++)); do wait_for 10 "$CLI" -h "$H" -p $((PORT + i)) ping || die "node $i did not start"; done
-	"$CLI" --cluster create "${N[@]:0:8}" --cluster-replicas 1 --cluster-yes >"$WORK/create.log" 2>&1 ||
-		die "cluster create failed: $(tail -5 "$WORK/create.log")"
-	wait_for 30 cluster_ok "${N[@]:0:8}" || die "cluster did not converge"
-}
-
-stop_cluster() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	PIDS=()
-	rm -rf "$WORK"/127.0.4.*
-}
-
-wait_for() {
-	local deadline=$(($(date +%s) + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-}
-
-# every node given reports cluster_state:ok and knows exactly the nodes
-# given, and redis-cli finds the cluster consistent (all agree on the slot
-# map, no open slot)
-cluster_ok() {
-	local a info
-	for a in "$@"; do
-		info=$("$CLI" -h "${a%:*}" -p "${a#*:}" cluster info | tr -d '\r')
-		grep -q cluster_state:ok <<<"$info" || return 1
-		grep -qx "cluster_known_nodes:$#" <<<"$info" || return 1
-	done
-	"$CLI" --cluster check "$1" | grep -q 'All nodes agree' || return 1
-	! "$CLI" --cluster check "$1" | grep -qE '^\[(ERR|WARNING)\]'
-}
-
 # replica_known REPLICA MASTER_ID NODES...: every node sees REPLICA as a
 # replica of MASTER_ID (rebalance would otherwise count it as a master)
 replica_known() {
 	local r=$1 id=$2 a
 	shift 2
 	for a in "$@"; do
-		"$CLI" -h "${a%:*}" -p "${a#*:}" cluster nodes | grep " ${r}@" | grep -q "slave $id" || return 1
+		cli_at "$a" cluster nodes | grep " ${r}@" | grep -q "slave $id" || return 1
 	done
 }
 
-node_id() { "$CLI" -h "${1%:*}" -p "${1#*:}" cluster myid; }
+node_id() { cli_at "$1" cluster myid; }
 # the master among nodes 8 and 9 that owns slots; its slot ranges
 fifth_master() {
 	local a
 	for a in "${N[8]}" "${N[9]}"; do
-		"$CLI" -h "${a%:*}" -p "${a#*:}" role | head -1 | grep -q master &&
+		cli_at "$a" role | head -1 | grep -q master &&
 			[ "$(slots_of "$a")" != "" ] && { echo "$a"; return 0; }
 	done
 	return 1
 }
 slots_of() {
-	"$CLI" -h "${1%:*}" -p "${1#*:}" cluster nodes | awk '$3 ~ /myself/ {
+	cli_at "$1" cluster nodes | awk '$3 ~ /myself/ {
 		s = ""; for (i = 9; i <= NF; i++) if ($i !~ /^\[/) s = s (s ? "," : "") $i; print s }'
 }
-join() { local IFS=,; echo "$*"; }
 
 # ---- one timed move ---------------------------------------------------------
 
@@ -177,10 +111,7 @@ timed() {
 	T_RUN=$(cat "$WORK/run.json")
 	T_DETAIL=$(cat "$WORK/detail" 2>/dev/null)
 	cp "$WORK/$name.log" "$OUT/logs/$KEYS_NOW-$name.log" 2>/dev/null
-	T_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { m = $2 > m ? $2 : m } END { print m + 0 }' \
-		"$WORK"/rss.* 2>/dev/null)
-	T_CPU=$(awk -F': ' '/User time|System time/ { c += $2 } END { printf "%.2f", c }' "$WORK"/rss.* 2>/dev/null)
-	rm -f "$WORK"/rss.*
+	rss_read
 	[ "$T_RC" -eq 0 ] || { log "$name failed (exit $T_RC):"; tail -20 "$WORK/$name.log" >&2; }
 	if [ -z "$T_DETAIL" ] && [ "${name%%-*}" = shardctl ]; then
 		T_DETAIL=$(move_only "$name")
@@ -200,13 +131,6 @@ stamp() {
 	done
 }
 
-# measured CMD...: a program run under /usr/bin/time -v, its report kept
-rss_no=0
-measured() {
-	rss_no=$((rss_no + 1))
-	/usr/bin/time -v -o "$WORK/rss.$rss_no" "$@"
-}
-
 # shardctl_to5 / shardctl_to4 [OPTION...]: extra reconcile options
 shardctl_to5() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 --replicas 1 "$@"; }
 shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" --shards 4 --replicas 1 "$@"; }
@@ -224,7 +148,7 @@ rcli_to5() {
 	measured "$CLI" --cluster add-node "${N[9]}" "${N[0]}" || return 1
 	wait_for 60 cluster_ok "${N[@]}" || return 1
 	id=$(node_id "${N[8]}")
-	"$CLI" -h "${N[9]%:*}" -p "${N[9]#*:}" cluster replicate "$id" | grep -qx OK || return 1
+	cli_at "${N[9]}" cluster replicate "$id" | grep -qx OK || return 1
 	wait_for 60 replica_known "${N[9]}" "$id" "${N[@]}" || return 1
 	wait_for 60 cluster_ok "${N[@]}" || return 1
 	t=$(now)
@@ -255,7 +179,7 @@ start_floor_target() {
 	FLOOR_PORT=$((PORT + NODES))
 	mkdir -p "$d"
 	"$SERVER" --bind "$H" --port "$FLOOR_PORT" --save "" --appendonly no --dir "$d" \
-		--logfile "$d/redis.log" --daemonize no &
+		--logfile "$d/server.log" --daemonize no &
 	PIDS+=($!)
 	wait_for 10 "$CLI" -h "$H" -p "$FLOOR_PORT" ping || die "floor target did not start"
 }
@@ -265,27 +189,6 @@ verify_all() { # prints "lost" count (missing + wrong + unreadable)
 	out=$("$SC_LOAD" verify --seed "${N[0]}" --keys "$KEYS_NOW" --size "$SIZE" --json --show 5 2>"$WORK/verify.err")
 	sed -E 's/.*"missing":([0-9]+),"wrong":([0-9]+),"errors":([0-9]+).*/\1 \2 \3/' <<<"$out" |
 		awk '{ print $1 + $2 + $3 }'
-}
-
-fill() {
-	local out
-	out=$("$SC_LOAD" fill --seed "${N[0]}" --keys "$KEYS_NOW" --size "$SIZE") || die "fill failed: $out"
-	log "$out"
-	# the setup's replicas finish their first sync (redis-cli create leaves
-	# the 5 s diskless-sync delay running) before any tool is timed: a tool
-	# that waits for replicas in sync would otherwise pay for the setup
-	wait_for 120 replicas_synced "${N[@]:0:8}" || die "replicas did not sync"
-}
-
-# every replica among the nodes given has its link up and no sync running
-replicas_synced() {
-	local a info
-	for a in "$@"; do
-		info=$("$CLI" -h "${a%:*}" -p "${a#*:}" info replication | tr -d '\r')
-		grep -q '^role:slave' <<<"$info" || continue
-		grep -q '^master_link_status:up' <<<"$info" || return 1
-		grep -q '^master_sync_in_progress:0' <<<"$info" || return 1
-	done
 }
 
 # move_only NAME: seconds spent moving slots alone, from the last timed
@@ -330,7 +233,7 @@ scenario() {
 	for tool in $TOOLS; do
 		log "== $tool, $KEYS_NOW keys: fresh cluster"
 		start_cluster
-		fill
+		fill "$KEYS_NOW" "$SIZE"
 		if [ $floor5 = 0 ] && [ -n "$moved_slots" ]; then
 			start_floor_target
 			timed floor-to5 floor_copy "$moved_slots"

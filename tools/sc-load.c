@@ -526,9 +526,9 @@ static void run_one(struct ccli **cl, const struct opts *all, struct run_state *
 	freeReplyObject(r);
 }
 
-/* run_check in one database. */
-static void run_check_db(struct ccli *c, const struct opts *o, const int64_t *ver, struct run_state *st,
-			 uint64_t t0)
+/* run_check in one database (db, named when a write is lost). */
+static void run_check_db(struct ccli *c, const struct opts *o, int db, const int64_t *ver,
+			 struct run_state *st, uint64_t t0)
 {
 	char key[DATASET_KEY_MAX];
 	const char *argv[2] = { "GET", key };
@@ -550,7 +550,7 @@ static void run_check_db(struct ccli *c, const struct opts *o, const int64_t *ve
 		if (!value_ok(o, r, i, ver[i])) {
 			st->lost++;
 			if (st->lost <= 5)
-				fprintf(stderr, "sc-load run: '%s' lost its last write\n", key);
+				fprintf(stderr, "sc-load run: '%s' (database %d) lost its last write\n", key, db);
 		}
 		freeReplyObject(r);
 	}
@@ -563,7 +563,7 @@ static void run_check(struct ccli **cl, const struct opts *all, struct run_state
 		struct opts od = *all;
 
 		od.data_seed = db_seed(all->data_seed, all->dbs[d]);
-		run_check_db(cl[d], &od, st->ver + (size_t)d * (size_t)all->run_keys, st, t0);
+		run_check_db(cl[d], &od, all->dbs[d], st->ver + (size_t)d * (size_t)all->run_keys, st, t0);
 	}
 }
 

@@ -55,6 +55,14 @@ char *addr_format(const struct addr *a, char *buf, int len)
 	return buf;
 }
 
+char *addr_label(const struct addr *a, char *buf, int len)
+{
+	char f[ADDR_HOST_MAX + 16];
+
+	snprintf(buf, (size_t)len, "'%s'", addr_format(a, f, sizeof(f)));
+	return buf;
+}
+
 int addr_equal(const struct addr *a, const struct addr *b)
 {
 	return a->port == b->port && strcmp(a->host, b->host) == 0;

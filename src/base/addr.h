@@ -22,6 +22,8 @@ int addr_parse(struct addr *a, const char *text, struct sc_err *e);
 
 /* Format as "host:port" ("[v6]:port" for IPv6) into buf; returns buf. */
 char *addr_format(const struct addr *a, char *buf, int len);
+/* addr_format in single quotes: how messages name an address ("'h:p'") */
+char *addr_label(const struct addr *a, char *buf, int len);
 
 int addr_equal(const struct addr *a, const struct addr *b);
 

@@ -12,15 +12,6 @@
 #define AWAIT_LOG_MS 2000
 #define AWAIT_PUSH_MS 500 /* at most one round of role MEETs per interval */
 
-static const char *member_name(const struct member *m, char *buf, int len)
-{
-	if (m->n.ip[0])
-		snprintf(buf, (size_t)len, "%s:%d", m->n.ip, m->n.port);
-	else
-		snprintf(buf, (size_t)len, "node %.8s", m->n.id);
-	return buf;
-}
-
 static int listed(const struct await_req *r, const char *id)
 {
 	for (int i = 0; i < r->nids; i++)
@@ -51,19 +42,19 @@ int await_check(const struct await_req *r, const struct topo *t, char *why, int 
 		}
 	for (int i = 0; i < t->n; i++) {
 		const struct member *m = &t->m[i];
-		member_name(m, name, sizeof(name));
+		member_label(m, name, sizeof(name));
 		if (m->n.flags & NF_HANDSHAKE) {
-			snprintf(why, (size_t)len, "'%s' is in handshake state", name);
+			snprintf(why, (size_t)len, "%s is in handshake state", name);
 			return 0;
 		}
 		if (tolerated(r, m))
 			continue;
 		if (!m->reachable) {
-			snprintf(why, (size_t)len, "'%s' does not answer", name);
+			snprintf(why, (size_t)len, "%s does not answer", name);
 			return 0;
 		}
 		if (m->n.flags & (NF_NOADDR | NF_PFAIL | NF_FAIL)) {
-			snprintf(why, (size_t)len, "'%s' is in %s state", name,
+			snprintf(why, (size_t)len, "%s is in %s state", name,
 				 m->n.flags & NF_NOADDR ? "noaddr" :
 				 m->n.flags & NF_FAIL ? "fail" : "pfail");
 			return 0;
@@ -78,13 +69,13 @@ int await_check(const struct await_req *r, const struct topo *t, char *why, int 
 		const struct member *m = &t->m[i];
 		if (!m->reachable)
 			continue;
-		member_name(m, name, sizeof(name));
+		member_label(m, name, sizeof(name));
 		if (m->known_nodes != t->n) {
-			snprintf(why, (size_t)len, "'%s' knows %d of %d nodes", name, m->known_nodes, t->n);
+			snprintf(why, (size_t)len, "%s knows %d of %d nodes", name, m->known_nodes, t->n);
 			return 0;
 		}
 		if (m->state_ok != 1) {
-			snprintf(why, (size_t)len, "'%s' does not report cluster_state:ok yet", name);
+			snprintf(why, (size_t)len, "%s does not report cluster_state:ok yet", name);
 			return 0;
 		}
 	}
@@ -132,14 +123,14 @@ static int roles_settled(const struct await_req *r, const struct topo *t, int pu
 
 		if (!t->m[i].reachable)
 			continue; /* tolerated (await_check() checked the others) */
-		member_name(&t->m[i], name, sizeof(name));
+		member_label(&t->m[i], name, sizeof(name));
 		snprintf(a.host, sizeof(a.host), "%s", t->m[i].n.ip);
 		a.port = t->m[i].n.port;
 		c = conn_open(&a, r->conn, &e);
 		rep = c ? conn_command(c, "CLUSTER NODES") : NULL;
 		if (!rep || rep->type != REDIS_REPLY_STRING || view_parse(&v, rep->str, &e) < 0) {
 			if (ok)
-				snprintf(why, (size_t)len, "cannot read the view of '%s'", name);
+				snprintf(why, (size_t)len, "cannot read the view of %s", name);
 			ok = readable = 0;
 		}
 		for (int k = 0; readable && k < r->nids; k++) {
@@ -152,7 +143,7 @@ static int roles_settled(const struct await_req *r, const struct topo *t, int pu
 			    (!r->masters[k][0] || (ne->flags & NF_REPLICA)))
 				continue;
 			if (ok)
-				snprintf(why, (size_t)len, "'%s' does not see node %.8s as %s%.8s yet", name,
+				snprintf(why, (size_t)len, "%s does not see node %.8s as %s%.8s yet", name,
 					 r->ids[k], r->masters[k][0] ? "a replica of " : "a master",
 					 r->masters[k]);
 			ok = 0;

@@ -251,6 +251,7 @@ static const struct {
 	{ "SETSLOT only with masters", RC_ONLY_MASTERS },
 	{ "SETSLOT only with primaries", RC_ONLY_MASTERS },
 	{ "still hold keys for this hash slot", RC_HOLDS_KEYS },
+	{ "cluster support disabled", RC_NO_CLUSTER },
 };
 
 #define TARGET_ERROR "ERR Target instance replied with error: "

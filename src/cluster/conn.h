@@ -94,6 +94,8 @@ enum reply_class {
 			     while I still hold keys for this hash slot."
 			     (SETSLOT NODE on a source not yet drained, in
 			     some database): fatal */
+	RC_NO_CLUSTER,    /* "ERR This instance has cluster support
+			     disabled": not cluster-enabled: fatal */
 };
 enum reply_class reply_class(const redisReply *r);
 /* 1 for the classes where sending the same command again later is right:

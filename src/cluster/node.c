@@ -147,6 +147,26 @@ int node_config_get(struct conn *c, const char *name, char *out, int len, struct
 	return rc;
 }
 
+int node_server(struct conn *c, struct server_kind *k, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "INFO server");
+	char desc[300];
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_STRING)
+		err_set(e, ERR_FAIL, "'INFO server' on '%s' answered %s", c->name, reply_describe(r, desc, sizeof(desc)));
+	else if (server_kind_parse(k, r->str) < 0)
+		err_set(e, ERR_FAIL, "cannot tell which server '%s' runs (INFO server names no version)", c->name);
+	else
+		rc = 0;
+	freeReplyObject(r);
+	return rc;
+}
+
 int node_self_slots(struct conn *c, unsigned char *owned, int *nopen, int *open_first, struct sc_err *e)
 {
 	redisReply *r = conn_command(c, "CLUSTER NODES");

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "cluster/conn.h"
+#include "core/server_kind.h"
 #include "core/topo.h"
 
 /* CLUSTER MYID into id (NODE_ID_LEN + 1 bytes).  0, or -1 with e. */
@@ -49,5 +50,9 @@ int node_has_command(struct conn *c, const char *cmd, struct sc_err *e);
  * empty).  0, or -1 with e (no answer, or an error reply such as a renamed
  * CONFIG). */
 int node_config_get(struct conn *c, const char *name, char *out, int len, struct sc_err *e);
+
+/* Which server the node runs (INFO server, core/server_kind.h): 0, or -1
+ * with e when it cannot be read or names no version. */
+int node_server(struct conn *c, struct server_kind *k, struct sc_err *e);
 
 #endif

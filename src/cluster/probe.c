@@ -118,7 +118,7 @@ static int probe_one(const struct addr *a, const struct conn_opts *o, struct wan
 	}
 	if (r->type != REDIS_REPLY_STRING || r->len != NODE_ID_LEN) {
 		char desc[300];
-		if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "cluster support disabled"))
+		if (reply_class(r) == RC_NO_CLUSTER)
 			err_set(e, ERR_REFUSED, "'%s' is not cluster-enabled (set cluster-enabled yes)", c->name);
 		else
 			err_set(e, ERR_FAIL, "'CLUSTER MYID' on '%s' failed: %s", c->name,

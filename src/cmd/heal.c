@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/addr.h"
+#include "cluster/predecessor.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
 #include "engine/heal.h"
@@ -25,7 +26,11 @@ static const char about_text[] =
 	"With --if-broken HOST:PORT it first asks that node alone (the heal sidecar's\n"
 	"own node) and does nothing, quietly, unless the node was a member (knows\n"
 	"another node) and reports a cluster_state other than ok, or sees a peer\n"
-	"failing, without address, or disconnected.\n";
+	"failing, without address, or disconnected; or unless the node knows no other\n"
+	"node, owns no slot, and a listed member announces its hostname under another\n"
+	"node id: it restarted empty in that member's place (no persistence), and heal\n"
+	"has every member forget the old id, meets the node and makes it a replica of\n"
+	"the old member's master (a member that still owns slots is not replaced).\n";
 
 static const char after_text[] =
 	"Exit status: 0 healed or already healthy, 1 not healed (members missing or\n"
@@ -70,6 +75,15 @@ int cmd_heal(int argc, char **argv)
 		if ((gated = heal_gate_probe(&gate, &cc.conn, why, sizeof(why), &e)) < 0) {
 			status = cli_fail("heal", &e);
 			goto out;
+		}
+		if (gated == HEAL_GATE_FRESH) {
+			struct node_entry pred;
+			memset(&pred, 0, sizeof(pred));
+			if ((gated = predecessor_lookup(&gate, &nodes, &cc.conn, &pred, why, sizeof(why), &e)) < 0) {
+				status = cli_fail("heal", &e);
+				goto out;
+			}
+			node_entry_release(&pred);
 		}
 		if (!gated) {
 			status = 0;

@@ -12,17 +12,6 @@ const char *fix_kind_name(enum fix_kind k)
 	return names[k];
 }
 
-static const char *mname(const struct topo *t, int i, char *buf, size_t len)
-{
-	if (i < 0 || i >= t->n)
-		snprintf(buf, len, "an unknown node");
-	else if (t->m[i].n.ip[0])
-		snprintf(buf, len, "'%s:%d'", t->m[i].n.ip, t->m[i].n.port);
-	else
-		snprintf(buf, len, "node %.8s", t->m[i].n.id);
-	return buf;
-}
-
 static int is_master(const struct topo *t, int i)
 {
 	return i >= 0 && (t->m[i].n.flags & NF_MASTER) && !(t->m[i].n.flags & NF_FAIL);
@@ -103,9 +92,9 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 					 "slot %d is open towards more than one node (%s is %s %s); "
 					 "decide which move to finish, set it by hand with CLUSTER SETSLOT, "
 					 "then run 'shardctl fix' again",
-					 s, mname(t, i, b1, sizeof(b1)),
+					 s, topo_label(t, i, b1, sizeof(b1)),
 					 op->kind == OPEN_MIGRATING ? "migrating to" : "importing from",
-					 mname(t, peer, b2, sizeof(b2)));
+					 topo_label(t, peer, b2, sizeof(b2)));
 				return;
 			}
 			src = os;
@@ -120,22 +109,22 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 	a->dst = dst;
 	if (src == dst) {
 		snprintf(a->why, sizeof(a->why), "slot %d is open from %s to itself; close it by hand "
-			 "(CLUSTER SETSLOT %d STABLE) after checking its keys", s, mname(t, src, b1, sizeof(b1)), s);
+			 "(CLUSTER SETSLOT %d STABLE) after checking its keys", s, topo_label(t, src, b1, sizeof(b1)), s);
 		return;
 	}
 	if (dst < 0) {
 		/* migrating to a node no member knows: nothing can go there */
 		set(a, FIX_CLOSE, s, src, -1);
 		snprintf(a->why, sizeof(a->why), "slot %d: %s was migrating it to a node no member knows; "
-			 "closed, its keys stay on %s", s, mname(t, src, b1, sizeof(b1)), b1);
+			 "closed, its keys stay on %s", s, topo_label(t, src, b1, sizeof(b1)), b1);
 		return;
 	}
 	if (!t->m[dst].reachable || (src >= 0 && !t->m[src].reachable)) {
 		int down = !t->m[dst].reachable ? dst : src;
 		snprintf(a->why, sizeof(a->why), "slot %d is being moved from %s to %s but %s cannot be reached "
 			 "(it may hold keys of the slot); bring it back (or fail over to its replica), then run "
-			 "'shardctl fix' again", s, mname(t, src, b1, sizeof(b1)), mname(t, dst, b2, sizeof(b2)),
-			 mname(t, down, b3, sizeof(b3)));
+			 "'shardctl fix' again", s, topo_label(t, src, b1, sizeof(b1)), topo_label(t, dst, b2, sizeof(b2)),
+			 topo_label(t, down, b3, sizeof(b3)));
 		return;
 	}
 	kd = keys_of(t, k, idx, dst);
@@ -143,12 +132,12 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 		if (kd == 0) {
 			set(a, FIX_CLOSE, s, -1, dst);
 			snprintf(a->why, sizeof(a->why), "slot %d: %s was importing it from a node no member "
-				 "knows and holds none of its keys; closed", s, mname(t, dst, b1, sizeof(b1)));
+				 "knows and holds none of its keys; closed", s, topo_label(t, dst, b1, sizeof(b1)));
 		} else {
 			snprintf(a->why, sizeof(a->why), "slot %d: %s is importing it from a node no member knows "
 				 "and holds %lld of its keys; decide whether those keys belong to the slot's owner %s, "
 				 "move them there (or delete them), then run 'shardctl fix' again",
-				 s, mname(t, dst, b1, sizeof(b1)), kd, mname(t, own, b2, sizeof(b2)));
+				 s, topo_label(t, dst, b1, sizeof(b1)), kd, topo_label(t, own, b2, sizeof(b2)));
 		}
 		return;
 	}
@@ -159,23 +148,23 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 		 * replica holds only its master's data: nothing to move. */
 		set(a, FIX_CLOSE, s, src, dst);
 		snprintf(a->why, sizeof(a->why), "slot %d: its target %s has become a replica of the source %s, "
-			 "so the move cannot go on; closed, its keys stay on %s", s, mname(t, dst, b1, sizeof(b1)),
-			 mname(t, src, b2, sizeof(b2)), b2);
+			 "so the move cannot go on; closed, its keys stay on %s", s, topo_label(t, dst, b1, sizeof(b1)),
+			 topo_label(t, src, b2, sizeof(b2)), b2);
 		return;
 	}
 	if (!is_master(t, dst) || !is_master(t, src)) {
 		int r = !is_master(t, dst) ? dst : src;
 		snprintf(a->why, sizeof(a->why), "slot %d is being moved from %s to %s but %s is not a master "
 			 "any more; close the slot by hand (CLUSTER SETSLOT %d STABLE on each node) once you know "
-			 "where its keys must live", s, mname(t, src, b1, sizeof(b1)), mname(t, dst, b2, sizeof(b2)),
-			 mname(t, r, b3, sizeof(b3)), s);
+			 "where its keys must live", s, topo_label(t, src, b1, sizeof(b1)), topo_label(t, dst, b2, sizeof(b2)),
+			 topo_label(t, r, b3, sizeof(b3)), s);
 		return;
 	}
 	if (own < 0 || (own != src && own != dst)) {
 		snprintf(a->why, sizeof(a->why), "slot %d is being moved from %s to %s but %s%s; decide its "
 			 "owner, set it by hand with CLUSTER SETSLOT, then run 'shardctl fix' again",
-			 s, mname(t, src, b1, sizeof(b1)), mname(t, dst, b2, sizeof(b2)),
-			 own < 0 ? "no node owns it" : mname(t, own, b3, sizeof(b3)), own < 0 ? "" : " owns it");
+			 s, topo_label(t, src, b1, sizeof(b1)), topo_label(t, dst, b2, sizeof(b2)),
+			 own < 0 ? "no node owns it" : topo_label(t, own, b3, sizeof(b3)), own < 0 ? "" : " owns it");
 		return;
 	}
 	for (int m = 0; m < t->n; m++) {
@@ -187,35 +176,35 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 			if (km < 0)
 				snprintf(a->why, sizeof(a->why), "slot %d is being moved from %s to %s but %s cannot be "
 					 "asked whether it holds keys of it; bring it back, then run 'shardctl fix' again",
-					 s, mname(t, src, b1, sizeof(b1)), mname(t, dst, b2, sizeof(b2)), mname(t, m, b3, sizeof(b3)));
+					 s, topo_label(t, src, b1, sizeof(b1)), topo_label(t, dst, b2, sizeof(b2)), topo_label(t, m, b3, sizeof(b3)));
 			else
 				snprintf(a->why, sizeof(a->why), "slot %d is being moved from %s to %s but %s also holds "
 					 "%lld keys of it; decide which copy is right, delete the others, then run "
-					 "'shardctl fix' again", s, mname(t, src, b1, sizeof(b1)), mname(t, dst, b2, sizeof(b2)),
-					 mname(t, m, b3, sizeof(b3)), km);
+					 "'shardctl fix' again", s, topo_label(t, src, b1, sizeof(b1)), topo_label(t, dst, b2, sizeof(b2)),
+					 topo_label(t, m, b3, sizeof(b3)), km);
 			return;
 		}
 	}
 	ks = keys_of(t, k, idx, src);
 	if (ks < 0 || kd < 0) {
 		snprintf(a->why, sizeof(a->why), "slot %d: the keys of %s could not be counted", s,
-			 mname(t, ks < 0 ? src : dst, b1, sizeof(b1)));
+			 topo_label(t, ks < 0 ? src : dst, b1, sizeof(b1)));
 		return;
 	}
 	if (!(mig && imp) && kd == 0 && dst != own) {
 		set(a, FIX_CLOSE, s, src, dst);
 		snprintf(a->why, sizeof(a->why), "slot %d: only %s was set and %s holds none of its keys: "
 			 "nothing was moved; closed, it stays with %s", s,
-			 mig ? "MIGRATING on the source" : "IMPORTING on the target", mname(t, dst, b1, sizeof(b1)),
-			 mname(t, own, b2, sizeof(b2)));
+			 mig ? "MIGRATING on the source" : "IMPORTING on the target", topo_label(t, dst, b1, sizeof(b1)),
+			 topo_label(t, own, b2, sizeof(b2)));
 		return;
 	}
 	set(a, FIX_MOVE, s, src, dst);
 	a->keys_src = ks;
 	a->keys_dst = kd;
 	snprintf(a->why, sizeof(a->why), "slot %d: finishing its move from %s to %s (%lld keys left on the "
-		 "source, %lld already on the target)", s, mname(t, src, b1, sizeof(b1)),
-		 mname(t, dst, b2, sizeof(b2)), ks, kd);
+		 "source, %lld already on the target)", s, topo_label(t, src, b1, sizeof(b1)),
+		 topo_label(t, dst, b2, sizeof(b2)), ks, kd);
 }
 
 /* An uncovered slot: the one master holding its keys, else the emptiest. */
@@ -235,7 +224,7 @@ static void plan_uncovered(const struct topo *t, const struct fix_keys *k, int i
 		if (km < 0) {
 			snprintf(a->why, sizeof(a->why), "slot %d is owned by no node and master %s cannot be asked "
 				 "whether it holds its keys; bring it back, then run 'shardctl fix' again",
-				 s, mname(t, m, b1, sizeof(b1)));
+				 s, topo_label(t, m, b1, sizeof(b1)));
 			return;
 		}
 		if (km > 0) {
@@ -246,7 +235,7 @@ static void plan_uncovered(const struct topo *t, const struct fix_keys *k, int i
 	if (nholders == 1) {
 		set(a, FIX_ASSIGN, s, -1, holder);
 		snprintf(a->why, sizeof(a->why), "owned by no node, its keys are on %s only",
-			 mname(t, holder, b1, sizeof(b1)));
+			 topo_label(t, holder, b1, sizeof(b1)));
 		return;
 	}
 	if (nholders > 1) {
@@ -258,7 +247,7 @@ static void plan_uncovered(const struct topo *t, const struct fix_keys *k, int i
 			if (km <= 0 || off >= sizeof(a->why))
 				continue;
 			off += (size_t)snprintf(a->why + off, sizeof(a->why) - off, "%s%s: %lld key%s",
-						first ? "" : ", ", mname(t, m, b2, sizeof(b2)), km, km == 1 ? "" : "s");
+						first ? "" : ", ", topo_label(t, m, b2, sizeof(b2)), km, km == 1 ? "" : "s");
 			first = 0;
 		}
 		if (off < sizeof(a->why))
@@ -284,7 +273,7 @@ static void plan_uncovered(const struct topo *t, const struct fix_keys *k, int i
 	}
 	a->nokeys = 1;
 	snprintf(a->why, sizeof(a->why), "owned by no node, no keys anywhere: given to %s, the master with "
-		 "fewest slots", mname(t, a->dst, b1, sizeof(b1)));
+		 "fewest slots", topo_label(t, a->dst, b1, sizeof(b1)));
 }
 
 int fix_plan_build(struct fix_plan *p, const struct topo *t, const struct fix_keys *k, struct sc_err *e)
@@ -360,8 +349,8 @@ int fix_plan_strays(struct fix_plan *p, const struct topo *t, const struct fix_s
 			 "being moved, so clients cannot reach them. Compare them with the owner's copies, then "
 			 "move them there (CLUSTER SETSLOT %d IMPORTING <owner id> on %s, then ASKING + MIGRATE "
 			 "without REPLACE) or delete them (ASKING + DEL), then CLUSTER SETSLOT %d STABLE",
-			 slot, mname(t, m, b1, sizeof(b1)), s[k].keys, s[k].keys == 1 ? "" : "s",
-			 mname(t, own, b2, sizeof(b2)), slot, b1, slot);
+			 slot, topo_label(t, m, b1, sizeof(b1)), s[k].keys, s[k].keys == 1 ? "" : "s",
+			 topo_label(t, own, b2, sizeof(b2)), slot, b1, slot);
 		p->nstops++;
 	}
 	return 0;

@@ -64,22 +64,6 @@ static void add(struct acc *a, enum problem_kind k, const char *fmt, ...)
 	a->h->n++;
 }
 
-/* "'ip:port'" when the member has an address, else "node ID8 (hostname)". */
-static const char *name(const struct member *m, char *buf, size_t size)
-{
-	if (m->n.ip[0] && !(m->n.flags & NF_NOADDR)) {
-		if (strchr(m->n.ip, ':'))
-			snprintf(buf, size, "'[%s]:%d'", m->n.ip, m->n.port);
-		else
-			snprintf(buf, size, "'%s:%d'", m->n.ip, m->n.port);
-	} else if (m->n.hostname[0]) {
-		snprintf(buf, size, "node %.8s ('%s')", m->n.id, m->n.hostname);
-	} else {
-		snprintf(buf, size, "node %.8s", m->n.id);
-	}
-	return buf;
-}
-
 static const char *name_by_id(const struct topo *t, const char *id, char *buf, size_t size)
 {
 	int i = topo_find_id(t, id);
@@ -88,7 +72,7 @@ static const char *name_by_id(const struct topo *t, const char *id, char *buf, s
 		snprintf(buf, size, "unknown node %.8s", id);
 		return buf;
 	}
-	return name(&t->m[i], buf, size);
+	return member_label(&t->m[i], buf, size);
 }
 
 static void check_slots(const struct topo *t, struct acc *a)
@@ -148,10 +132,10 @@ static void check_slots(const struct topo *t, struct acc *a)
 					 r->last - r->first + 1);
 			if (r->kind == OPEN_MIGRATING)
 				add(a, PK_OPEN_SLOT, "%s open: migrating from %s to %s", which,
-				    name(m, me, sizeof(me)), name_by_id(t, r->peer, peer, sizeof(peer)));
+				    member_label(m, me, sizeof(me)), name_by_id(t, r->peer, peer, sizeof(peer)));
 			else
 				add(a, PK_OPEN_SLOT, "%s open: importing into %s from %s", which,
-				    name(m, me, sizeof(me)), name_by_id(t, r->peer, peer, sizeof(peer)));
+				    member_label(m, me, sizeof(me)), name_by_id(t, r->peer, peer, sizeof(peer)));
 		}
 		free(runs);
 	}
@@ -165,7 +149,7 @@ static void check_nodes(const struct topo *t, struct acc *a)
 		unsigned f = m->n.flags | m->peer_flags;
 		char me[128];
 
-		name(m, me, sizeof(me));
+		member_label(m, me, sizeof(me));
 		if (f & NF_HANDSHAKE)
 			add(a, PK_HANDSHAKE, "%s is a handshake that has not completed (node %.8s)", me,
 			    m->n.id);
@@ -207,7 +191,7 @@ static void check_shape(const struct topo *t, const struct health_opts *o, struc
 		for (int i = 0; i < t->n; i++) {
 			const struct member *m = &t->m[i];
 			if ((m->n.flags & NF_MASTER) && m->nslots == 0 && working(m))
-				add(a, PK_SHARDS, "master %s owns no slot", name(m, me, sizeof(me)));
+				add(a, PK_SHARDS, "master %s owns no slot", member_label(m, me, sizeof(me)));
 		}
 	}
 	if (o->replicas >= 0) {
@@ -221,7 +205,7 @@ static void check_shape(const struct topo *t, const struct health_opts *o, struc
 					n++;
 			if (n != o->replicas)
 				add(a, PK_REPLICAS, "master %s has %d working replica%s, expected %d",
-				    name(m, me, sizeof(me)), n, n == 1 ? "" : "s", o->replicas);
+				    member_label(m, me, sizeof(me)), n, n == 1 ? "" : "s", o->replicas);
 		}
 		for (int j = 0; j < t->n; j++) {
 			const struct member *r = &t->m[j];
@@ -229,10 +213,10 @@ static void check_shape(const struct topo *t, const struct health_opts *o, struc
 				continue;
 			if (r->master < 0)
 				add(a, PK_REPLICAS, "replica %s follows unknown node %.8s",
-				    name(r, me, sizeof(me)), r->n.master);
+				    member_label(r, me, sizeof(me)), r->n.master);
 			else if (t->m[r->master].nslots == 0)
 				add(a, PK_REPLICAS, "replica %s follows %s, which owns no slot",
-				    name(r, me, sizeof(me)), name(&t->m[r->master], other, sizeof(other)));
+				    member_label(r, me, sizeof(me)), member_label(&t->m[r->master], other, sizeof(other)));
 		}
 	}
 }

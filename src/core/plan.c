@@ -229,6 +229,15 @@ void plan_print(const struct plan *p, FILE *f, int json)
 		print_human(p, f);
 }
 
+const char *plan_node_label(const struct plan *p, int i, char *buf, int len)
+{
+	if (i < 0 || i >= p->nnodes) {
+		snprintf(buf, (size_t)len, "an unknown node");
+		return buf;
+	}
+	return addr_label(&p->nodes[i].addr, buf, len);
+}
+
 void plan_release(struct plan *p)
 {
 	if (!p)

@@ -67,6 +67,8 @@ struct plan {
 
 /* Frees what the plan holds; the plan is empty afterwards. */
 void plan_release(struct plan *p);
+/* node i of the plan as messages name it ('host:port', addr_label) */
+const char *plan_node_label(const struct plan *p, int i, char *buf, int len);
 
 /* Human (one line per step with addresses and merged slot ranges, the
  * first 16 ranges of a move and their count, "(round r)" for a legacy

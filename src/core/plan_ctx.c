@@ -93,14 +93,7 @@ int plan_add_step(struct plan_ctx *c, enum step_kind kind, int node, int peer)
 
 const char *plan_member_name(const struct plan_ctx *c, int i, char *buf, int len)
 {
-	struct addr a;
-
 	if (c->u[i].want >= 0)
-		return addr_format(&c->in->want[c->u[i].want].addr, buf, len);
-	topo_addr(&c->t->m[i], &a);
-	if (!a.host[0]) { /* noaddr: the id is all there is */
-		snprintf(buf, (size_t)len, "%.8s (no address)", c->t->m[i].n.id);
-		return buf;
-	}
-	return addr_format(&a, buf, len);
+		return addr_label(&c->in->want[c->u[i].want].addr, buf, len);
+	return member_label(&c->t->m[i], buf, (size_t)len);
 }

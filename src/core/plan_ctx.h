@@ -87,7 +87,8 @@ int plan_replicas(struct plan_ctx *c);
 /* fin_master for listed replicas of departing masters (evacuate mode). */
 int plan_evacuate_replicas(struct plan_ctx *c);
 /* plan_formats.c: refuse (-1, ERR_REFUSED in c->e) a plan with a MOVE or
- * FINISH step whose target cannot read its source's DUMP format; 0 when
+ * FINISH step whose target cannot read its source's DUMP format, or a
+ * REPLICATE step whose replica cannot read its master's; 0 when
  * every such step is fine (or not judged: a server unknown). */
 int plan_check_formats(struct plan_ctx *c);
 /* plan_resume.c: when a reachable member has open slots, the FINISH steps

@@ -5,7 +5,9 @@
  * target refuses fails the move half-way ("DUMP payload version or checksum
  * are wrong"), with the slot left open.  So the plan is refused whole,
  * before anything changes.  Moves from an older format to a newer one (a
- * rolling upgrade onto new servers) are fine. */
+ * rolling upgrade onto new servers) are fine.  A replica's full sync is an
+ * RDB file of its master's format, so a REPLICATE step is judged the same
+ * way, from the master to the replica. */
 #include <stdio.h>
 
 #include "core/plan_ctx.h"
@@ -41,10 +43,15 @@ int plan_check_formats(struct plan_ctx *c)
 		char a[300], b[300], fa[64], fb[64];
 		int src, dst;
 
-		if (s->kind != STEP_MOVE && s->kind != STEP_FINISH)
+		if (s->kind == STEP_REPLICATE) { /* the master's full sync: peer -> node */
+			src = unit_of_node(c, s->peer);
+			dst = unit_of_node(c, s->node);
+		} else if (s->kind == STEP_MOVE || s->kind == STEP_FINISH) {
+			src = unit_of_node(c, s->node);
+			dst = unit_of_node(c, s->peer);
+		} else {
 			continue;
-		src = unit_of_node(c, s->node);
-		dst = unit_of_node(c, s->peer);
+		}
 		if (src < 0 || dst < 0)
 			continue; /* cannot happen: every step's node is a unit's */
 		from = unit_server(c, src);
@@ -53,10 +60,17 @@ int plan_check_formats(struct plan_ctx *c)
 			continue;
 		plan_member_name(c, src, a, sizeof(a));
 		plan_member_name(c, dst, b, sizeof(b));
+		if (s->kind == STEP_REPLICATE)
+			return err_set(c->e, ERR_REFUSED,
+				       "cannot make %s (%s, data format %d) a replica of %s (%s, data format %d): "
+				       "its full sync would be refused; give it a master at most as new, or upgrade "
+				       "%s first",
+				       b, server_kind_format(to, fb, sizeof(fb)), server_kind_dump_version(to), a,
+				       server_kind_format(from, fa, sizeof(fa)), server_kind_dump_version(from), b);
 		return err_set(c->e, ERR_REFUSED,
-			       "cannot %s slots from '%s' (%s, DUMP format %d) to '%s' (%s, DUMP format %d): "
+			       "cannot %s slots from %s (%s, DUMP format %d) to %s (%s, DUMP format %d): "
 			       "their keys would be refused (\"DUMP payload version or checksum are wrong\"); "
-			       "move onto servers at least as new, or upgrade '%s' first",
+			       "move onto servers at least as new, or upgrade %s first",
 			       s->kind == STEP_MOVE ? "move" : "finish moving", a,
 			       server_kind_format(from, fa, sizeof(fa)), server_kind_dump_version(from), b,
 			       server_kind_format(to, fb, sizeof(fb)), server_kind_dump_version(to), b);

@@ -56,8 +56,8 @@ static int open_pair(struct plan_ctx *c, int i, const struct open_slot *o, int *
 		*src = i;
 		*to = peer;
 		if (!t->m[peer].reachable)
-			return err_set(c->e, ERR_FAIL, "slot %d is left open: '%s' is migrating it to '%s', which "
-				       "cannot be reached; bring '%s' back (if its replica took over, it comes back "
+			return err_set(c->e, ERR_FAIL, "slot %d is left open: %s is migrating it to %s, which "
+				       "cannot be reached; bring %s back (if its replica took over, it comes back "
 				       "as that replica's replica), then run again", o->slot,
 				       plan_member_name(c, i, a, sizeof(a)), plan_member_name(c, peer, b, sizeof(b)), b);
 		if (!live_master(t, peer) && t->m[peer].master >= 0 && t->m[peer].master != i &&
@@ -70,12 +70,12 @@ static int open_pair(struct plan_ctx *c, int i, const struct open_slot *o, int *
 	*src = peer;
 	*to = i;
 	if (own >= 0 && own != peer && own != i && !t->m[own].reachable)
-		return err_set(c->e, ERR_FAIL, "slot %d is left open: '%s' is importing it, and its owner '%s' "
-			       "cannot be reached; bring '%s' back or let its replica take over, then run again",
+		return err_set(c->e, ERR_FAIL, "slot %d is left open: %s is importing it, and its owner %s "
+			       "cannot be reached; bring %s back or let its replica take over, then run again",
 			       o->slot, plan_member_name(c, i, a, sizeof(a)), plan_member_name(c, own, b, sizeof(b)), b);
 	if (own == peer && !t->m[peer].reachable)
-		return err_set(c->e, ERR_FAIL, "slot %d is left open: '%s' is importing it from '%s', which "
-			       "cannot be reached; bring '%s' back or let its replica take over, then run again",
+		return err_set(c->e, ERR_FAIL, "slot %d is left open: %s is importing it from %s, which "
+			       "cannot be reached; bring %s back or let its replica take over, then run again",
 			       o->slot, plan_member_name(c, i, a, sizeof(a)), plan_member_name(c, peer, b, sizeof(b)), b);
 	if (own != peer && own != i && live_master(t, own) && !live_master(t, peer)) {
 		*src = own;

@@ -129,7 +129,7 @@ static int validate_topo(struct plan_ctx *c)
 	if (!listed && !c->in->named_cluster)
 		return err_set(c->e, ERR_REFUSED,
 			       "none of the %d listed nodes is a member of the live cluster (which "
-			       "includes '%s'); list the cluster's own nodes in --nodes",
+			       "includes %s); list the cluster's own nodes in --nodes",
 			       c->in->nwant, plan_member_name(c, 0, a, sizeof(a)));
 	if (t->nconflicts > 0)
 		return err_set(c->e, ERR_REFUSED,
@@ -151,12 +151,12 @@ static int validate_topo(struct plan_ctx *c)
 		const struct member *m = &t->m[i];
 		if (!m->reachable && c->u[i].held > 0 && c->u[i].listed)
 			return err_set(c->e, ERR_REFUSED,
-				       "master '%s' owns %d slots but is unreachable; bring it back or "
+				       "master %s owns %d slots but is unreachable; bring it back or "
 				       "let a replica take over, then run again",
 				       plan_member_name(c, i, a, sizeof(a)), c->u[i].held);
 		if (!m->reachable && c->u[i].held > 0)
 			return err_set(c->e, ERR_REFUSED,
-				       "departing master '%s' owns %d slots but is unreachable, so they "
+				       "departing master %s owns %d slots but is unreachable, so they "
 				       "cannot move; start it again (nodes are evacuated with "
 				       "--evacuate-only before they are removed) or let a replica take "
 				       "over, then run again",
@@ -165,7 +165,7 @@ static int validate_topo(struct plan_ctx *c)
 	for (int i = 0; i < t->n && !c->in->evacuate_only; i++)
 		if (c->u[i].listed && !c->u[i].reachable)
 			return err_set(c->e, ERR_REFUSED,
-				       "cannot reach listed node '%s'; start it or remove it from --nodes",
+				       "cannot reach listed node %s; start it or remove it from --nodes",
 				       plan_member_name(c, i, a, sizeof(a)));
 	return 0;
 }

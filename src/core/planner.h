@@ -107,7 +107,8 @@
  * Evacuate mode only: departing slots with no listed master to take them.
  * Every mode, once the steps are decided: a MOVE or FINISH step whose
  * source writes a DUMP format its target cannot read (server_kind.h: a
- * newer server to an older one, Redis >= 7.4 to Valkey 9), naming both
+ * newer server to an older one, Redis >= 7.4 to Valkey 9), or a REPLICATE
+ * step whose replica cannot read its master's (the full sync), naming both
  * nodes, their servers and formats.  The server of a node is the topo
  * member's, else its want_node's; a node whose server is unknown is not
  * judged.

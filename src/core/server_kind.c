@@ -88,7 +88,9 @@ int server_kind_dump_version(const struct server_kind *k)
 
 	switch (k->family) {
 	case SERVER_REDIS:
-		if (r >= 804)
+		if (r >= 808)
+			return 14;
+		if (r >= 806)
 			return 13;
 		if (r >= 703)
 			return 12; /* 7.3.x were the 7.4 release candidates */

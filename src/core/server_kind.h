@@ -9,13 +9,15 @@
  * (extended-redis-compatibility), so neither is used to tell them apart.
  *
  * DUMP payload (RDB) versions, which MIGRATE carries too (measured by
- * DUMPing a key on each server, or read from the server's rdb.h; see
+ * DUMPing a key on each server, or read from the server's rdb.h and the
+ * RDB parsers' release notes; see
  * research/server-generations.md, E):
  *   Redis 5.0-6.2   9          Valkey 7.2, 8.x   11
  *   Redis 7.0       10         Valkey 9.x        80
  *   Redis 7.2       11
- *   Redis 7.4-8.2   12
- *   Redis 8.4+      13
+ *   Redis 7.4-8.4   12
+ *   Redis 8.6       13
+ *   Redis 8.8+      14         (librdb 2.3.0's notes: RDB v14 is Redis 8.8's)
  * A release newer than this table is taken to write the newest format of
  * its family that the table knows (it writes at least that one).
  * What a receiver accepts: Redis, any version up to its own; Valkey 7.2 and

@@ -356,18 +356,27 @@ int topo_masters(const struct topo *t, int *out, int max)
 	return n;
 }
 
-/* "host:port" of a member for messages (the id prefix when no address). */
-static const char *member_name(const struct member *m, char *buf, size_t size)
+const char *member_label(const struct member *m, char *buf, size_t size)
 {
 	struct addr a;
 
-	if (!m->n.ip[0]) {
-		snprintf(buf, size, "%.8s", m->n.id);
-		return buf;
+	if (!m) {
+		snprintf(buf, size, "an unknown node");
+	} else if (m->n.ip[0] && !(m->n.flags & NF_NOADDR)) {
+		snprintf(a.host, sizeof(a.host), "%s", m->n.ip);
+		a.port = m->n.port;
+		addr_label(&a, buf, (int)size);
+	} else if (m->n.hostname[0]) {
+		snprintf(buf, size, "node %.8s ('%s')", m->n.id, m->n.hostname);
+	} else {
+		snprintf(buf, size, "node %.8s", m->n.id);
 	}
-	snprintf(a.host, sizeof(a.host), "%s", m->n.ip);
-	a.port = m->n.port;
-	return addr_format(&a, buf, (int)size);
+	return buf;
+}
+
+const char *topo_label(const struct topo *t, int i, char *buf, size_t size)
+{
+	return member_label(i >= 0 && i < t->n ? &t->m[i] : NULL, buf, size);
 }
 
 /* Claim the slots of `n` for member `who` in owner[]; counts slots already
@@ -410,9 +419,9 @@ static int view_differs(const struct topo *t, const struct vsum *v, const int *i
 			int handshake = ((t->m[i].n.flags | t->m[i].peer_flags) & NF_HANDSHAKE) != 0;
 			if (seen[i] || (handshake && hs))
 				continue;
-			snprintf(msg, size, "'%s' does not know node %.8s ('%s')%s",
-				 member_name(me, a, sizeof(a)), t->m[i].n.id,
-				 member_name(&t->m[i], b, sizeof(b)), handshake ? ", in handshake" : "");
+			snprintf(msg, size, "%s does not know node %.8s (%s)%s",
+				 member_label(me, a, sizeof(a)), t->m[i].n.id,
+				 member_label(&t->m[i], b, sizeof(b)), handshake ? ", in handshake" : "");
 			if (!handshake)
 				return 2;
 			hs = 1;
@@ -427,18 +436,18 @@ static int view_differs(const struct topo *t, const struct vsum *v, const int *i
 		if (vowner[s] == t->owner[s])
 			continue;
 		if (vowner[s] < 0)
-			snprintf(msg, size, "'%s' sees slot %d unassigned, its owner is '%s'",
-				 member_name(me, a, sizeof(a)), s,
-				 member_name(&t->m[t->owner[s]], b, sizeof(b)));
+			snprintf(msg, size, "%s sees slot %d unassigned, its owner is %s",
+				 member_label(me, a, sizeof(a)), s,
+				 member_label(&t->m[t->owner[s]], b, sizeof(b)));
 		else if (t->owner[s] < 0)
-			snprintf(msg, size, "'%s' sees slot %d at '%s', no node claims it",
-				 member_name(me, a, sizeof(a)), s,
-				 member_name(&t->m[vowner[s]], b, sizeof(b)));
+			snprintf(msg, size, "%s sees slot %d at %s, no node claims it",
+				 member_label(me, a, sizeof(a)), s,
+				 member_label(&t->m[vowner[s]], b, sizeof(b)));
 		else
-			snprintf(msg, size, "'%s' sees slot %d at '%s', its owner is '%s'",
-				 member_name(me, a, sizeof(a)), s,
-				 member_name(&t->m[vowner[s]], b, sizeof(b)),
-				 member_name(&t->m[t->owner[s]], c, sizeof(c)));
+			snprintf(msg, size, "%s sees slot %d at %s, its owner is %s",
+				 member_label(me, a, sizeof(a)), s,
+				 member_label(&t->m[vowner[s]], b, sizeof(b)),
+				 member_label(&t->m[t->owner[s]], c, sizeof(c)));
 		return 2;
 	}
 	return hs;

@@ -131,6 +131,12 @@ int topo_builder_add(struct topo_builder *b, const struct view *v, struct sc_err
 int topo_builder_finish(struct topo_builder *b, struct topo *t, struct sc_err *e);
 void topo_builder_free(struct topo_builder *b);
 
+/* How every message names a member: 'ip:port' ('[ip]:port' for IPv6), else
+ * node ID8 ('hostname'), or node ID8 when it has neither; NULL: "an unknown
+ * node".  topo_label does the same for member i of t, any i. */
+const char *member_label(const struct member *m, char *buf, size_t size);
+const char *topo_label(const struct topo *t, int i, char *buf, size_t size);
+
 int topo_find_id(const struct topo *t, const char *id);
 /* Member by "ip:port" (or announced hostname + port); -1 if none. */
 int topo_find_addr(const struct topo *t, const char *host, int port);

@@ -37,13 +37,6 @@ static int members_init(struct exec *x, struct sc_err *e)
 	return 0;
 }
 
-static const char *pname(struct exec *x, int i, char *buf, int len)
-{
-	if (i < 0 || i >= x->p->nnodes)
-		return "?";
-	return addr_format(&x->p->nodes[i].addr, buf, len);
-}
-
 static struct conn *pconn(struct exec *x, int i, struct sc_err *e)
 {
 	return conn_open(&x->p->nodes[i].addr, x->o->conn, e);
@@ -113,8 +106,8 @@ static int step_meet(struct exec *x, const struct step *s, struct sc_err *e)
 
 	if (ti >= 0 && t->m[ti].n.cport > 0)
 		cport = t->m[ti].n.cport;
-	log_say(x->o->log, "joining '%s' to the cluster through '%s'", pname(x, s->node, a, sizeof(a)),
-	      pname(x, s->peer, b, sizeof(b)));
+	log_say(x->o->log, "joining %s to the cluster through %s", plan_node_label(x->p, s->node, a, sizeof(a)),
+	      plan_node_label(x->p, s->peer, b, sizeof(b)));
 	if (addr_resolve_ip(peer->addr.host, ip, sizeof(ip), e) < 0)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
@@ -204,8 +197,8 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 	const char *old, *nid;
 	int rc = -1, k;
 
-	log_say(x->o->log, "failing over: '%s' takes over from '%s'", pname(x, s->node, a, sizeof(a)),
-	      pname(x, s->peer, b, sizeof(b)));
+	log_say(x->o->log, "failing over: %s takes over from %s", plan_node_label(x->p, s->node, a, sizeof(a)),
+	      plan_node_label(x->p, s->peer, b, sizeof(b)));
 	/* a replica still syncing would be promoted without the data */
 	if ((k = members_find(&x->ms, x->p->nodes[s->node].id)) >= 0 && replsync_wait(&x->ms, &k, 1, e) < 0)
 		goto out;
@@ -219,7 +212,7 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 			goto out;
 		}
 		if (clock_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "failover of '%s' did not complete within %d s", a, x->ms.wait_ms / 1000);
+			err_set(e, ERR_FAIL, "failover of %s did not complete within %d s", a, x->ms.wait_ms / 1000);
 			goto out;
 		}
 		clock_sleep_ms(POLL_MS);
@@ -263,7 +256,7 @@ out:
  * REPLICATE then syncs it in full. */
 static int fresh_view(struct exec *x, struct conn *c, const char *id, const char *name, struct sc_err *e)
 {
-	log_say(x->o->log, "resetting the cluster view of '%s' (emptied by the moves) before it becomes a replica", name);
+	log_say(x->o->log, "resetting the cluster view of %s (emptied by the moves) before it becomes a replica", name);
 	if (conn_ok(c, e, "CLUSTER RESET SOFT") < 0)
 		return -1;
 	announce(x, id);
@@ -279,7 +272,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 	char a[300], b[300], desc[300];
 	int rc = -1, k;
 
-	log_say(x->o->log, "making '%s' a replica of '%s'", pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+	log_say(x->o->log, "making %s a replica of %s", plan_node_label(x->p, s->node, a, sizeof(a)), plan_node_label(x->p, s->peer, b, sizeof(b)));
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
 	if ((k = members_find(&x->ms, x->p->nodes[s->node].id)) >= 0 && x->ms.m[k].was_source &&
@@ -294,7 +287,7 @@ static int step_replicate(struct exec *x, const struct step *s, struct sc_err *e
 			break;
 		/* right after a MEET the node may not know the master yet */
 		if (reply_class(r) != RC_UNKNOWN_NODE || clock_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "'CLUSTER REPLICATE' on '%s' failed: %s", a,
+			err_set(e, ERR_FAIL, "'CLUSTER REPLICATE' on %s failed: %s", a,
 				reply_describe(r, desc, sizeof(desc)));
 			goto out;
 		}
@@ -325,7 +318,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 	redisReply *r;
 	int rc = -1, k;
 
-	log_say(x->o->log, "removing '%s' (%.8s) from the cluster", pname(x, s->node, a, sizeof(a)), id);
+	log_say(x->o->log, "removing %s (%.8s) from the cluster", plan_node_label(x->p, s->node, a, sizeof(a)), id);
 	if (!cs) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
@@ -368,7 +361,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 		if (conn_ok(self, e, "CLUSTER RESET HARD") < 0)
 			goto out;
 	} else {
-		log_say(x->o->log, "note: '%s' does not answer; it was not reset", a);
+		log_say(x->o->log, "note: %s does not answer; it was not reset", a);
 	}
 	rc = 0;
 out:
@@ -410,8 +403,8 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 		const struct step *s = &x->p->steps[k];
 		int si = members_find(&x->ms, x->p->nodes[s->node].id), di = members_find(&x->ms, x->p->nodes[s->peer].id);
 		if (si < 0 || di < 0) {
-			err_set(e, ERR_FAIL, "cannot move slots from '%s' to '%s': not both members",
-				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+			err_set(e, ERR_FAIL, "cannot move slots from %s to %s: not both members",
+				plan_node_label(x->p, s->node, a, sizeof(a)), plan_node_label(x->p, s->peer, b, sizeof(b)));
 			goto out;
 		}
 		nodes[map[si]].master = nodes[map[di]].master = 1;
@@ -425,11 +418,11 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 		nslots += mv[k - first].nslots;
 		if (s->kind == STEP_FINISH && s->successor)
 			log_say(x->o->log, "%d slot(s) (the first %d) were left open by a move one of whose nodes "
-				"failed over; finishing them from '%s' to '%s'", s->nslots, s->ranges[0].first,
-				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)));
+				"failed over; finishing them from %s to %s", s->nslots, s->ranges[0].first,
+				plan_node_label(x->p, s->node, a, sizeof(a)), plan_node_label(x->p, s->peer, b, sizeof(b)));
 		else if (s->kind == STEP_MOVE)
-			log_say(x->o->log, "moving %d slots from '%s' to '%s'%s", mv[k - first].nslots,
-				pname(x, s->node, a, sizeof(a)), pname(x, s->peer, b, sizeof(b)),
+			log_say(x->o->log, "moving %d slots from %s to %s%s", mv[k - first].nslots,
+				plan_node_label(x->p, s->node, a, sizeof(a)), plan_node_label(x->p, s->peer, b, sizeof(b)),
 				x->o->mig && x->o->mig->method == MIGRATE_ATOMIC ? " (atomic)" : "");
 	}
 	if (x->o->mig)
@@ -450,8 +443,9 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 		 * go on (reconcile finishes open slots with the node back, or
 		 * with the replica that took over from it) */
 		size_t len = strlen(e->msg);
-		snprintf(e->msg + len, sizeof(e->msg) - len, "; the slots it was moving are left open: run "
-			 "reconcile again once the node is back or its replica has taken over");
+		snprintf(e->msg + len, sizeof(e->msg) - len, "; %s: run reconcile again once the node is back or its "
+			 "replica has taken over", mo.method == MIGRATE_ATOMIC ? "atomic jobs leave no slot open, "
+			 "the slots not moved stay with their sources" : "the slots it was moving are left open");
 	}
 	(void)nslots;
 	/* sources may have lost every slot: their role, and their replicas',

@@ -21,12 +21,6 @@
 #include "cluster/owners.h"
 #include "cluster/survey.h"
 
-static const char *mname(const struct topo *t, int i, char *buf, size_t len)
-{
-	snprintf(buf, len, "'%s:%d'", t->m[i].n.ip, t->m[i].n.port);
-	return buf;
-}
-
 /* One connection per member, opened on first use. */
 struct conns {
 	struct conn **c;
@@ -238,7 +232,7 @@ static void print_plan(const struct fix_req *r, const struct topo *t, const stru
 		}
 		if (j == i) {
 			if (a->kind == FIX_ASSIGN)
-				log_tagged(r->out, "fix", "%sassign slot %d to %s: %s", would, a->slot, mname(t, a->dst, b, sizeof(b)), a->why);
+				log_tagged(r->out, "fix", "%sassign slot %d to %s: %s", would, a->slot, topo_label(t, a->dst, b, sizeof(b)), a->why);
 			else
 				log_tagged(r->out, "fix", "%s%s %s", would, fix_kind_name(a->kind), a->why);
 			continue;
@@ -246,11 +240,11 @@ static void print_plan(const struct fix_req *r, const struct topo *t, const stru
 		slot_ranges(p, i, j, ranges, sizeof(ranges));
 		if (a->kind == FIX_ASSIGN)
 			log_tagged(r->out, "fix", "%sassign slots %s (%d slots) to %s: %s", would, ranges, j - i + 1,
-			    mname(t, a->dst, b, sizeof(b)), a->why);
+			    topo_label(t, a->dst, b, sizeof(b)), a->why);
 		else if (a->kind == FIX_MOVE)
 			log_tagged(r->out, "fix", "%smove slots %s (%d slots): finishing their move from %s to %s (%lld keys left on the "
-			       "source, %lld already on the target)", would, ranges, j - i + 1, mname(t, a->src, b, sizeof(b)),
-			    mname(t, a->dst, b2, sizeof(b2)), ks, kd);
+			       "source, %lld already on the target)", would, ranges, j - i + 1, topo_label(t, a->src, b, sizeof(b)),
+			    topo_label(t, a->dst, b2, sizeof(b2)), ks, kd);
 		else
 			log_tagged(r->out, "fix", "%sclose slots %s (%d slots): %s", would, ranges, j - i + 1, reason(a));
 		i = j;
@@ -293,7 +287,7 @@ static int dedupe_db(const struct fix_req *r, const struct topo *t, struct conns
 	keys = conn_command(src, "CLUSTER GETKEYSINSLOT %d %d", a->slot, 1000000);
 	if (!keys || keys->type != REDIS_REPLY_ARRAY) {
 		snprintf(a->why, sizeof(a->why), "slot %d: cannot list its keys on %s: %s", a->slot,
-			 mname(t, a->src, b1, sizeof(b1)), keys ? reply_describe(keys, desc, sizeof(desc)) : src->err.msg);
+			 topo_label(t, a->src, b1, sizeof(b1)), keys ? reply_describe(keys, desc, sizeof(desc)) : src->err.msg);
 		goto out;
 	}
 	if (!(exists = calloc(keys->elements + 1, sizeof(*exists)))) {
@@ -331,7 +325,7 @@ static int dedupe_db(const struct fix_req *r, const struct topo *t, struct conns
 			continue;
 		if (exists[i] < 0) {
 			snprintf(a->why, sizeof(a->why), "slot %d: cannot tell whether %s holds key '%.*s'%s (%s)", a->slot,
-				 mname(t, a->dst, b1, sizeof(b1)), (int)(k->len > 80 ? 80 : k->len), k->str, where,
+				 topo_label(t, a->dst, b1, sizeof(b1)), (int)(k->len > 80 ? 80 : k->len), k->str, where,
 				 desc[0] ? desc : "no reply");
 			goto drain;
 		}
@@ -367,22 +361,22 @@ static int dedupe_db(const struct fix_req *r, const struct topo *t, struct conns
 				 "slot %d: key '%.*s'%s exists on both %s (source) and %s (target) with different "
 				 "contents; nothing was overwritten and the slot is left open. Decide which copy is "
 				 "right, delete the other (on the target: ASKING then DEL), then run 'shardctl fix' again",
-				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, mname(t, a->src, b1, sizeof(b1)),
-				 mname(t, a->dst, b2, sizeof(b2)));
+				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, topo_label(t, a->src, b1, sizeof(b1)),
+				 topo_label(t, a->dst, b2, sizeof(b2)));
 			goto drain;
 		}
 		x = conn_command(src, "DEL %b", k->str, k->len);
 		if (!x || x->type != REDIS_REPLY_INTEGER) {
 			snprintf(a->why, sizeof(a->why), "slot %d: cannot remove the identical copy of '%.*s'%s from %s",
-				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, mname(t, a->src, b1, sizeof(b1)));
+				 a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, topo_label(t, a->src, b1, sizeof(b1)));
 			goto drain;
 		}
 		freeReplyObject(x);
 		x = NULL;
 		(*removed)++;
 		log_tagged(r->out, "fix", "slot %d: key '%.*s'%s was on both %s and %s with the same contents: removed from the source",
-		    a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, mname(t, a->src, b1, sizeof(b1)),
-		    mname(t, a->dst, b2, sizeof(b2)));
+		    a->slot, (int)(k->len > 80 ? 80 : k->len), k->str, where, topo_label(t, a->src, b1, sizeof(b1)),
+		    topo_label(t, a->dst, b2, sizeof(b2)));
 	}
 	rc = 0;
 	goto out;
@@ -539,7 +533,7 @@ static int run_closes_and_assigns(const struct fix_req *r, const struct topo *t,
 			if (!(c = conn_of(cs, t, m, r->conn, e)) ||
 			    conn_ok(c, e, "CLUSTER SETSLOT %d STABLE", a->slot) < 0)
 				return -1;
-			log_tagged(r->out, "fix", "slot %d closed on %s", a->slot, mname(t, m, b, sizeof(b)));
+			log_tagged(r->out, "fix", "slot %d closed on %s", a->slot, topo_label(t, m, b, sizeof(b)));
 		}
 		res->closed++;
 	}
@@ -557,7 +551,7 @@ static int run_closes_and_assigns(const struct fix_req *r, const struct topo *t,
 		if (!(c = conn_of(cs, t, a->dst, r->conn, e)) ||
 		    conn_ok(c, e, "CLUSTER ADDSLOTSRANGE %d %d", a->slot, p->v[j].slot) < 0)
 			return -1;
-		log_tagged(r->out, "fix", "slots %d-%d assigned to %s", a->slot, p->v[j].slot, mname(t, a->dst, b, sizeof(b)));
+		log_tagged(r->out, "fix", "slots %d-%d assigned to %s", a->slot, p->v[j].slot, topo_label(t, a->dst, b, sizeof(b)));
 		res->assigned += j - i + 1;
 		i = j;
 	}

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/clock.h"
+#include "cluster/predecessor.h"
 
 /* ---- the pure half ---------------------------------------------------- */
 
@@ -516,6 +517,74 @@ static int send_meets(struct alive *al, const struct heal_plan *p, const struct 
 	return 0;
 }
 
+/* Lone nodes that restarted empty in the place of a member (predecessor.h):
+ * every member forgets the old id first (so the node never learns it), a
+ * member meets the node, and once the node knows the old member's master it
+ * becomes its replica.  The wait for its sync is the caller's (a replica's
+ * master link).  Returns how many were rejoined. */
+static int replace_lone(struct alive *al, const struct heal_plan *p, const struct heal_req *r,
+			struct heal_result *res)
+{
+	int done = 0, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000;
+
+	for (int k = 0; k < p->nlone; k++) {
+		struct heal_node *l = &al->v[p->lone[k]];
+		const struct node_entry *self = &l->view.e[l->view.self], *old = NULL;
+		char old_id[NODE_ID_LEN + 1], master[NODE_ID_LEN + 1];
+		struct conn *lc = al->c[p->lone[k]];
+		struct sc_err e2;
+		long long deadline;
+		int x, met = 0;
+
+		for (int m = 0; m < p->nmembers && !old; m++)
+			if ((x = predecessor_find(&al->v[p->members[m]].view, self->hostname, l->id)) >= 0)
+				old = &al->v[p->members[m]].view.e[x];
+		if (!old)
+			continue;
+		if (old->nranges > 0) {
+			log_tagged(r->out, "heal", "'%s' restarted empty in the place of member %.8s, which still owns "
+				   "slots: left alone until a replica has taken them over", l->name, old->id);
+			continue;
+		}
+		snprintf(old_id, sizeof(old_id), "%s", old->id);
+		snprintf(master, sizeof(master), "%s", old->master);
+		log_tagged(r->out, "heal", "%s'%s' (%.8s) restarted empty in the place of member %.8s: %s%.8s",
+			   r->dry_run ? "would: " : "", l->name, l->id, old_id,
+			   master[0] ? "rejoining it as a replica of " : "rejoining it", master);
+		if (r->dry_run || !lc)
+			continue;
+		for (int m = 0; m < p->nmembers; m++) {
+			struct conn *c = al->c[p->members[m]];
+			if (c && heal_view_find(&al->v[p->members[m]].view, old_id) >= 0 &&
+			    conn_ok(c, &e2, "CLUSTER FORGET %s", old_id) < 0)
+				log_tagged(r->out, "heal", "warning: %s", e2.msg);
+		}
+		for (int m = 0; m < p->nmembers && !met; m++) {
+			struct conn *c = al->c[p->members[m]];
+			met = c && conn_ok(c, &e2, "CLUSTER MEET %s %d %d", l->ip, l->port, l->cport) == 0;
+		}
+		if (!met) {
+			log_tagged(r->out, "heal", "warning: no member met '%s'", l->name);
+			continue;
+		}
+		res->meets++;
+		/* REPLICATE names a node the new one must know: gossip brings
+		 * the master within a few heartbeats */
+		deadline = clock_now_ms() + wait_ms;
+		while (master[0] && conn_ok(lc, &e2, "CLUSTER REPLICATE %s", master) < 0) {
+			if (clock_now_ms() >= deadline || lc->broken) {
+				log_tagged(r->out, "heal", "warning: '%s' did not become a replica of %.8s: %s", l->name,
+					   master, e2.msg);
+				break;
+			}
+			clock_sleep_ms(200);
+		}
+		res->replaced++;
+		done++;
+	}
+	return done;
+}
+
 int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e)
 {
 	struct alive al;
@@ -557,6 +626,17 @@ int heal_run(const struct heal_req *r, struct heal_result *res, struct sc_err *e
 	}
 	if (heal_plan_build(&plan, al.v, al.n, e) < 0)
 		goto out;
+	if (replace_lone(&al, &plan, r, res) > 0) {
+		/* the rejoined nodes are members now: plan again on fresh views */
+		for (int i = 0; i < al.n; i++) {
+			struct sc_err ignore;
+			if (al.c[i])
+				read_view(al.c[i], &al.v[i].view, &ignore);
+		}
+		heal_plan_release(&plan);
+		if (heal_plan_build(&plan, al.v, al.n, e) < 0)
+			goto out;
+	}
 	res->lone = plan.nlone;
 	res->members = plan.nmembers;
 	for (int k = 0; k < plan.nlone; k++)

@@ -12,8 +12,14 @@
  * every member sees every other one connected, and re-points replicas whose
  * master link stays down.
  *
- * What it never does: move or assign slots, add a node that is not already a
- * member (a node knowing only itself is left alone: that is reconcile's job),
+ * One node it does add: a node that restarted empty in the place of a member
+ * (no persistence; cluster/predecessor.h).  Every member forgets the old id,
+ * the node is met and made a replica of the old member's master (a member
+ * that still owns slots is not replaced: its replica must take over first).
+ *
+ * What it never does: move or assign slots, add any other node that is not
+ * already a member (a new node knowing only itself is left alone: that is
+ * reconcile's job),
  * re-create a cluster, or introduce two nodes that do not both know each
  * other's id (a forgotten node stays forgotten).  A node list reaching two
  * different clusters is refused before anything changes.
@@ -79,6 +85,7 @@ struct heal_result {
 	int meets;       /* CLUSTER MEET commands sent */
 	int reattached;  /* replicas re-pointed with CLUSTER REPLICATE */
 	int lone;        /* listed nodes left alone (not members) */
+	int replaced;    /* nodes rejoined in the place of a member */
 	int nothing;     /* 1: the cluster was healthy, nothing was changed */
 };
 

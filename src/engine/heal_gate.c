@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster/predecessor.h"
+
 int heal_gate_judge(const struct view *v, const char *cluster_info, char *why, int len)
 {
 	char state[16] = "";
 
+	if (predecessor_fresh(v))
+		return HEAL_GATE_FRESH;
 	if (v->n < 2)
 		return 0;
 	info_field(cluster_info, "cluster_state", state, sizeof(state));

@@ -334,8 +334,13 @@ static void move_failed(struct migrate *m, int mi, const char *why)
 		goto fail;
 	}
 	if (!(tc = migrate_job_conn(m, v->dst, &e)) || node_self_slots(tc, tgt, &nopen, NULL, &e) < 0 ||
-	    !(sc = migrate_job_conn(m, v->src, &e)) || node_self_slots(sc, src, &nopen, NULL, &e) < 0)
+	    !(sc = migrate_job_conn(m, v->src, &e)) || node_self_slots(sc, src, &nopen, NULL, &e) < 0) {
+		/* a node of the move died (a kill, a failover): the job's own
+		 * reason first, then what cannot be reached */
+		err_prefix(&e, "atomic migration of slots %s ended (%s), and its owners cannot be read", am->ranges,
+			   am->msg);
 		goto fail;
+	}
 	for (int j = 0; j < v->ns; j++) {
 		int s = v->s[j].slot;
 		if (v->s[j].st == SLOT_DONE)

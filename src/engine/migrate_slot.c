@@ -356,6 +356,7 @@ static enum slot_reply classify(struct migrate *m, struct job_move *v, struct jo
 	case RC_HOLDS_KEYS:
 		return SLOT_REPLY_HOLDS_KEYS;
 	case RC_NOAUTH:
+	case RC_NO_CLUSTER:
 	case RC_OTHER:
 		return SLOT_REPLY_OTHER;
 	}

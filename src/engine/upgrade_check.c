@@ -5,50 +5,28 @@
 
 #include "base/log.h"
 #include "cluster/survey.h"
-#include "core/server_version.h"
+#include "cluster/node.h"
+#include "core/server_image.h"
 
-/* The server at `a` (INFO server): 1 read, 0 unreachable (skipped), -1 e. */
-static int read_server(const struct addr *a, const struct conn_opts *o, struct server_version *v, struct sc_err *e)
+/* The server at `a`: 1 read, 0 unreachable (skipped), -1 e. */
+static int read_server(const struct addr *a, const struct conn_opts *o, struct server_kind *k, struct sc_err *e)
 {
 	struct sc_err ce;
 	struct conn *c = conn_open(a, o, &ce);
-	redisReply *r;
-	char name[32] = "", ver[64] = "", d[200], an[300];
-	int rc = -1;
+	int rc;
 
 	if (!c)
 		return ce.kind == ERR_IO ? 0 : (*e = ce, -1);
-	addr_format(a, an, sizeof(an));
-	if (!(r = conn_command(c, "INFO server"))) {
-		*e = c->err;
-		conn_free(c);
-		return -1;
-	}
-	if (r->type != REDIS_REPLY_STRING) {
-		err_set(e, ERR_FAIL, "'INFO server' on '%s' answered %s", an, reply_describe(r, d, sizeof(d)));
-		goto out;
-	}
-	/* Valkey: server_name:valkey and valkey_version (its redis_version is
-	 * the Redis version it is compatible with, 7.2.4); Redis has neither */
-	info_field(r->str, "server_name", name, sizeof(name));
-	if (info_field(r->str, strcmp(name, "valkey") == 0 ? "valkey_version" : "redis_version", ver, sizeof(ver)) < 0 ||
-	    server_version_parse(v, name[0] ? name : NULL, ver) < 0) {
-		err_set(e, ERR_FAIL, "cannot tell which server '%s' runs (server_name '%s', version '%s')", an, name,
-			ver);
-		goto out;
-	}
-	rc = 1;
-out:
-	freeReplyObject(r);
+	rc = node_server(c, k, e) < 0 ? -1 : 1;
 	conn_free(c);
 	return rc;
 }
 
 /* Checks one node; 0 fine or skipped, -1 refused / unreadable. */
-static int check_node(const struct upgrade_check_req *r, const struct addr *a, const struct server_version *to,
+static int check_node(const struct upgrade_check_req *r, const struct addr *a, const struct server_kind *to,
 		      int known, int *seen, struct sc_err *e)
 {
-	struct server_version v;
+	struct server_kind v;
 	char an[300], vb[64], tb[64];
 	int got = read_server(a, r->conn, &v, e), rdb;
 
@@ -60,35 +38,35 @@ static int check_node(const struct upgrade_check_req *r, const struct addr *a, c
 		return 0;
 	}
 	(*seen)++;
-	rdb = server_rdb_version(&v);
-	log_say(r->out, "'%s' runs %s (data format: RDB %d)", an, server_version_format(&v, vb, sizeof(vb)), rdb);
-	if (known && !server_can_load(to, rdb))
+	rdb = server_kind_dump_version(&v);
+	log_say(r->out, "'%s' runs %s (data format: RDB %d)", an, server_kind_format(&v, vb, sizeof(vb)), rdb);
+	if (known && rdb >= 0 && server_kind_accepts(to, rdb) == 0)
 		return err_set(e, ERR_REFUSED,
 			       "refusing the server image '%s': %s cannot read the data of '%s', which runs %s "
 			       "(RDB version %d; %s writes %d); keep a server that reads it (the same or a newer "
 			       "version of the same server, or Valkey 9 over Valkey 8 / Redis <= 7.2)",
-			       r->image, server_version_format(to, tb, sizeof(tb)), an, vb, rdb,
-			       server_version_format(to, tb, sizeof(tb)), server_rdb_version(to));
+			       r->image, server_kind_format(to, tb, sizeof(tb)), an, vb, rdb,
+			       server_kind_format(to, tb, sizeof(tb)), server_kind_dump_version(to));
 	return 0;
 }
 
 int upgrade_check_run(const struct upgrade_check_req *r, struct sc_err *e)
 {
-	struct server_version to;
+	struct server_kind to;
 	struct topo t;
 	struct sc_err se;
 	char repo[512], tag[128], tb[64];
 	int known, seen = 0, have_topo = 0, rc = -1;
 
 	server_image_split(r->image, repo, sizeof(repo), tag, sizeof(tag));
-	known = server_version_from_image(&to, repo, tag, r->flavor) == 0;
+	known = server_kind_from_image(&to, repo, tag, r->flavor) == 0;
 	if (known)
 		log_say(r->out, "target: %s (data format: RDB %d) from image '%s'",
-			server_version_format(&to, tb, sizeof(tb)), server_rdb_version(&to), r->image);
+			server_kind_format(&to, tb, sizeof(tb)), server_kind_dump_version(&to), r->image);
 	else
 		log_say(r->out, "warning: cannot tell the server version of image '%s' (flavor %s, tag '%s'): "
 			"not checked; make sure it reads the running nodes' data",
-			r->image, server_flavor_name(to.flavor), tag);
+			r->image, server_family_name(to.family), tag);
 	/* one name resolved before the survey's threads resolve theirs: a
 	 * resolver that builds its tables on first use without a lock
 	 * (nss_wrapper, which the tests use for pod DNS names) must not be
@@ -131,7 +109,7 @@ int upgrade_check_run(const struct upgrade_check_req *r, struct sc_err *e)
 		log_say(r->out, "no running node found: nothing to compare");
 	else if (known)
 		log_say(r->out, "%d node%s checked: %s reads their data", seen, seen == 1 ? "" : "s",
-			server_version_format(&to, tb, sizeof(tb)));
+			server_kind_format(&to, tb, sizeof(tb)));
 	rc = 0;
 out:
 	if (have_topo)

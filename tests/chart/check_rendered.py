@@ -152,8 +152,9 @@ eq(["/bin/sh", "/etc/redis-cluster/heal-loop.sh", "shardctl", "heal"] + auth_arg
 senv = {e["name"]: e.get("value") for e in side.get("env", [])}
 eq(str(values["heal"]["intervalSeconds"]), senv.get("HEAL_INTERVAL_SECONDS"), "heal interval")
 eq(str(values["heal"]["enabled"]).lower(), senv.get("HEAL_ENABLED"), "heal.enabled reaches the loop")
-eq(["shardctl", "ready", local] + auth_args, side.get("readinessProbe", {}).get("exec", {}).get("command"),
-   "readiness: shardctl ready on the pod's own server")
+eq(["shardctl", "ready", local, "--nodes-file", "/etc/redis-cluster/nodes"] + auth_args,
+   side.get("readinessProbe", {}).get("exec", {}).get("command"),
+   "readiness: shardctl ready on the pod's own server, with the ConfigMap's node list")
 hs = values["rollingRestart"]["handoffSeconds"]
 eq(["/bin/sh", "/etc/redis-cluster/prestop-handoff.sh", "shardctl", "handoff", local, "--wait", str(hs)] + auth_args,
    side.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command"), "sidecar preStop: shardctl handoff")

@@ -9,6 +9,8 @@
 # (it waits for the jobs left on the servers); cancelled attempts retried,
 # then the legacy method for the rest; and on redis-7.0 '--migration
 # atomic' refused (exit 2, nothing changed) while auto plans legacy.
+# The target killed mid-job: asm_target_kill.sh; several databases:
+# asm_multidb_server.sh and multidb.sh.
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/cluster.bash"
 H=127.0.16.1

@@ -2,7 +2,8 @@
 # mixed_refusal.sh - keys never flow to an older DUMP format.  A 3x0
 # cluster on Valkey 9.1 (DUMP format 80) and an empty Redis 7.0 node
 # (format 10) listed as a 4th shard: `reconcile` and `plan` refuse (exit 2),
-# naming both nodes with their servers and formats, and change nothing.
+# naming both nodes with their servers and formats, and change nothing; so
+# does making that node a replica of a Valkey 9.1 master (replicas 0 -> 1).
 # The other way, a 3x0 Redis 7.0 cluster and a Valkey 9.1 node joining as
 # the 4th shard, is a rolling upgrade: reconcile moves the slots, every key
 # is verified one by one, and `status` shows both servers.  The servers are
@@ -47,6 +48,13 @@ done
 t_eq "5461 5461 5462" "$(slot_counts)" "refused: the three masters keep their slots"
 t_eq 1 "$(members 3)" "refused: the Redis 7.0 node was not joined"
 verify_keys "refused" $KEYS
+# ... and as replicas (a full sync is an RDB of the master's format)
+extra_node "$R70" && extra_node "$R70" || t_not_ok "two more redis 7.0 nodes started"
+refused_unchanged "replicas on an older server" "$SHARDCTL" reconcile --nodes "$(node_list 0-5)" --shards 3 --replicas 1
+t_contains "$T_ERR" "a replica of '" "replica: the refusal"
+t_contains "$T_ERR" "'$NEW' ($SR, data format 10) a replica of '" "replica: names the replica, its server and format"
+t_contains "$T_ERR" "($SV, data format 80): its full sync would be refused" "replica: names the master's server and format"
+t_eq "1 1 1" "$(members 3) $(members 4) $(members 5)" "refused: no Redis 7.0 node was made a replica"
 
 # 2. Redis 7.0 cluster, Valkey 9.1 node: allowed (older to newer)
 T_NODES=() # a second cluster: node numbers start again

@@ -15,13 +15,17 @@
 # change takes minutes here (Valkey 8+ waits for the replicas on every
 # SETSLOT) and a killed run leaves marks on replicas that reconcile does not
 # resume yet, so the default keeps to masters.
+# MULTIDB_MIGRATION (default legacy) sets the method of every reconcile:
+# with atomic the server moves the databases (and the source drops a moved
+# slot's keys by the dirty-slot path, so that check is skipped); on 9.1.2
+# the client then loses writes (a server fault: docs/ENGINE.md "Databases").
 source "$(dirname "$0")/../lib/test-lib.bash"
 read -r _ T_REDIS_SERVER T_REDIS_CLI < <("$T_ROOT/scripts/servers.sh" valkey-9.1) ||
 	{ t_not_ok "valkey-9.1 from scripts/servers.sh (SERVERS_DIR)"; t_done; }
 T_SERVER_NAME=$(basename "$T_REDIS_SERVER")
 source "$(dirname "$0")/lib/cluster.bash"
 
-K=20000 DBS=0,1,15 R=${MULTIDB_REPLICAS:-0}
+K=20000 DBS=0,1,15 R=${MULTIDB_REPLICAS:-0} M=${MULTIDB_MIGRATION:-legacy}
 cluster_up $((5 * (1 + R))) 4 $R 0 --cluster-node-timeout 5000 --cluster-databases 16
 fill_keys $K --dbs $DBS
 for d in 0 1 15; do
@@ -33,6 +37,7 @@ done
 # no_dirty WHAT: no node's log says it deleted keys of a slot it lost
 no_dirty() {
 	local hits
+	[ "$M" = legacy ] || return 0
 	hits=$(grep -l "Deleting keys in dirty slot" "$T_DIR"/node-*/redis.log 2>/dev/null | xargs)
 	t_eq "" "$hits" "$1: no node deleted keys of a dirty slot"
 }
@@ -48,8 +53,9 @@ settled() {
 	t_eq 0 "$T_RC" "$1: check healthy: $(tail -2 <<<"$T_OUT$T_ERR")"
 }
 
-# by default keys of several databases take the legacy path (atomic slot
-# migration with several databases is not the default yet: docs/ENGINE.md)
+# by default keys of several databases take the legacy path (Valkey's atomic
+# slot migration can put a write into another database: docs/ENGINE.md,
+# asm_multidb_server.sh)
 t_run "$SHARDCTL" plan --nodes "$(node_list 0-$((5 * (1 + R) - 1)))" --shards 5 --replicas $R
 t_eq 0 "$T_RC" "plan 4 -> 5 with keys in several databases: $T_ERR"
 t_contains "$T_OUT$T_ERR" "holds keys in several databases" "auto keeps several databases on the legacy path"
@@ -57,7 +63,7 @@ t_contains "$T_OUT$T_ERR" "holds keys in several databases" "auto keeps several 
 # 4 -> 5 with sc-load reading and writing in the three databases
 "$SC_LOAD" run --seed "$(node 0)" --seconds 600 --rate 300 --dbs $DBS --keys $K >"$T_DIR/run.out" 2>&1 &
 load=$!
-t_run "$SHARDCTL" reconcile --migration legacy --nodes "$(node_list 0-$((5 * (1 + R) - 1)))" --shards 5 --replicas $R
+t_run "$SHARDCTL" reconcile --migration $M --nodes "$(node_list 0-$((5 * (1 + R) - 1)))" --shards 5 --replicas $R
 t_eq 0 "$T_RC" "4 -> 5: reconcile: $(tail -1 <<<"$T_ERR")"
 kill -INT $load 2>/dev/null
 wait $load
@@ -66,7 +72,7 @@ settled "4 -> 5" 5
 
 # 5 -> 4 killed in the middle of its moves, then run again
 list4=$(node_list 0-$((4 * (1 + R) - 1)))
-"$SHARDCTL" reconcile --migration legacy --nodes "$list4" --shards 4 --replicas $R >"$T_DIR/k.out" 2>&1 &
+"$SHARDCTL" reconcile --migration $M --nodes "$list4" --shards 4 --replicas $R >"$T_DIR/k.out" 2>&1 &
 p=$!
 t_wait 30 grep -q "moving" "$T_DIR/k.out"
 sleep 2
@@ -74,7 +80,7 @@ kill -9 $p 2>/dev/null
 wait $p 2>/dev/null
 echo "open slots after the kill: $(open_slots | wc -w)"
 verify_keys "killed in 5 -> 4" $K --dbs $DBS
-t_run "$SHARDCTL" reconcile --migration legacy --nodes "$list4" --shards 4 --replicas $R
+t_run "$SHARDCTL" reconcile --migration $M --nodes "$list4" --shards 4 --replicas $R
 t_eq 0 "$T_RC" "5 -> 4 run again after the kill: $(tail -1 <<<"$T_ERR")"
 settled "5 -> 4 after the kill" 4
 

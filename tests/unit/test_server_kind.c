@@ -31,9 +31,10 @@ static const struct kind_case kinds[] = {
 	{ NULL, "redis_version:7.2.4\r\n", 0, SERVER_REDIS, "7.2.4", 7, 2, 4, 11, "redis 7.2.4" },
 	{ NULL, "redis_version:7.4.2\r\n", 0, SERVER_REDIS, "7.4.2", 7, 4, 2, 12, "redis 7.4.2" },
 	{ NULL, "redis_version:8.2.1\n", 0, SERVER_REDIS, "8.2.1", 8, 2, 1, 12, "redis 8.2.1" },
-	{ NULL, "redis_version:8.4.0\n", 0, SERVER_REDIS, "8.4.0", 8, 4, 0, 13, "redis 8.4.0" },
+	{ NULL, "redis_version:8.4.0\n", 0, SERVER_REDIS, "8.4.0", 8, 4, 0, 12, "redis 8.4.0" },
 	{ NULL, "redis_version:8.6.3\n", 0, SERVER_REDIS, "8.6.3", 8, 6, 3, 13, "redis 8.6.3" },
-	{ NULL, "redis_version:9.0.0\n", 0, SERVER_REDIS, "9.0.0", 9, 0, 0, 13, "redis 9.0.0" },
+	{ NULL, "redis_version:8.8.0\n", 0, SERVER_REDIS, "8.8.0", 8, 8, 0, 14, "redis 8.8.0" },
+	{ NULL, "redis_version:9.0.0\n", 0, SERVER_REDIS, "9.0.0", 9, 0, 0, 14, "redis 9.0.0" },
 	{ NULL, "redis_version:4.0.14\n", 0, SERVER_REDIS, "4.0.14", 4, 0, 14, -1, "redis 4.0.14" },
 	{ NULL, "redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:7.2.4\r\n", 0, SERVER_VALKEY,
 	  "7.2.4", 7, 2, 4, 11, "valkey 7.2.4" },
@@ -41,8 +42,8 @@ static const struct kind_case kinds[] = {
 	  "valkey 8.1.3" },
 	{ NULL, "redis_version:7.2.4\nvalkey_version:9.0.0\n", 0, SERVER_VALKEY, "9.0.0", 9, 0, 0, 80,
 	  "valkey 9.0.0" },
-	{ NULL, "redis_version:8.4.0-rc1\n", 0, SERVER_REDIS, "8.4.0-rc1", 8, 4, 0, 13, "redis 8.4.0-rc1" },
-	{ NULL, "redis_version:8.4\n", 0, SERVER_REDIS, "8.4", 8, 4, 0, 13, "redis 8.4" },
+	{ NULL, "redis_version:8.4.0-rc1\n", 0, SERVER_REDIS, "8.4.0-rc1", 8, 4, 0, 12, "redis 8.4.0-rc1" },
+	{ NULL, "redis_version:8.4\n", 0, SERVER_REDIS, "8.4", 8, 4, 0, 12, "redis 8.4" },
 	/* valkey_version decides even when it comes after redis_version, and
 	 * a field merely starting with the name is not it */
 	{ NULL, "redis_version:7.2.4\nvalkey_version_x:1\nvalkey_version:9.1.0\n", 0, SERVER_VALKEY,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""k8s.py - the little of Kubernetes that tests/lifecycle/lifecycle.sh needs,
+"""k8s.py - the little of Kubernetes that tests/lifecycle/ needs (lifecycle.bash),
 read from the manifests `helm template` rendered (never from copies).
 
   k8s.py objects REV.yaml DIR
@@ -82,8 +82,12 @@ def cmd_objects(rev, out):
             with open(f"{out}/replicas", "w") as f:
                 f.write(f"{spec['replicas']}\n")
             policy = spec.get("persistentVolumeClaimRetentionPolicy", {}).get("whenScaled", "Retain")
+            data = "claim"
             if not spec.get("volumeClaimTemplates"):
                 policy = "Delete"  # emptyDir: the data goes with the pod
+                data = "emptyDir"
+            with open(f"{out}/data-volume", "w") as f:
+                f.write(data + "\n")
             with open(f"{out}/when-scaled", "w") as f:
                 f.write(policy + "\n")
             with open(f"{out}/pod-template.json", "w") as f:
