@@ -15,7 +15,8 @@ csv=$dir/resize.csv
 	{
 		if (!($1 in seenk)) { seenk[$1] = 1; ks[++nk] = $1 }
 		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; moves[$1, ++nm[$1]] = $2 }
-		o = $3 == "shardctl" ? 1 : $3 == "redis-cli" ? 2 : $3 == "redis-cli-p100" ? 3 : $3 == "floor" ? 4 : 5
+		o = $3 == "shardctl" ? 1 : $3 == "shardctl-nolimit" ? 2 : $3 == "redis-cli" ? 3 : \
+			$3 == "redis-cli-p100" ? 4 : $3 == "floor" ? 5 : 6
 		row[$1, $2, o] = $0
 		if ($3 == "shardctl") {
 			base[$1, $2] = $4
@@ -36,7 +37,7 @@ csv=$dir/resize.csv
 			for (m = 1; m <= nm[k]; m++) {
 				mv = moves[k, m]
 				b = base[k, mv]
-				for (i = 1; i <= 5; i++) {
+				for (i = 1; i <= 6; i++) {
 					if (!((k, mv, i) in row)) continue
 					split(row[k, mv, i], f, ",")
 					t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
@@ -59,6 +60,7 @@ csv=$dir/resize.csv
 		print "ratio: time of the tool / time of shardctl for the same move (higher: shardctl faster)"
 		print "errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
 		print "lost: keys missing or changed when every key was verified after the move"
+		print "shardctl: its default --max-latency; shardctl-nolimit: --max-latency 0 (no latency budget)"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only),"
 		print "       one thread per source node at once"
 		print "floor-migrate: MIGRATE ... COPY of the same keys into a plain redis-server, slot by slot, one source"

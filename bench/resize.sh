@@ -6,6 +6,9 @@
 # keys of SIZE bytes loaded with sc-load, then scaled to 5 shards x 1
 # replica and back to 4, by each tool on its own fresh cluster:
 #   shardctl      shardctl reconcile --nodes ... --shards 5|4 --replicas 1
+#                 (its default --max-latency)
+#   shardctl-nolimit  the same with --max-latency 0 (no latency budget: the
+#                 speed the budget trades away)
 #   redis-cli     add-node (master, then its replica), wait for agreement,
 #                 rebalance --cluster-use-empty-masters; 5 -> 4: rebalance
 #                 --cluster-weight <id>=0, then del-node replica and master
@@ -26,7 +29,9 @@
 # 1000), BENCH_OUT (bench/results), BENCH_SERVER (a name of scripts/servers.sh,
 # default redis-7.0: the servers of every cluster and floor, and the cli whose
 # --cluster rebalance is measured; results of another server go to
-# bench/results/NAME).
+# bench/results/NAME), BENCH_TOOLS (the tools compared, "shardctl
+# shardctl-nolimit redis-cli redis-cli-p100"; shardctl first: the ratios are
+# against it).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 SHARDCTL=${SHARDCTL:-$root/build/shardctl}
@@ -35,6 +40,7 @@ KEYS=${BENCH_KEYS:-1000000}
 SIZE=${BENCH_SIZE:-100}
 SCALE_KEYS=${BENCH_SCALE_KEYS-100000 1000000 3000000}
 RATE=${BENCH_RATE:-1000}
+TOOLS=${BENCH_TOOLS:-shardctl shardctl-nolimit redis-cli redis-cli-p100}
 BENCH_SERVER=${BENCH_SERVER:-redis-7.0}
 read -r _ SERVER CLI <<<"$("$root/scripts/servers.sh" "$BENCH_SERVER")" || true
 [ -n "${CLI:-}" ] || { echo "bench: error: no server '$BENCH_SERVER' (scripts/servers.sh)" >&2; exit 1; }
@@ -125,8 +131,9 @@ stamp() {
 	done
 }
 
-shardctl_to5() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 --replicas 1; }
-shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" --shards 4 --replicas 1; }
+# shardctl_to5 / shardctl_to4 [OPTION...]: extra reconcile options
+shardctl_to5() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]}")" --shards 5 --replicas 1 "$@"; }
+shardctl_to4() { measured "$SHARDCTL" reconcile --nodes "$(join "${N[@]:0:8}")" --shards 4 --replicas 1 "$@"; }
 
 # redis-cli's way to 5 shards x 1 replica; $1: extra rebalance options.
 # Both nodes join as masters, and the replica is attached once every node
@@ -223,7 +230,7 @@ echo "keys,tool,seconds,move_seconds" >"$SCALE_CSV"
 scenario() {
 	local full=$2 tool lost m moved_slots="" floor5=0 floor4=0
 	KEYS_NOW=$1
-	for tool in shardctl redis-cli redis-cli-p100; do
+	for tool in $TOOLS; do
 		log "== $tool, $KEYS_NOW keys: fresh cluster"
 		start_cluster
 		fill "$KEYS_NOW" "$SIZE"
@@ -241,6 +248,7 @@ scenario() {
 		fi
 		case $tool in
 		shardctl) timed "$tool-to5" shardctl_to5 ;;
+		shardctl-nolimit) timed "$tool-to5" shardctl_to5 --max-latency 0 ;;
 		redis-cli) timed "$tool-to5" rcli_to5 "" ;;
 		redis-cli-p100) timed "$tool-to5" rcli_to5 "--cluster-pipeline 100" ;;
 		esac
@@ -264,6 +272,7 @@ scenario() {
 		fi
 		case $tool in
 		shardctl) timed "$tool-to4" shardctl_to4 ;;
+		shardctl-nolimit) timed "$tool-to4" shardctl_to4 --max-latency 0 ;;
 		redis-cli) timed "$tool-to4" rcli_to4 "" ;;
 		redis-cli-p100) timed "$tool-to4" rcli_to4 "--cluster-pipeline 100" ;;
 		esac

@@ -5,7 +5,9 @@
  *
  * Node ids are read with CLUSTER MYID.  Prints progress on stderr (a bar on
  * a terminal, else a line every 5 s; then "moved N/M slots, ...") and exits
- * 0 when every slot moved, 1 otherwise (the error on stderr). */
+ * 0 when every slot moved, 1 otherwise (the error on stderr).  Knobs of
+ * migrate_opts from the environment: SC_BATCH (batch_keys), SC_WINDOW
+ * (window), SC_MAX_LATENCY (max_latency_ms; 0: no limit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,8 @@ int main(int argc, char **argv)
 		mo.batch_keys = atoi(getenv("SC_BATCH"));
 	if (getenv("SC_WINDOW"))
 		mo.window = atoi(getenv("SC_WINDOW"));
+	if (getenv("SC_MAX_LATENCY"))
+		mo.max_latency_ms = atoi(getenv("SC_MAX_LATENCY"));
 	if (!(m = migrate_init(nodes, nn, &mv, 1, &mo, &e)))
 		goto fail;
 	run = (struct migrate_run_opts){ stderr, isatty(STDERR_FILENO), 1000 };

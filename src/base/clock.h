@@ -8,6 +8,9 @@
 /* Milliseconds on a monotonic clock. */
 long long clock_now_ms(void);
 
+/* Microseconds on the same clock (short durations: a round's stall). */
+long long clock_now_us(void);
+
 /* Sleep ms milliseconds (backoff inside a deadline loop, never alone). */
 void clock_sleep_ms(int ms);
 

@@ -9,6 +9,7 @@
 #include "cluster/conn.h"
 #include "base/err.h"
 #include "cmd/options.h"
+#include "engine/migrate.h"
 
 /* The getopt form of the common options, for the load tool's own loop
  * (tools/sc-load.c), which is not on options.h yet; shardctl's commands
@@ -55,6 +56,16 @@ extern const char *const cli_migration_words[];
 	"how slots move: atomic (Valkey 9 CLUSTER MIGRATESLOTS; refused, nothing changed, unless every " \
 	"node has it), legacy (SETSLOT/MIGRATE), or auto (default: atomic where every node taking part " \
 	"has it)"
+
+/* --max-latency MS (reconcile, local scale, fix): the latency budget of the
+ * legacy slot moves (migrate_opts.max_latency_ms). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+#define CLI_MAX_LATENCY_MAX 60000
+#define CLI_MAX_LATENCY_HELP \
+	"legacy slot moves: keep each source's clients from waiting more than about MS ms behind " \
+	"the moves, by adapting the MIGRATE calls in flight and the keys per call to what is " \
+	"measured (default " CLI_STR(MIGRATE_MAX_LATENCY_MS) "; 0: no limit, fastest)"
 
 void cli_common_release(struct cli_common *c);
 /* (getopt form) Handle a common option: returns 1 if handled, 0 if not one

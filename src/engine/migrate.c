@@ -46,6 +46,7 @@ void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 	o->per_node = 1;
 	o->setslot_conns = 16;
 	o->setslot_timeout_ms = 5000;
+	o->max_latency_ms = MIGRATE_MAX_LATENCY_MS;
 }
 
 struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
@@ -76,7 +77,36 @@ static void flush_all(struct migrate *m)
 	}
 }
 
-/* Read every reply queued on one lane, in order.  After an UNBLOCKED reply
+/* Read ahead every reply queued on node i's lane 0, kept for read_lane,
+ * and feed the time the node took to the node's latency budget: from the
+ * round's send (t0) to its last reply, the longest a client of the node
+ * waited behind this round's key work there.  Stops at a broken
+ * connection or after an UNBLOCKED reply (read_lane sees the same). */
+static void read_ahead(struct migrate *m, int i, long long t0)
+{
+	struct job_conn *jc = &m->conns[i];
+	struct job_lane *jl = &jc->lane[0];
+	redisReply *r, **tmp;
+
+	if (jl->qn > jc->heldcap) {
+		tmp = realloc(jc->held, sizeof(*tmp) * (size_t)jl->qn);
+		if (!tmp)
+			return; /* read in turn, untimed */
+		jc->held = tmp;
+		jc->heldcap = jl->qn;
+	}
+	jc->nheld = 0;
+	while (jc->nheld < jl->qn && jl->c && (r = conn_read(jl->c))) {
+		jc->held[jc->nheld++] = r;
+		if (reply_class(r) == RC_UNBLOCKED)
+			break;
+	}
+	if (jc->nheld == jl->qn)
+		latency_budget_observe(&jc->lat, clock_now_us() - t0, jc->round_calls, jc->round_keys);
+}
+
+/* Read every reply queued on one lane, in order (lane 0's read ahead
+ * first).  After an UNBLOCKED reply
  * the server closes the connection without reading what followed: those
  * commands are handed back unanswered (to be sent again) and the lane is
  * opened anew when next used. */
@@ -94,7 +124,10 @@ static void read_lane(struct migrate *m, int i, int l)
 			migrate_slot_handle(m, i, p, NULL);
 			continue;
 		}
-		r = jl->c ? conn_read(jl->c) : NULL;
+		if (l == 0 && k < jc->nheld)
+			r = jc->held[k];
+		else
+			r = jl->c ? conn_read(jl->c) : NULL;
 		if (!r) {
 			if (p->op == SLOT_OP_NODE_OTHER)
 				jc->dead = 1;
@@ -108,16 +141,24 @@ static void read_lane(struct migrate *m, int i, int l)
 			freeReplyObject(r);
 	}
 	jl->qn = 0;
+	if (l == 0)
+		jc->nheld = 0;
 	if (cut)
 		migrate_job_conn_drop(m, i, l);
 }
 
-/* Read every lane of every node.  The SETSLOT lanes of a node before its
- * lane 0: a slot's MIGRATING (on a SETSLOT lane) and its first
- * GETKEYSINSLOT (lane 0) go out in the same round, and the machine takes
- * the keys only once it knows the source migrates. */
-static void read_all(struct migrate *m)
+/* Read every lane of every node.  First the lane 0 of every source given
+ * MIGRATEs this round, read ahead as soon as its replies come (sent at t0):
+ * its time is the measure of its latency budget.  Then every node's
+ * replies are handled, the SETSLOT lanes of a node before its lane 0: a
+ * slot's MIGRATING (on a SETSLOT lane) and its first GETKEYSINSLOT (lane 0)
+ * go out in the same round, and the machine takes the keys only once it
+ * knows the source migrates. */
+static void read_all(struct migrate *m, long long t0)
 {
+	for (int i = 0; i < m->nnodes; i++)
+		if (m->conns[i].round_calls > 0)
+			read_ahead(m, i, t0);
 	for (int i = 0; i < m->nnodes; i++) {
 		for (int l = 1; l < JOB_LANES_MAX; l++)
 			read_lane(m, i, l);
@@ -150,6 +191,29 @@ static int move_window(struct migrate *m, const struct job_move *v)
 	return m->o.window;
 }
 
+/* Under a latency budget, NODE goes to a target for DRAIN_BATCH drained
+ * slots at once (or for what is drained when no other slot of the move
+ * is on its way): NODE bumps the target's epoch, and the target saves and fsyncs
+ * its config before it answers anything else, the RESTOREs of the source's
+ * MIGRATE included, so the source stalls behind each of those fsyncs.
+ * Without a budget a round drains many slots at once anyway. */
+#define DRAIN_BATCH 8
+
+static int nodes_due(const struct migrate *m, const struct job_move *v, int lo)
+{
+	int drained = 0, busy = 0;
+
+	if (m->o.max_latency_ms <= 0)
+		return 1;
+	for (int si = lo; si < v->next_new; si++) {
+		drained += v->s[si].st == SLOT_DRAINED;
+		busy += v->s[si].st == SLOT_IMPORTING || v->s[si].st == SLOT_MIGRATING || v->s[si].st == SLOT_MOVING;
+	}
+	/* nothing else in flight: waiting would gain nothing (and with a
+	 * window full of drained slots, never end) */
+	return drained >= DRAIN_BATCH || busy == 0 || m->failed || m->stopping;
+}
+
 /* Targets: the targets (IMPORTING for slots entering the window, NODE for
  * drained slots).  Returns how many commands were queued. */
 static int phase_targets(struct migrate *m, long long t)
@@ -159,16 +223,18 @@ static int phase_targets(struct migrate *m, long long t)
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *src_id = m->nodes[v->src].id, *dst_id = m->nodes[v->dst].id;
+		int lo = window_lo(v), due;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
-		for (int si = window_lo(v); si < v->next_new && v->st == MOVE_RUNNING; si++) {
+		due = nodes_due(m, v, lo);
+		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
 			struct job_slot *s = &v->s[si];
 			if (s->retry_at > t)
 				continue;
 			if (s->st == SLOT_IMPORTING)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
-			else if (s->st == SLOT_DRAINED)
+			else if (s->st == SLOT_DRAINED && due)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0;
 		}
 		while (!m->failed && v->st == MOVE_RUNNING && v->open < move_window(m, v) && v->next_new < v->ns) {
@@ -186,12 +252,16 @@ static int phase_sources(struct migrate *m, long long t)
 {
 	int sent = 0;
 
-	for (int i = 0; i < m->nnodes; i++)
+	for (int i = 0; i < m->nnodes; i++) {
 		m->conns[i].lane[0].db_fresh = 0;
+		m->conns[i].round_calls = 0;
+		m->conns[i].round_keys = 0;
+	}
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *dst_id = m->nodes[v->dst].id;
-		int lo = window_lo(v), active = 0, count, migrates = 0;
+		struct job_conn *src = &m->conns[v->src];
+		int lo = window_lo(v), active = 0, count, migrates = 0, n;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
@@ -210,6 +280,8 @@ static int phase_sources(struct migrate *m, long long t)
 		count = m->o.key_cap / (active ? active : 1);
 		if (count > v->batch)
 			count = v->batch;
+		if (count > src->lat.keys)
+			count = src->lat.keys; /* the latency budget's */
 		if (count < 1)
 			count = 1;
 		/* SETSLOTs first, then the key work: a server saves its cluster
@@ -228,8 +300,9 @@ static int phase_sources(struct migrate *m, long long t)
 		/* the slots on the database the source's lane 0 is on first,
 		 * then the others (their MIGRATEs wait for a round that starts
 		 * on their database): with one database, one pass does
-		 * everything.  At most `window` MIGRATEs a round: keys listed
-		 * beyond that are kept for the next round */
+		 * everything.  At most `window` MIGRATEs a round, and as many
+		 * as the source's latency budget allows: keys listed beyond
+		 * that are kept for the next round */
 		for (int pass = 0, cur = m->conns[v->src].lane[0].db; pass < 2; pass++) {
 			for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
 				struct job_slot *s = &v->s[si];
@@ -242,10 +315,14 @@ static int phase_sources(struct migrate *m, long long t)
 				} else if (s->st == SLOT_MOVING && s->db < 0) {
 					sent += migrate_slot_count(m, mi, si) == 0;
 				} else if (s->st == SLOT_MOVING) {
-					if (s->keys && migrates >= m->o.window)
+					if (s->keys && (migrates >= m->o.window || src->round_calls >= src->lat.calls))
 						continue; /* keys kept for the next round */
-					if (s->keys && migrate_slot_migrate(m, mi, si) == 0)
+					n = s->keys ? (int)s->keys->elements : 0;
+					if (s->keys && migrate_slot_migrate(m, mi, si) == 0) {
 						migrates++, sent++;
+						src->round_calls++;
+						src->round_keys += n;
+					}
 					if (v->st == MOVE_RUNNING && s->st == SLOT_MOVING)
 						sent += migrate_slot_getkeys(m, mi, si, count) == 0;
 				}
@@ -356,6 +433,8 @@ static void move_start(struct migrate *m, int mi)
 			v->batch = (int)(m->o.batch_bytes / avg);
 		if (v->batch < 1)
 			v->batch = 1; /* values bigger than a batch: one at a time */
+		latency_budget_set_keys_min(&m->conns[v->src].lat, (int)(JOB_BYTES_MIN / avg > JOB_KEYS_MIN ?
+			JOB_BYTES_MIN / avg : JOB_KEYS_MIN));
 	}
 	if (v->ns == 0)
 		migrate_job_move_end(m, mi, MOVE_DONE);
@@ -369,7 +448,7 @@ static int move_over(const struct migrate *m, const struct job_move *v)
 /* The legacy method's step: rounds of SETSLOT / GETKEYSINSLOT / MIGRATE. */
 static int legacy_step(struct migrate *m, int budget_ms)
 {
-	long long start = clock_now_ms(), t, next;
+	long long start = clock_now_ms(), t, t0, next;
 	int running, sent;
 
 	for (;;) {
@@ -390,8 +469,9 @@ static int legacy_step(struct migrate *m, int budget_ms)
 		t = clock_now_ms();
 		sent = phase_targets(m, t);
 		sent += phase_sources(m, t);
+		t0 = clock_now_us();
 		flush_all(m);
-		read_all(m);
+		read_all(m, t0);
 		for (int mi = 0; mi < m->nmv; mi++) {
 			struct job_move *v = &m->mv[mi];
 			for (int si = window_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)
@@ -486,6 +566,31 @@ int migrate_finish(struct migrate *m, struct sc_err *e)
 	return rc;
 }
 
+/* After the final line, when keys were moved by MIGRATE: the longest a
+ * source's clients waited behind a round, against the budget.  One line:
+ * "source stall: longest 1.9 ms, 3 of 1640 rounds over the 2 ms budget". */
+static void report_stall(const struct migrate *m, FILE *f)
+{
+	long long rounds = 0, over = 0, worst = 0;
+
+	for (int i = 0; i < m->nnodes; i++) {
+		const struct latency_budget *b = &m->conns[i].lat;
+		rounds += b->rounds;
+		over += b->over;
+		if (b->worst_us > worst)
+			worst = b->worst_us;
+	}
+	if (!f || !rounds)
+		return;
+	fprintf(f, "source stall: longest %lld.%01lld ms, ", worst / 1000, worst % 1000 / 100);
+	if (m->o.max_latency_ms > 0)
+		fprintf(f, "%lld of %lld rounds over the %d ms budget (--max-latency)\n", over, rounds,
+			m->o.max_latency_ms);
+	else
+		fprintf(f, "%lld rounds, no budget (--max-latency 0)\n", rounds);
+	fflush(f);
+}
+
 int migrate_run(struct migrate *m, const struct migrate_run_opts *o, struct migrate_progress *last,
 		struct sc_err *e)
 {
@@ -504,6 +609,7 @@ int migrate_run(struct migrate *m, const struct migrate_run_opts *o, struct migr
 	}
 	migrate_progress(m, &p);
 	progress_end(&prog, p.slots_done, p.slots_total, p.keys_moved);
+	report_stall(m, o ? o->log : NULL);
 	if (last)
 		*last = p;
 	return migrate_finish(m, e);

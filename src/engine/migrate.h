@@ -112,11 +112,22 @@ struct migrate_opts {
 	int setslot_conns;       /* Valkey >= 8: connections per node for
 				    SETSLOT, which blocks on the replicas'
 				    acknowledgement (default 8; 0: lane 0) */
+	int max_latency_ms;      /* legacy: the longest a source's clients
+				    should wait behind one round of key work
+				    (GETKEYSINSLOT, MIGRATE, SETSLOT), kept by
+				    adapting the MIGRATE calls per round and
+				    the keys per call to the stall measured
+				    each round (core/latency_budget.h);
+				    0: no limit (window calls of batch_keys)
+				    (default MIGRATE_MAX_LATENCY_MS) */
 	int setslot_timeout_ms;  /* Valkey >= 8: SETSLOT's TIMEOUT, how long
 				    the primary waits for its replicas before
 				    NOREPLICAS (default 5000; never sent to
 				    Redis, which rejects it) */
 };
+
+/* The default of --max-latency (docs/ENGINE.md, "Latency budget"). */
+#define MIGRATE_MAX_LATENCY_MS 2
 
 void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn);
 

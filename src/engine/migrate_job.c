@@ -43,6 +43,9 @@ struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 		goto oom;
 	memcpy(m->nodes, nodes, sizeof(*nodes) * (size_t)nnodes);
 	m->nnodes = nnodes;
+	for (int i = 0; i < nnodes; i++)
+		latency_budget_init(&m->conns[i].lat, m->o.max_latency_ms, m->o.window, JOB_KEYS_MIN,
+				    m->o.batch_keys);
 	for (int i = 0; i < nmoves; i++) {
 		const struct migrate_move *a = &moves[i];
 		struct job_move *v = &m->mv[i];
@@ -95,6 +98,10 @@ void migrate_job_free(struct migrate *m)
 			conn_free(m->conns[i].lane[l].c);
 			free(m->conns[i].lane[l].q);
 		}
+		for (int k = 0; k < m->conns[i].nheld; k++)
+			if (m->conns[i].held[k])
+				freeReplyObject(m->conns[i].held[k]);
+		free(m->conns[i].held);
 	}
 	for (int i = 0; m->dbs && i < m->nnodes; i++) {
 		node_dbs_release(&m->dbs[i].d);

@@ -12,6 +12,7 @@
 #define SHARDCTL_MIGRATE_JOB_H
 
 #include "cluster/dbs.h"
+#include "core/latency_budget.h"
 #include "core/slot_machine.h"
 #include "engine/migrate.h"
 
@@ -74,6 +75,16 @@ struct job_dbs {
  * MIGRATE on Valkey) and up to JOB_LANES_MAX - 1 lanes for SETSLOT. */
 #define JOB_LANES_MAX 17
 
+/* The fewest keys per MIGRATE the latency budget goes down to: about
+ * JOB_BYTES_MIN of values (a source's average value size, read as its move
+ * starts), and never fewer than JOB_KEYS_MIN (redis-cli's default batch).
+ * Below that a call's own cost (a round trip to the target, the command)
+ * dominates: fewer keys no longer shorten the stall, only slow the moves
+ * (measured: a loaded machine drove the keys of 100-byte values to 10, and
+ * the 4 -> 5 moves of 1M keys took 17 s). */
+#define JOB_KEYS_MIN 10
+#define JOB_BYTES_MIN (16 << 10)
+
 /* One connection to a node and the replies awaited on it. */
 struct job_lane {
 	struct conn *c;        /* NULL until first used, or after a drop */
@@ -106,6 +117,13 @@ struct job_conn {
 				  takes TIMEOUT and blocks on the replicas */
 	int timeout_ms;        /* command timeout of lane 0 on (re)connect; 0:
 				  the conn_opts one */
+	/* As a source: its latency budget, and what this round gives it */
+	struct latency_budget lat;
+	int round_calls;       /* MIGRATEs queued on lane 0 this round */
+	long long round_keys;  /* their keys */
+	redisReply **held;     /* lane 0's replies read ahead (timed), in
+				  order, handled with the rest of the round */
+	int nheld, heldcap;
 	int dead;              /* an "other" master that stopped answering */
 	int busy;              /* moves this node takes part in */
 };

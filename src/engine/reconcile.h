@@ -36,6 +36,8 @@ struct reconcile_req {
 	FILE *out;                /* progress and results; NULL: quiet */
 	int tty;                  /* out is a terminal: progress bar */
 	enum migration_choice migration;
+	int max_latency_ms;       /* legacy moves: migrate_opts.max_latency_ms
+				     (0: no limit) */
 };
 
 /* With --migration auto or atomic: every node taking part (each listed

@@ -258,6 +258,10 @@ for _, o in objs:
 
 # --- hook Jobs
 reconcile = ["shardctl", "reconcile", "--nodes", node_list, "--shards", str(S), "--replicas", str(R)]
+# hooks.maxLatencyMs: passed on only when set (null: shardctl's default)
+max_latency = (values.get("hooks") or {}).get("maxLatencyMs")
+if max_latency is not None:
+    reconcile += ["--max-latency", str(max_latency)]
 hooks = {
     "post-install": reconcile + auth_args,
     "pre-upgrade": reconcile + ["--evacuate-only"] + auth_args,

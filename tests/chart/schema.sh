@@ -31,6 +31,8 @@ refused "unknown pull policy" "at '/image/pullPolicy'" -- --set image.pullPolicy
 refused "endpoint type" "at '/clusterPreferredEndpointType'" -- --set clusterPreferredEndpointType=dns
 refused "hook deadline 10" "at '/hooks/deadlineSeconds'" "minimum" -- --set hooks.deadlineSeconds=10
 refused "negative backoffLimit" "at '/hooks/backoffLimit'" -- --set hooks.backoffLimit=-1
+refused "negative maxLatencyMs" "at '/hooks/maxLatencyMs'" "minimum" -- --set hooks.maxLatencyMs=-1
+refused "maxLatencyMs in words" "at '/hooks/maxLatencyMs'" -- --set hooks.maxLatencyMs=low
 refused "auth without a password" "auth.enabled is true but neither auth.password nor auth.existingSecret is set" -- \
 	--set auth.enabled=true
 refused "password on two lines" "at '/auth/password'" -- --set-string auth.password=$'a\nb'

@@ -38,6 +38,10 @@ refused "a missing option" "--nodes, --shards and --replicas are required" "$SHA
 refused "an unknown option" "unknown option '--bogus'" "$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 0 --bogus
 refused "options that contradict" "--json is only for 'shardctl plan'" \
 	"$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 0 --json
+refused "a negative --max-latency" "option '--max-latency' expects a number from 0 to 60000, got '-1'" \
+	"$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 0 --max-latency -1
+refused "--max-latency past a minute" "option '--max-latency' expects a number from 0 to 60000, got '60001'" \
+	"$SHARDCTL" fix "$(node 0)" --max-latency 60001
 refused "too few nodes" "3 shards x (1 + 1 replicas) needs 6 nodes, --nodes lists 3" \
 	"$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 1
 refused "a node that is not cluster-enabled" "is not cluster-enabled" \
@@ -74,6 +78,9 @@ local up|--dir|--shards
 local scale|--dir|--replicas
 local status|--dir|--timeout
 local down|--dir|--wait
+reconcile|--max-latency|--max-latency
+fix|--max-latency|--max-latency
+local scale|--max-latency|--max-latency
 EOF
 t_eq "$before" "$(snapshot)" "after every refusal the cluster is exactly as it was"
 

@@ -283,5 +283,9 @@ spec:
 
 {{/* reconcile's arguments from the values being applied. */}}
 {{- define "redis-cluster.reconcileArgs" -}}
-{{- list "reconcile" "--nodes" (include "redis-cluster.nodeList" .) "--shards" (toString .Values.shards) "--replicas" (toString .Values.replicasPerShard) | toJson }}
+{{- $args := list "reconcile" "--nodes" (include "redis-cluster.nodeList" .) "--shards" (toString .Values.shards) "--replicas" (toString .Values.replicasPerShard) }}
+{{- if not (kindIs "invalid" .Values.hooks.maxLatencyMs) }}
+{{- $args = concat $args (list "--max-latency" (toString (int .Values.hooks.maxLatencyMs))) }}
+{{- end }}
+{{- $args | toJson }}
 {{- end }}
