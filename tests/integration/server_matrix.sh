@@ -1,45 +1,37 @@
 #!/usr/bin/env bash
-# valkey_scale.sh - the legacy slot move on Valkey 8.0 and 9.1, which
-# replicate every CLUSTER SETSLOT to the primary's replicas and block the
-# caller until they acknowledge (research/server-generations.md A1-A7):
-# 4x1 -> 5x1 -> 4x1 with 50k keys while a client reads and writes, each
-# reconcile succeeding the first time, then healthy of the right shape, no
-# importing/migrating mark left on any node (replicas included), every key
-# verified and the client seeing no error.  On Valkey 9.1 also replicas
-# 1 -> 2 -> 1.  Each server of the matrix in turn (VALKEY_SCALE_SERVERS:
-# names of scripts/servers.sh, default "valkey-8.0 valkey-9.1").
+# server_matrix.sh - every resize scenario on every server of the matrix
+# (MATRIX_SERVERS: names of scripts/servers.sh, default every one but
+# redis-7.0, which the rest of the suite runs on), each on one cluster of
+# 12 nodes holding SC_KEYS (20000) keys, with an append-only file (a killed
+# node keeps its data; appendfsync always only for (e): it makes every
+# move several times slower) and a quick failover (cluster-node-timeout
+# 3000),
+# in turn (lib/scenarios.bash):
+#  (a, b) 4x1 -> 5x1 -> 4x1 and replicas 1 -> 2 -> 1 while a client reads
+#     and writes (no error, nothing lost), each reconcile succeeding the
+#     first time;
+#  (c) reconcile --evacuate-only with a master and its replica left out of
+#     --nodes: its slots move off, both stay members, and the drained
+#     master never becomes a replica (no sync) on the way; then 3x1;
+#  (d) a reconcile SIGKILLed in the middle of a move (3x1 -> 4x1), then
+#     rerun to success;
+#  (f) a reconcile to 3x1 SIGKILLed in the middle of a move, then
+#     `shardctl fix`, then reconcile;
+#  (e) the source master of a move (3x1 -> 4x1) SIGKILLed once its first
+#     keys reached the target; its replica takes over, the node is started
+#     again; reconcile converges.
+# After each: shardctl check healthy of the expected shape, even slots, no
+# importing/migrating mark on any node (replicas included), every key
+# verified one by one.  On Valkey 8.0 also a migrating mark left on a
+# replica only (a NOREPLICAS, research/server-generations.md A3): check
+# names it and reconcile clears it.  Slots move the way `--migration auto`
+# picks: atomic on Valkey 9.1, legacy elsewhere.
+# deadline: 600 (tests/run.sh)
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/cluster.bash"
-KEYS=50000
-
-# load_start: a client reading the data set and writing its own keys until
-# load_stop, which asserts it saw no error
-load_start() {
-	"$SC_LOAD" run --seed "$(node_list 0-3)" --keys $KEYS --seconds 600 --rate 2000 --json \
-		>"$T_DIR/load.json" 2>"$T_DIR/load.err" &
-	LOAD_PID=$!
-}
-load_stop() {
-	kill -TERM "$LOAD_PID" 2>/dev/null
-	wait "$LOAD_PID"
-	local rc=$? out
-	out=$(cat "$T_DIR/load.json")
-	t_eq 0 "$rc" "$1: the client exits 0 ($(head -c 300 "$T_DIR/load.err"))"
-	t_contains "$out" '"errors":0,"wrong":0,"lost":0' "$1: the client saw no error"
-}
-
-# reconcile_to WHAT NODES SHARDS REPLICAS: the first run succeeds, and the
-# cluster then has that shape, no open mark anywhere, every key
-reconcile_to() {
-	local what=$1 list=$2 s=$3 r=$4 t0=$SECONDS
-	t_run "$SHARDCTL" reconcile --nodes "$(node_list "$list")" --shards "$s" --replicas "$r"
-	t_eq 0 "$T_RC" "$what: reconcile exits 0 the first time ($((SECONDS - t0)) s): $(tail -n 3 <<<"$T_ERR")"
-	grep -h 'moved .* slots' <<<"$T_OUT$T_ERR" | sed "s/^/# $what: /"
-	t_run "$SHARDCTL" check "$(node 0)" --shards "$s" --replicas "$r"
-	t_eq 0 "$T_RC" "$what: shardctl check --shards $s --replicas $r: healthy ($T_OUT)"
-	t_eq "" "$(open_slots)" "$what: no open mark on any node, replicas included"
-	verify_keys "$what" $KEYS
-}
+source "$(dirname "$0")/lib/node_kill.bash"
+source "$(dirname "$0")/lib/scenarios.bash"
+NK_TIMEOUT=3000
 
 # stale_mark NAME: a migrating mark on a replica only, as a NOREPLICAS
 # leaves it (the replica stopped while its primary waits for it, research
@@ -69,31 +61,41 @@ stale_mark() {
 	t_eq "" "$(open_slots)" "$name: no mark left"
 }
 
-scale_on() {
-	local name=$1
+matrix_on() {
+	local name=$1 t0=$SECONDS t p
 	T_REDIS_SERVER=$2 T_REDIS_CLI=$3 T_SERVER_NAME=$(basename "$2")
 	T_NODES=()
+	SC_NAME=$name
 	echo "# $name: $("$T_REDIS_SERVER" --version | head -c 60)"
-	cluster_up 12 4 1 $KEYS
-	load_start
-	reconcile_to "$name 4x1 -> 5x1" 0-9 5 1
-	reconcile_to "$name 5x1 -> 4x1" 0-7 4 1
-	if [ "$name" = valkey-9.1 ]; then
-		reconcile_to "$name 4x1 -> 4x2" 0-11 4 2
-		reconcile_to "$name 4x2 -> 4x1" 0-7 4 1
-	fi
-	load_stop "$name"
+	cluster_up 12 4 1 "$SC_KEYS" --cluster-node-timeout "$NK_TIMEOUT" \
+		--appendonly yes --repl-diskless-sync-delay 0
+	t=$SECONDS
+	sc_scale_with_client
+	echo "# $name: 4 -> 5 -> 4 shards and 1 -> 2 -> 1 replicas with a client: $((SECONDS - t)) s"
 	[ "$name" = valkey-8.0 ] && stale_mark "$name"
+	t=$SECONDS
+	sc_evacuate
+	echo "# $name: evacuate-only, then 3x1: $((SECONDS - t)) s"
+	t=$SECONDS
+	sc_kill_and_rerun
+	echo "# $name: reconcile killed and rerun: $((SECONDS - t)) s"
+	t=$SECONDS
+	sc_fix_after_kill
+	echo "# $name: fix after a killed move: $((SECONDS - t)) s"
+	t=$SECONDS
+	sc_node_killed
+	echo "# $name: source node killed mid-move: $((SECONDS - t)) s"
+	echo "# $name: all scenarios: $((SECONDS - t0)) s"
 	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	T_PIDS=()
 }
 
 lines=$(SERVERS_DIR=${SERVERS_DIR:-} "$T_ROOT/scripts/servers.sh" 2>"$T_DIR/servers.err")
 t_eq 0 "$?" "scripts/servers.sh lists the matrix ($(tail -n 2 "$T_DIR/servers.err"))"
-for name in ${VALKEY_SCALE_SERVERS:-valkey-8.0 valkey-9.1}; do
+for name in ${MATRIX_SERVERS:-$(awk '$1 != "redis-7.0" { print $1 }' <<<"$lines")}; do
 	line=$(grep "^$name " <<<"$lines")
 	[ -n "$line" ] || { t_not_ok "$name is in the matrix"; continue; }
 	read -r _ server client <<<"$line"
-	scale_on "$name" "$server" "$client"
+	matrix_on "$name" "$server" "$client"
 done
 t_done

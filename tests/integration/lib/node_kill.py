@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """node_kill.py LOG WHICH [WHEN [SECONDS]] - kill (SIGKILL) a node of the
-first slot move a running `shardctl reconcile` starts, at the moment its
+first slot move a running `shardctl reconcile` starts (or, WHICH "pid:N",
+the process N: the reconcile itself, killed in the middle of its move), at the moment its
 first keys have reached the target (WHEN "keys", the default), or once the
 target owns a slot it took in this move while it still imports others
 (WHEN "owns": a replica takes over only from a master that owns slots).
@@ -52,11 +53,14 @@ def main():
             time.sleep(0.0005)
     t0 = time.time()
     src, dst = (m.group(1), int(m.group(2))), (m.group(3), int(m.group(4)))
-    victim = src if which == "source" else dst
-    vs = socket.create_connection(victim)
-    vf = vs.makefile("rb")
-    info = command(vf, vs, "INFO", "server")
-    pid = int(re.search(r"process_id:(\d+)", info).group(1))
+    if which.startswith("pid:"):
+        victim, pid = ("pid", int(which[4:])), int(which[4:])
+    else:
+        victim = src if which == "source" else dst
+        vs = socket.create_connection(victim)
+        vf = vs.makefile("rb")
+        info = command(vf, vs, "INFO", "server")
+        pid = int(re.search(r"process_id:(\d+)", info).group(1))
     ts = socket.create_connection(dst)
     tf = ts.makefile("rb")
     first = command(tf, ts, "DBSIZE")
