@@ -6,16 +6,6 @@
 #include "base/log.h"
 #include "cluster/node.h"
 
-static int set_to(struct conn *c, const char *v)
-{
-	redisReply *r = conn_command(c, "CONFIG SET %s %s", DRAINHOLD_SETTING, v);
-	int ok = reply_is_status(r, "OK");
-
-	if (r)
-		freeReplyObject(r);
-	return ok ? 0 : -1;
-}
-
 int drainhold_set(struct conn *c, struct drainhold *h)
 {
 	struct sc_err e;
@@ -27,7 +17,7 @@ int drainhold_set(struct conn *c, struct drainhold *h)
 		return 0;
 	if (strcmp(v, "no") == 0)
 		return 1;
-	if (strcmp(v, "yes") != 0 || set_to(c, "no") < 0)
+	if (strcmp(v, "yes") != 0 || node_config_set(c, DRAINHOLD_SETTING, "no") < 0)
 		return 0;
 	h->held = 1;
 	return 1;
@@ -43,7 +33,7 @@ void drainhold_put_back(const struct addr *a, const struct conn_opts *o, struct 
 		return;
 	h->held = 0;
 	c = conn_open(a, o, &e);
-	if (!c || set_to(c, "yes") < 0)
+	if (!c || node_config_set(c, DRAINHOLD_SETTING, "yes") < 0)
 		log_say(log, "warning: could not put back %s yes on '%s' (held at no while it was drained): it "
 			     "keeps no until it restarts", DRAINHOLD_SETTING, addr_format(a, name, sizeof(name)));
 	conn_free(c);
