@@ -1,10 +1,12 @@
 /* fastjoin.c - see fastjoin.h */
 #include "cluster/fastjoin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "cluster/node.h"
 
 /* The settings lowered for a join, in struct fastjoin's `before` order. */
 static const struct setting {
@@ -35,12 +37,10 @@ static long long config_get(struct conn *c, const char *name)
 
 static int config_set(struct conn *c, const char *name, long long v)
 {
-	redisReply *r = conn_command(c, "CONFIG SET %s %lld", name, v);
-	int ok = reply_is_status(r, "OK");
+	char value[32];
 
-	if (r)
-		freeReplyObject(r);
-	return ok ? 0 : -1;
+	snprintf(value, sizeof(value), "%lld", v);
+	return node_config_set(c, name, value);
 }
 
 void fastjoin_lower(struct conn *c, struct fastjoin *f)

@@ -205,3 +205,13 @@ out:
 	freeReplyObject(r);
 	return rc;
 }
+
+int node_config_set(struct conn *c, const char *name, const char *value)
+{
+	redisReply *r = conn_command(c, "CONFIG SET %s %s", name, value);
+	int ok = reply_is_status(r, "OK");
+
+	if (r)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}

@@ -55,4 +55,8 @@ int node_config_get(struct conn *c, const char *name, char *out, int len, struct
  * with e when it cannot be read or names no version. */
 int node_server(struct conn *c, struct server_kind *k, struct sc_err *e);
 
+/* CONFIG SET name value: 0 when the node answers OK, else -1 (no answer,
+ * a refusal, a renamed CONFIG). */
+int node_config_set(struct conn *c, const char *name, const char *value);
+
 #endif

@@ -28,8 +28,11 @@ int fix_slots_needed(const struct topo *t, int **slots, struct sc_err *e)
 	for (int s = 0; s < CLUSTER_SLOTS; s++)
 		if (t->owner[s] < 0)
 			want[s] = 1;
+	/* masters' marks only: a replica's (Valkey >= 8 replicates SETSLOT)
+	 * mirrors its primary's, and one left behind alone is cleared through
+	 * the primary (cluster/marks.h, engine/fix.c) */
 	for (int i = 0; i < t->n; i++)
-		if (t->m[i].reachable)
+		if (t->m[i].reachable && (t->m[i].n.flags & NF_MASTER))
 			for (int o = 0; o < t->m[i].n.nopen; o++)
 				if (t->m[i].n.open[o].slot >= 0 && t->m[i].n.open[o].slot < CLUSTER_SLOTS)
 					want[t->m[i].n.open[o].slot] = 1;
@@ -77,8 +80,8 @@ static void plan_open(const struct topo *t, const struct fix_keys *k, int idx, s
 
 	set(a, FIX_STOP, s, -1, -1);
 	for (int i = 0; i < t->n; i++) {
-		if (!t->m[i].reachable)
-			continue;
+		if (!t->m[i].reachable || !(t->m[i].n.flags & NF_MASTER))
+			continue; /* a replica's marks mirror its primary's */
 		for (int o = 0; o < t->m[i].n.nopen; o++) {
 			const struct open_slot *op = &t->m[i].n.open[o];
 			int peer, os, od;

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/stop.h"
 #include "cluster/await.h"
+#include "cluster/drainhold.h"
 #include "cluster/fastjoin.h"
 #include "cluster/node.h"
 #include "engine/members.h"
@@ -143,6 +144,63 @@ static void fast_restore(struct exec *x, int what)
 {
 	for (int i = 0; i < x->ms.n; i++)
 		fastjoin_put_back(&x->ms.m[i].addr, x->o->conn, &x->ms.m[i].fj, what, x->o->log);
+}
+
+/* Put back what hold_drained held on every member. */
+static void drain_restore(struct exec *x)
+{
+	for (int i = 0; i < x->ms.n; i++)
+		drainhold_put_back(&x->ms.m[i].addr, x->o->conn, &x->ms.m[i].dh, x->o->log);
+}
+
+/* Before moves [first, last): each source they leave without a slot (it
+ * owns no more than they take from it) and its replicas hold
+ * cluster-allow-replica-migration at no, so the server does not turn it
+ * into a replica of a taker, with a full sync, in the middle of the drain
+ * (drainhold.h).  Best effort: a node that cannot be asked or told keeps
+ * its setting. */
+static void hold_drained(struct exec *x, int first, int last)
+{
+	unsigned char *owned = malloc(CLUSTER_SLOTS);
+
+	for (int k = first; owned && k < last; k++) {
+		const char *id = x->p->nodes[x->p->steps[k].node].id;
+		int src = members_find(&x->ms, id), moved = 0, have = 0, nopen, held = 0, nrep = 0;
+		struct sc_err e;
+		struct conn *c;
+		char a[300];
+
+		for (int j = first; j < k; j++)
+			if (x->p->steps[j].node == x->p->steps[k].node)
+				src = -1; /* seen already */
+		if (src < 0 || x->ms.m[src].dead)
+			continue;
+		for (int j = k; j < last; j++)
+			if (x->p->steps[j].node == x->p->steps[k].node)
+				moved += x->p->steps[j].nslots;
+		if (!(c = conn_open(&x->ms.m[src].addr, x->o->conn, &e)))
+			continue;
+		if (node_self_slots(c, owned, &nopen, NULL, &e) == 0) {
+			for (int s = 0; s < CLUSTER_SLOTS; s++)
+				have += owned[s];
+			if (have <= moved)
+				held = drainhold_set(c, &x->ms.m[src].dh);
+		}
+		conn_free(c);
+		if (!held)
+			continue;
+		for (int i = 0; i < x->ms.n; i++) {
+			if (strcmp(x->ms.m[i].master_of, id) != 0 || x->ms.m[i].gone || x->ms.m[i].dead)
+				continue;
+			if ((c = conn_open(&x->ms.m[i].addr, x->o->conn, &e)))
+				nrep += drainhold_set(c, &x->ms.m[i].dh);
+			conn_free(c);
+		}
+		log_say(x->o->log, "%s gives away its last slots: %s held at no on it and %d replica(s), so "
+			"that it stays a master until the run ends", plan_node_label(x->p, x->p->steps[k].node, a, sizeof(a)),
+			DRAINHOLD_SETTING, nrep);
+	}
+	free(owned);
 }
 
 static int step_wait(struct exec *x, struct sc_err *e)
@@ -309,6 +367,36 @@ out:
 	return rc;
 }
 
+/* CLUSTER RESET HARD on a node leaving the cluster.  A replica (or a
+ * master Redis turned into one) may be loading a full sync at that moment:
+ * it answers LOADING until the load ends, so that is waited out (measured
+ * on Redis 8.0: a node removed right after its sync began). */
+static int reset_hard(struct exec *x, struct conn *c, struct sc_err *e)
+{
+	long long deadline = clock_now_ms() + x->ms.wait_ms;
+	char desc[300];
+	redisReply *r;
+
+	for (;;) {
+		if (!(r = conn_command(c, "CLUSTER RESET HARD"))) {
+			*e = c->err;
+			return -1;
+		}
+		if (reply_is_status(r, "OK"))
+			break;
+		if (reply_class(r) != RC_LOADING || clock_now_ms() >= deadline) {
+			err_set(e, ERR_FAIL, "'CLUSTER RESET HARD' on '%s' failed: %s", c->name,
+				reply_describe(r, desc, sizeof(desc)));
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+		clock_sleep_ms(POLL_MS);
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 {
 	const char *id = x->p->nodes[s->node].id;
@@ -358,7 +446,7 @@ static int step_forget(struct exec *x, const struct step *s, struct sc_err *e)
 	 * back, and is empty and free for a later join */
 	struct sc_err ce;
 	if ((self = pconn(x, s->node, &ce))) {
-		if (conn_ok(self, e, "CLUSTER RESET HARD") < 0)
+		if (reset_hard(x, self, e) < 0)
 			goto out;
 	} else {
 		log_say(x->o->log, "note: %s does not answer; it was not reset", a);
@@ -546,8 +634,10 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 				;
 			if (s->kind == STEP_FINISH)
 				log_say(o->log, "finishing %d slot(s) left open by an interrupted run", p->finish_slots);
-			if ((rc = sync_targets(&x, i, j, e)) == 0)
+			if ((rc = sync_targets(&x, i, j, e)) == 0) {
+				hold_drained(&x, i, j);
 				rc = step_moves(&x, i, j, e);
+			}
 			i = j - 1;
 			break;
 		default:
@@ -563,6 +653,7 @@ int exec_run(struct plan *p, const struct exec_opts *o, struct sc_err *e)
 	rc = replsync_replicas(&x.ms, e);
 out:
 	fast_restore(&x, FASTJOIN_TIMEOUT | FASTJOIN_SYNC_DELAY);
+	drain_restore(&x);
 	members_release(&x.ms);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "engine/migrate.h"
 #include "cluster/owners.h"
 #include "cluster/survey.h"
+#include "cluster/marks.h"
 
 /* One connection per member, opened on first use. */
 struct conns {
@@ -594,14 +595,14 @@ out:
 
 int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 {
-	struct topo t;
+	struct topo t, t2;
 	struct conns cs = { NULL, NULL, NULL, 0 };
 	struct fix_plan p;
 	struct fix_keys fk;
 	int *slots = NULL, n, rc = -1, wait_ms = r->wait_ms > 0 ? r->wait_ms : 60000, nstrays = 0;
 	struct fix_stray *strays = NULL;
 	struct cluster_lock *lock = NULL;
-	int taught = 0;
+	int taught = 0, marks = 0;
 	long long *keys = NULL, deadline;
 	char why[600];
 
@@ -634,6 +635,10 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		if (nm && !lock)
 			goto out;
 	}
+	/* marks a replica kept when its primary has nothing open (Valkey >= 8:
+	 * a NOREPLICAS, or a replica not online when the slot closed) */
+	if (!r->dry_run && (marks = marks_clear(&t, r->conn, wait_ms, r->out, e)) < 0)
+		goto out;
 	if (t.nconflicts)
 		log_tagged(r->out, "fix", "warning: %d slots are claimed by two masters; Redis settles those by config epoch, "
 		       "fix leaves them alone", t.nconflicts);
@@ -648,6 +653,11 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 			goto out;
 	}
 	if (n == 0 && nstrays == 0 && taught == 0) {
+		if (marks > 0) {
+			log_tagged(r->out, "fix", "done: stale marks cleared on %d replica(s); nothing else to fix", marks);
+			rc = 0;
+			goto out;
+		}
 		log_tagged(r->out, "fix", "nothing to fix: no open and no uncovered slot, no key outside its slot's owner (%d members)",
 		    t.n);
 		rc = 0;
@@ -685,6 +695,14 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 		}
 		clock_sleep_ms(300);
 	}
+	/* the replicas of the nodes just repaired, where one was not online
+	 * when its primary closed a slot */
+	if (survey_read(&t2, &r->seed, 1, r->conn, 0, e) < 0)
+		goto out;
+	marks = marks_clear(&t2, r->conn, wait_ms, r->out, e);
+	topo_release(&t2);
+	if (marks < 0)
+		goto out;
 	res->stops = p.nstops;
 	log_tagged(r->out, "fix", "done: %d slots moved, %d closed, %d assigned, %d owners told, %lld identical copies removed, "
 	       "%d need a decision", res->moved, res->closed, res->assigned, taught, res->dup_removed, p.nstops);

@@ -12,6 +12,7 @@
 #include "base/addr.h"
 #include "base/err.h"
 #include "cluster/conn.h"
+#include "cluster/drainhold.h"
 #include "cluster/fastjoin.h"
 #include "core/topo.h"
 
@@ -30,6 +31,8 @@ struct run_member {
 			      its last slot (cluster-allow-replica-migration) */
 	int gone;
 	struct fastjoin fj; /* settings lowered for its join by this run */
+	struct drainhold dh; /* replica migration held off while this run
+				empties it or its master (drainhold.h) */
 	int was_source;     /* gave slots in this run's moves (exec.c:
 			       fresh_view before it becomes a replica) */
 };

@@ -68,7 +68,9 @@ T_SERVER_NAME=$(basename "$T_REDIS_SERVER") # what ps and pgrep show
 # another script.  tests/run.sh gives each script a band of its own,
 # T_PORT_BASE .. T_PORT_BASE+T_PORT_SPAN-1; a script run alone takes the band
 # a hash of its name picks.  Scripts never write a port number themselves.
-T_PORT_LO=11000 T_PORT_HI=21000
+# T_PORT_LO / T_PORT_HI narrow the whole range (tests/run.sh passes them on:
+# several suites on one machine each keep to a range of their own).
+T_PORT_LO=${T_PORT_LO:-11000} T_PORT_HI=${T_PORT_HI:-21000}
 T_PORT_SPAN=${T_PORT_SPAN:-200}
 if [ -z "${T_PORT_BASE:-}" ]; then
 	T_PORT_BASE=$((T_PORT_LO + ($(printf '%s' "$T_NAME" | cksum | cut -d' ' -f1) % \

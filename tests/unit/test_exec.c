@@ -1,7 +1,9 @@
 /* The plan executor against scripted fake nodes (fake_node.h): REPLICATE
  * retried while the master is an "Unknown node", then the replica announced
  * to every member; FORGET sent to every other member before the forgotten
- * node is reset; failures named. */
+ * node is reset, the reset waiting out LOADING; a master given away its last
+ * slots and its replicas holding cluster-allow-replica-migration at no for
+ * the moves; failures named. */
 #include <stdio.h>
 #include <string.h>
 
@@ -224,6 +226,71 @@ static void test_forget_refused(void)
 	CHECK_INT(fake_count(&fake_nodes[0], "CLUSTER RESET"), 0); /* not reset after a failed fan-out */
 }
 
+/* A node removed while it loads a full sync answers LOADING to the reset
+ * until the load ends: waited out, not a failure. */
+static void test_forget_while_loading(void)
+{
+	struct step steps[1] = { { .kind = STEP_FORGET, .node = 3, .peer = -1, .round = -1 } };
+	struct sc_err e = { 0 };
+
+	setup();
+	fake_rule(&fake_nodes[3], "CLUSTER RESET HARD", 1, "-LOADING Redis is loading the dataset in memory\r\n");
+	fake_rule(&fake_nodes[3], "CLUSTER RESET HARD", 2, "-LOADING Redis is loading the dataset in memory\r\n");
+	CHECK_INT(run(steps, 1, 5000, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_INT(fake_count(&fake_nodes[3], "CLUSTER RESET HARD"), 3);
+}
+
+#define ARM "cluster-allow-replica-migration"
+#define ARM_YES "*2\r\n$31\r\n" ARM "\r\n$3\r\nyes\r\n"
+/* CLUSTER NODES of A owning slot 0, or slots 0-1 */
+#define A_OWNS_0 "$89\r\n" ID_A " 127.0.0.1:1@2 myself,master - 0 0 1 connected 0\n\r\n"
+#define A_OWNS_01 "$91\r\n" ID_A " 127.0.0.1:1@2 myself,master - 0 0 1 connected 0-1\n\r\n"
+
+/* A move that takes the last slot of A: A and its replica D hold
+ * cluster-allow-replica-migration at no before the first SETSLOT (the
+ * server would otherwise make A a replica of B, with a full sync, in the
+ * middle of the drain: research item 10) and get yes back when the run
+ * ends; B, and A when it keeps a slot, are left alone. */
+static void test_drain_holds_replica_migration(void)
+{
+	struct slot_range r = { 0, 0 };
+	struct step steps[1] = {
+		{ .kind = STEP_MOVE, .node = 0, .peer = 1, .ranges = &r, .nranges = 1, .nslots = 1, .round = 0 },
+	};
+	struct fake_node *a = &fake_nodes[0], *b = &fake_nodes[1], *d = &fake_nodes[3];
+	struct sc_err e = { 0 };
+	int no_a, no_d, yes_a, yes_d, first, node;
+
+	for (int keeps = 0; keeps < 2; keeps++) {
+		setup();
+		fake_key(a, "{06S}x"); /* slot 0 */
+		fake_rule(a, "CLUSTER NODES", 1, keeps ? A_OWNS_01 : A_OWNS_0);
+		fake_rule(a, "CONFIG GET " ARM, 0, ARM_YES);
+		fake_rule(d, "CONFIG GET " ARM, 0, ARM_YES);
+		fake_rule(d, "INFO replication", 0, INFO_UP);
+		CHECK_INT(run(steps, 1, 5000, &e), 0);
+		CHECK_STR(e.msg, "");
+		CHECK(fake_has(b, "{06S}x") && !fake_has(a, "{06S}x"));
+		CHECK_INT(fake_count(b, "CONFIG SET"), 0);
+		no_a = fake_find(a, "CONFIG SET " ARM " no");
+		no_d = fake_find(d, "CONFIG SET " ARM " no");
+		yes_a = fake_find(a, "CONFIG SET " ARM " yes");
+		yes_d = fake_find(d, "CONFIG SET " ARM " yes");
+		if (keeps) {
+			CHECK_INT(fake_count(a, "CONFIG SET") + fake_count(d, "CONFIG SET"), 0);
+			continue;
+		}
+		first = fake_find(b, "CLUSTER SETSLOT 0 IMPORTING");
+		node = fake_find(a, "CLUSTER SETSLOT 0 NODE");
+		CHECK(no_a >= 0 && no_d >= 0 && yes_a >= 0 && yes_d >= 0 && first >= 0 && node >= 0);
+		if (no_a < 0 || no_d < 0 || yes_a < 0 || yes_d < 0 || first < 0 || node < 0)
+			continue;
+		CHECK(a->seq[no_a] < b->seq[first] && d->seq[no_d] < b->seq[first]);
+		CHECK(a->seq[yes_a] > a->seq[node] && d->seq[yes_d] > a->seq[node]);
+	}
+}
+
 int main(void)
 {
 	test_replicate_and_forget();
@@ -233,5 +300,7 @@ int main(void)
 	test_failover_needs_sync();
 	test_move_waits_for_target_replicas();
 	test_forget_refused();
+	test_forget_while_loading();
+	test_drain_holds_replica_migration();
 	return UNIT_DONE("exec");
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """node_kill.py LOG WHICH [WHEN [SECONDS]] - kill (SIGKILL) a node of the
-first slot move a running `shardctl reconcile` starts, at the moment its
+first slot move a running `shardctl reconcile` starts (or, WHICH "pid:N",
+the process N: the reconcile itself, killed in the middle of its move), at the moment its
 first keys have reached the target (WHEN "keys", the default), or once the
 target owns a slot it took in this move while it still imports others
 (WHEN "owns": a replica takes over only from a master that owns slots).
@@ -12,7 +13,8 @@ killed.  The target's DBSIZE is polled every 0.5 ms from the moment the
 line appears; the node is killed as soon as it grows, so the kill lands
 while the first window of slots is open with keys partly moved, not after
 the move (a poll with redis-cli every few ms misses a window of small
-slots).  Prints "HOST:PORT KEYS MS": the node killed, the target's key
+slots); an atomic move ("(atomic)" on the line: Valkey 9 runs it on the
+servers, often faster than a first poll) is killed at once.  Prints "HOST:PORT KEYS MS": the node killed, the target's key
 count seen, the ms since the move line.  Exit 1 on the deadline."""
 import os
 import re
@@ -34,6 +36,13 @@ def command(f, s, *args):
     raise RuntimeError(line.decode().strip())
 
 
+def log_line_atomic(log, m):
+    with open(log) as f:
+        text = f.read()
+    end = text.find("\n", m.end())
+    return text[m.end():end if end >= 0 else len(text)].strip() == "(atomic)"
+
+
 def main():
     log, which = sys.argv[1], sys.argv[2]
     when = sys.argv[3] if len(sys.argv) > 3 else "keys"
@@ -52,11 +61,18 @@ def main():
             time.sleep(0.0005)
     t0 = time.time()
     src, dst = (m.group(1), int(m.group(2))), (m.group(3), int(m.group(4)))
-    victim = src if which == "source" else dst
-    vs = socket.create_connection(victim)
-    vf = vs.makefile("rb")
-    info = command(vf, vs, "INFO", "server")
-    pid = int(re.search(r"process_id:(\d+)", info).group(1))
+    # an atomic move (Valkey 9 CLUSTER MIGRATESLOTS) runs on the servers
+    # and may be over before a first DBSIZE: the kill lands at once, the
+    # jobs started
+    atomic = log_line_atomic(log, m)
+    if which.startswith("pid:"):
+        victim, pid = ("pid", int(which[4:])), int(which[4:])
+    else:
+        victim = src if which == "source" else dst
+        vs = socket.create_connection(victim)
+        vf = vs.makefile("rb")
+        info = command(vf, vs, "INFO", "server")
+        pid = int(re.search(r"process_id:(\d+)", info).group(1))
     ts = socket.create_connection(dst)
     tf = ts.makefile("rb")
     first = command(tf, ts, "DBSIZE")
@@ -86,7 +102,7 @@ def main():
                 grew = bool(seen) and any(f[0].isdigit() for f in seen[0].split()[8:])
         else:
             grew = n > first
-        if grew:
+        if grew or atomic:
             os.kill(pid, signal.SIGKILL)
             print("%s:%d %d %.0f" % (victim[0], victim[1], n, (time.time() - t0) * 1000))
             return
