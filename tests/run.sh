@@ -75,7 +75,8 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 	logdir=$(mktemp -d)
 	trap 'rm -f "$log"; rm -rf "$logdir"' EXIT
 	# seconds each script took in the last run (longest first next time;
-	# a script never timed goes first)
+	# a script never timed goes first); tests/times, a run's times kept in
+	# the tree, orders a fresh checkout's first run
 	times=build/test-times
 	# server_matrix.sh runs once per server of the matrix but redis-7.0
 	# (MATRIX_SERVERS), each run a script of its own: "NAME[server]"
@@ -90,7 +91,7 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 		fi
 	done
 	order=$(for e in "${entries[@]}"; do
-		echo "$(awk -v n="$e" '$1 == n { print $2 }' "$times" 2>/dev/null | tail -n 1 | grep . || echo 999999) $e"
+		echo "$(cat tests/times "$times" 2>/dev/null | awk -v n="$e" '$1 == n { print $2 }' | tail -n 1 | grep . || echo 999999) $e"
 	done | sort -k1,1nr -k2,2 | cut -d' ' -f2-)
 	declare -A job_entry job_start job_band job_log
 	band_pid=()
