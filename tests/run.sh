@@ -91,7 +91,8 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 		fi
 	done
 	order=$(for e in "${entries[@]}"; do
-		echo "$(cat tests/times "$times" 2>/dev/null | awk -v n="$e" '$1 == n { print $2 }' | tail -n 1 | grep . || echo 999999) $e"
+		echo "$(awk -v n="$e" '$1 == n { t = $2 } END { print t }' tests/times $([ ! -f "$times" ] || echo "$times") |
+			grep . || echo 999999) $e"
 	done | sort -k1,1nr -k2,2 | cut -d' ' -f2-)
 	declare -A job_entry job_start job_band job_log
 	band_pid=()
