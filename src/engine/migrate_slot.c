@@ -428,6 +428,39 @@ static void select_done(struct migrate *m, int node, const struct job_reply *p, 
 	migrate_job_move_lost(m, p->move, &e);
 }
 
+/* After MIGRATE's IOERR (the source could not talk to the target): does
+ * the target answer us?  A target that does not (killed, its host gone) is
+ * not waited for retry_ms: the move fails now naming it (ERR_IO), and the
+ * slots it was taking stay open for the next run to finish.  1 when gone.
+ * The job's own connections to the target may sit idle (NODE goes there
+ * in batches), so a fresh one asks. */
+static int target_gone(struct migrate *m, int mi)
+{
+	const struct migrate_node *t = &m->nodes[m->mv[mi].dst];
+	struct conn *c;
+	redisReply *r;
+	struct sc_err e;
+	char name[300], why[sizeof(e.msg)];
+
+	if ((c = conn_open(&t->addr, m->o.conn, &e))) {
+		r = conn_command(c, "PING");
+		if (r) {
+			freeReplyObject(r);
+			conn_free(c);
+			return 0;
+		}
+		e = c->err;
+		conn_free(c);
+	}
+	if (e.kind != ERR_IO)
+		return 0;
+	snprintf(why, sizeof(why), "%s", e.msg);
+	err_set(&e, ERR_IO, "lost connection to '%s': it no longer answers (%s)",
+		migrate_job_node_name(m, m->mv[mi].dst, name, sizeof(name)), why);
+	migrate_job_move_lost(m, mi, &e);
+	return 1;
+}
+
 void migrate_slot_handle(struct migrate *m, int node, const struct job_reply *p, redisReply *r)
 {
 	struct job_move *v = &m->mv[p->move];
@@ -471,7 +504,10 @@ void migrate_slot_handle(struct migrate *m, int node, const struct job_reply *p,
 		break;
 	case SLOT_RETRY_SMALLER:
 		/* the keys not yet moved are still on the source: retry with a
-		 * smaller batch in case the batch was too slow */
+		 * smaller batch in case the batch was too slow, unless the
+		 * target itself is gone */
+		if (class == SLOT_REPLY_IOERR && target_gone(m, p->move))
+			break;
 		if (v->batch > 1)
 			v->batch /= 2;
 		slot_retry(m, v, s, node, p->op, r);
