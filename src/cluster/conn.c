@@ -252,6 +252,8 @@ static const struct {
 	{ "SETSLOT only with primaries", RC_ONLY_MASTERS },
 	{ "still hold keys for this hash slot", RC_HOLDS_KEYS },
 	{ "cluster support disabled", RC_NO_CLUSTER },
+	{ "Master is down or failed", RC_MASTER_DOWN },
+	{ "Primary is down or failed", RC_MASTER_DOWN },
 };
 
 #define TARGET_ERROR "ERR Target instance replied with error: "
@@ -288,8 +290,9 @@ const char *reply_class_name(enum reply_class rc)
 {
 	static const char *names[] = { "ok", "moved", "ask", "busykey", "tryagain", "clusterdown", "loading",
 				       "noauth", "other", "ioerr", "noreplicas", "unblocked", "already-owner",
-				       "unknown-node", "only-masters", "holds-keys", "no-cluster" };
-	_Static_assert(sizeof(names) / sizeof(names[0]) == RC_NO_CLUSTER + 1, "a name for every reply class");
+				       "unknown-node", "only-masters", "holds-keys", "no-cluster",
+				       "master-down" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == RC_MASTER_DOWN + 1, "a name for every reply class");
 	return (unsigned)rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "?";
 }
 

@@ -96,6 +96,10 @@ enum reply_class {
 			     some database): fatal */
 	RC_NO_CLUSTER,    /* "ERR This instance has cluster support
 			     disabled": not cluster-enabled: fatal */
+	RC_MASTER_DOWN,   /* CLUSTER FAILOVER: "ERR Master is down or
+			     failed, ..." ("Primary" on Valkey): the replica
+			     has no link to its master or flags it failing
+			     right now; may pass (a link set up again) */
 };
 enum reply_class reply_class(const redisReply *r);
 /* 1 for the classes where sending the same command again later is right:

@@ -147,6 +147,27 @@ int node_config_get(struct conn *c, const char *name, char *out, int len, struct
 	return rc;
 }
 
+int node_failover(struct conn *c, struct sc_err *e)
+{
+	redisReply *r = conn_command(c, "CLUSTER FAILOVER");
+	char desc[300];
+	int rc = -1;
+
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (reply_is_status(r, "OK"))
+		rc = 0;
+	else if (reply_class(r) == RC_MASTER_DOWN)
+		rc = 1;
+	else
+		err_set(e, ERR_FAIL, "'CLUSTER FAILOVER' on '%s' failed: %s", c->name,
+			reply_describe(r, desc, sizeof(desc)));
+	freeReplyObject(r);
+	return rc;
+}
+
 int node_server(struct conn *c, struct server_kind *k, struct sc_err *e)
 {
 	redisReply *r = conn_command(c, "INFO server");

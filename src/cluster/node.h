@@ -51,6 +51,11 @@ int node_has_command(struct conn *c, const char *cmd, struct sc_err *e);
  * CONFIG). */
 int node_config_get(struct conn *c, const char *name, char *out, int len, struct sc_err *e);
 
+/* CLUSTER FAILOVER (coordinated) on replica c: 0 asked; 1 not now, the
+ * replica sees its master down or has no link to it (RC_MASTER_DOWN: ask
+ * again later); -1 e otherwise. */
+int node_failover(struct conn *c, struct sc_err *e);
+
 /* Which server the node runs (INFO server, core/server_kind.h): 0, or -1
  * with e when it cannot be read or names no version. */
 int node_server(struct conn *c, struct server_kind *k, struct sc_err *e);

@@ -249,7 +249,8 @@ out:
 
 static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 {
-	long long deadline = clock_now_ms() + x->ms.wait_ms;
+	long long deadline = clock_now_ms() + x->ms.wait_ms, asked = 0;
+	int refused = 0;
 	struct conn *c = NULL;
 	char a[300], b[300];
 	const char *old, *nid;
@@ -262,17 +263,23 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
-	if (!node_is_master(c) && conn_ok(c, e, "CLUSTER FAILOVER") < 0)
-		goto out;
 	while (!node_is_master(c)) {
 		if (c->broken) {
 			*e = c->err;
 			goto out;
 		}
 		if (clock_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "failover of %s did not complete within %d s", a, x->ms.wait_ms / 1000);
+			err_set(e, ERR_FAIL, "failover of %s did not complete within %d s%s", a, x->ms.wait_ms / 1000,
+				refused ? ": it kept seeing its master down" : "");
 			goto out;
 		}
+		/* asked once; again each second while the replica sees its
+		 * master down (its link to it being set up again) */
+		if ((!asked || (refused && clock_now_ms() - asked >= 1000)) &&
+		    (refused = node_failover(c, e)) < 0)
+			goto out;
+		if (!asked || refused)
+			asked = clock_now_ms();
 		clock_sleep_ms(POLL_MS);
 	}
 	/* the old master and its other replicas follow the new master */

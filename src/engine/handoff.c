@@ -96,14 +96,15 @@ static void judge(const struct node_entry *n, const struct conn_opts *o, struct 
 	conn_free(rc);
 }
 
-/* CLUSTER FAILOVER on the replica, again every RETRY_MS, until it says it
- * is a master or the deadline passes. */
+/* CLUSTER FAILOVER on the replica, again every RETRY_MS (each second while
+ * it sees its master down), until it says it is a master or the deadline
+ * passes. */
 static int promote(const struct addr *at, const char *name, const struct conn_opts *o, long long deadline,
 		   struct sc_err *e)
 {
 	struct conn *c = conn_open(at, o, e);
 	long long asked = 0;
-	int rc = -1;
+	int rc = -1, refused = 0;
 
 	if (!c)
 		return -1;
@@ -116,8 +117,10 @@ static int promote(const struct addr *at, const char *name, const struct conn_op
 			err_set(e, ERR_FAIL, "'%s' was not promoted before the deadline", name);
 			goto out;
 		}
-		if (!asked || clock_now_ms() - asked >= RETRY_MS) {
-			if (conn_ok(c, e, "CLUSTER FAILOVER") < 0)
+		/* again every RETRY_MS; each second while the replica sees its
+		 * master down (its link to it being set up again) */
+		if (!asked || clock_now_ms() - asked >= (refused ? 1000 : RETRY_MS)) {
+			if ((refused = node_failover(c, e)) < 0)
 				goto out;
 			asked = clock_now_ms();
 		}

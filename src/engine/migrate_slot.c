@@ -357,6 +357,7 @@ static enum slot_reply classify(struct migrate *m, struct job_move *v, struct jo
 		return SLOT_REPLY_HOLDS_KEYS;
 	case RC_NOAUTH:
 	case RC_NO_CLUSTER:
+	case RC_MASTER_DOWN:
 	case RC_OTHER:
 		return SLOT_REPLY_OTHER;
 	}

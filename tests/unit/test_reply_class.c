@@ -42,6 +42,8 @@ static const struct {
 	{ "ERR Can't assign hashslot 42 to a different node while I still hold keys for this hash slot.",
 	  RC_HOLDS_KEYS },
 	{ "ERR This instance has cluster support disabled", RC_NO_CLUSTER },
+	{ "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE", RC_MASTER_DOWN },
+	{ "ERR Primary is down or failed, please use CLUSTER FAILOVER FORCE", RC_MASTER_DOWN },
 	{ "ERR Target instance replied with error: BUSYKEY Target key name already exists.", RC_BUSYKEY },
 	{ "ERR Target instance replied with error: TRYAGAIN busy", RC_TRYAGAIN },
 	{ "ERR Target instance replied with error: ASK 15495 127.0.0.1:1", RC_ASK },
