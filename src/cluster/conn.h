@@ -97,7 +97,9 @@ enum reply_class {
 	RC_NO_CLUSTER,    /* "ERR This instance has cluster support
 			     disabled": not cluster-enabled: fatal */
 	RC_MASTER_DOWN,   /* CLUSTER FAILOVER: "ERR Master is down or
-			     failed, ..." ("Primary" on Valkey): the replica
+			     failed, ..." (the words of Redis 7.0/8.0 and
+			     Valkey 8.0/9.1; "Primary ..." is also taken,
+			     should Valkey rename it as it did others): the replica
 			     has no link to its master or flags it failing
 			     right now; may pass (a link set up again) */
 };

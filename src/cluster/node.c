@@ -5,6 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
+
+#define NODE_POLL_MS 100 /* how often node_promote looks at the role */
+
 int node_id(struct conn *c, char *id, struct sc_err *e)
 {
 	redisReply *r = conn_command(c, "CLUSTER MYID");
@@ -166,6 +170,28 @@ int node_failover(struct conn *c, struct sc_err *e)
 			reply_describe(r, desc, sizeof(desc)));
 	freeReplyObject(r);
 	return rc;
+}
+
+int node_promote(struct conn *c, long long deadline, int reask_ms, int *refused, struct sc_err *e)
+{
+	long long asked = 0, now;
+
+	*refused = 0;
+	while (!node_is_master(c)) {
+		if (c->broken) {
+			*e = c->err;
+			return -1;
+		}
+		if ((now = clock_now_ms()) >= deadline)
+			return 1;
+		if (!asked || (*refused && now - asked >= 1000) || (reask_ms > 0 && now - asked >= reask_ms)) {
+			if ((*refused = node_failover(c, e)) < 0)
+				return -1;
+			asked = now;
+		}
+		clock_sleep_ms(NODE_POLL_MS);
+	}
+	return 0;
 }
 
 int node_server(struct conn *c, struct server_kind *k, struct sc_err *e)

@@ -56,6 +56,12 @@ int node_config_get(struct conn *c, const char *name, char *out, int len, struct
  * again later); -1 e otherwise. */
 int node_failover(struct conn *c, struct sc_err *e);
 
+/* Promotes replica c: node_failover, until c says it is a master; asked
+ * again every reask_ms (0: never once accepted) and each second while it
+ * sees its master down.  0 promoted; 1 the deadline (clock_now_ms) passed
+ * first (*refused: it was still seeing its master down); -1 e. */
+int node_promote(struct conn *c, long long deadline, int reask_ms, int *refused, struct sc_err *e);
+
 /* Which server the node runs (INFO server, core/server_kind.h): 0, or -1
  * with e when it cannot be read or names no version. */
 int node_server(struct conn *c, struct server_kind *k, struct sc_err *e);

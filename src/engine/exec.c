@@ -249,8 +249,8 @@ out:
 
 static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 {
-	long long deadline = clock_now_ms() + x->ms.wait_ms, asked = 0;
-	int refused = 0;
+	long long deadline = clock_now_ms() + x->ms.wait_ms;
+	int refused;
 	struct conn *c = NULL;
 	char a[300], b[300];
 	const char *old, *nid;
@@ -263,24 +263,11 @@ static int step_failover(struct exec *x, const struct step *s, struct sc_err *e)
 		goto out;
 	if (!(c = pconn(x, s->node, e)))
 		goto out;
-	while (!node_is_master(c)) {
-		if (c->broken) {
-			*e = c->err;
-			goto out;
-		}
-		if (clock_now_ms() >= deadline) {
+	if ((k = node_promote(c, deadline, 0, &refused, e)) != 0) {
+		if (k == 1)
 			err_set(e, ERR_FAIL, "failover of %s did not complete within %d s%s", a, x->ms.wait_ms / 1000,
 				refused ? ": it kept seeing its master down" : "");
-			goto out;
-		}
-		/* asked once; again each second while the replica sees its
-		 * master down (its link to it being set up again) */
-		if ((!asked || (refused && clock_now_ms() - asked >= 1000)) &&
-		    (refused = node_failover(c, e)) < 0)
-			goto out;
-		if (!asked || refused)
-			asked = clock_now_ms();
-		clock_sleep_ms(POLL_MS);
+		goto out;
 	}
 	/* the old master and its other replicas follow the new master */
 	old = s->peer >= 0 ? x->p->nodes[s->peer].id : "-";

@@ -103,33 +103,14 @@ static int promote(const struct addr *at, const char *name, const struct conn_op
 		   struct sc_err *e)
 {
 	struct conn *c = conn_open(at, o, e);
-	long long asked = 0;
-	int rc = -1, refused = 0;
+	int rc, refused;
 
 	if (!c)
 		return -1;
-	while (!node_is_master(c)) {
-		if (c->broken) {
-			*e = c->err;
-			goto out;
-		}
-		if (clock_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "'%s' was not promoted before the deadline", name);
-			goto out;
-		}
-		/* again every RETRY_MS; each second while the replica sees its
-		 * master down (its link to it being set up again) */
-		if (!asked || clock_now_ms() - asked >= (refused ? 1000 : RETRY_MS)) {
-			if ((refused = node_failover(c, e)) < 0)
-				goto out;
-			asked = clock_now_ms();
-		}
-		clock_sleep_ms(POLL_MS);
-	}
-	rc = 0;
-out:
+	if ((rc = node_promote(c, deadline, RETRY_MS, &refused, e)) == 1)
+		err_set(e, ERR_FAIL, "'%s' was not promoted before the deadline", name);
 	conn_free(c);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 /* Until the old master itself says it is a replica (it learns of the

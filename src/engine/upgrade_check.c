@@ -22,13 +22,14 @@ static int read_server(const struct addr *a, const struct conn_opts *o, struct s
 	return rc;
 }
 
-/* Checks one node; 0 fine or skipped, -1 refused / unreadable. */
-static int check_node(const struct upgrade_check_req *r, const struct addr *a, const struct server_kind *to,
-		      int known, int *seen, struct sc_err *e)
+/* Checks one node, whose server is `have` when the survey read it (else
+ * it is asked here); 0 fine or skipped, -1 refused / unreadable. */
+static int check_node(const struct upgrade_check_req *r, const struct addr *a, const struct server_kind *have,
+		      const struct server_kind *to, int known, int *seen, struct sc_err *e)
 {
 	struct server_kind v;
 	char an[300], vb[64], tb[64];
-	int got = read_server(a, r->conn, &v, e), rdb;
+	int got = have ? (v = *have, 1) : read_server(a, r->conn, &v, e), rdb;
 
 	addr_format(a, an, sizeof(an));
 	if (got < 0)
@@ -89,7 +90,8 @@ int upgrade_check_run(const struct upgrade_check_req *r, struct sc_err *e)
 				log_say(r->out, "'%s': not reachable, skipped", addr_format(&a, an, sizeof(an)));
 				continue;
 			}
-			if (check_node(r, &a, &to, known, &seen, e) < 0)
+			if (check_node(r, &a, t.m[i].server.family != SERVER_UNKNOWN ? &t.m[i].server : NULL, &to,
+				       known, &seen, e) < 0)
 				goto out;
 		}
 	}
@@ -102,7 +104,7 @@ int upgrade_check_run(const struct upgrade_check_req *r, struct sc_err *e)
 			continue;
 		if (have_topo && topo_find_addr(&t, r->nodes->v[i].host, r->nodes->v[i].port) >= 0)
 			continue;
-		if (check_node(r, &r->nodes->v[i], &to, known, &seen, e) < 0)
+		if (check_node(r, &r->nodes->v[i], NULL, &to, known, &seen, e) < 0)
 			goto out;
 	}
 	if (!seen)
