@@ -334,6 +334,21 @@ const char *reply_describe(const redisReply *r, char *buf, int len)
 	return buf;
 }
 
+int reply_copy_str(const redisReply *r, char *dst, size_t cap)
+{
+	size_t n;
+
+	if (cap == 0)
+		return 1;
+	dst[0] = '\0';
+	if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS))
+		return 0;
+	n = r->len < cap - 1 ? r->len : cap - 1;
+	memcpy(dst, r->str, n);
+	dst[n] = '\0';
+	return r->len > cap - 1;
+}
+
 int conn_ok(struct conn *c, struct sc_err *e, const char *fmt, ...)
 {
 	char what[64], desc[300];

@@ -116,6 +116,9 @@ int reply_redirect(const redisReply *r, int *slot, struct addr *to);
 /* Describe an unexpected reply for error messages ("error 'ERR ...'",
  * "integer 3", "array of 2", ...) into buf. */
 const char *reply_describe(const redisReply *r, char *buf, int len);
+/* Copy a string or status reply's text into dst (cap bytes, cut to fit,
+ * always terminated); "" for any other type.  Returns 1 when it was cut. */
+int reply_copy_str(const redisReply *r, char *dst, size_t cap);
 
 /* Run a command that must answer +OK; returns 0, or -1 with e filled
  * ("'CLUSTER MEET' on 'h:p' failed: ERR ..."). */

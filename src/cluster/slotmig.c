@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/clock.h"
-#include "base/log.h"
-
 static enum slotmig_state state_of(const char *s)
 {
 	if (strcmp(s, "success") == 0)
@@ -17,14 +14,6 @@ static enum slotmig_state state_of(const char *s)
 	if (strcmp(s, "cancelled") == 0)
 		return SLOTMIG_CANCELLED;
 	return SLOTMIG_RUNNING;
-}
-
-static void copy_str(char *dst, size_t cap, const redisReply *r)
-{
-	size_t n = r->len < cap - 1 ? r->len : cap - 1;
-
-	memcpy(dst, r->str, n);
-	dst[n] = '\0';
 }
 
 /* One entry: a flat array of name, value, name, value ... */
@@ -45,22 +34,21 @@ static int entry_parse(const redisReply *r, struct slotmig *m)
 		if (v->type != REDIS_REPLY_STRING && v->type != REDIS_REPLY_STATUS)
 			continue;
 		if (strcmp(k->str, "name") == 0) {
-			copy_str(m->name, sizeof(m->name), v);
+			reply_copy_str(v, m->name, sizeof(m->name));
 		} else if (strcmp(k->str, "operation") == 0) {
 			m->export = strcmp(v->str, "EXPORT") == 0;
 		} else if (strcmp(k->str, "slot_ranges") == 0) {
-			copy_str(m->ranges, sizeof(m->ranges), v);
-			m->ranges_cut = v->len >= sizeof(m->ranges);
+			m->ranges_cut = reply_copy_str(v, m->ranges, sizeof(m->ranges));
 		} else if (strcmp(k->str, "target_node") == 0) {
-			copy_str(m->target, sizeof(m->target), v);
+			reply_copy_str(v, m->target, sizeof(m->target));
 		} else if (strcmp(k->str, "source_node") == 0) {
-			copy_str(m->source, sizeof(m->source), v);
+			reply_copy_str(v, m->source, sizeof(m->source));
 		} else if (strcmp(k->str, "create_time") == 0) {
 			m->create_time = atoll(v->str);
 		} else if (strcmp(k->str, "state") == 0) {
-			copy_str(m->state, sizeof(m->state), v);
+			reply_copy_str(v, m->state, sizeof(m->state));
 		} else if (strcmp(k->str, "message") == 0) {
-			copy_str(m->message, sizeof(m->message), v);
+			reply_copy_str(v, m->message, sizeof(m->message));
 		}
 	}
 	if (!m->state[0])
@@ -123,8 +111,7 @@ int slotmig_format_ranges(const struct slot_range *r, int nr, char *out, int len
 	return at;
 }
 
-/* Jobs in progress on node c: their count; the first one described. */
-static int running_on(struct conn *c, char *what, int len, struct sc_err *e)
+int slotmig_running(struct conn *c, char *what, int len, struct sc_err *e)
 {
 	struct slotmig *v;
 	int n, run = 0;
@@ -140,52 +127,4 @@ static int running_on(struct conn *c, char *what, int len, struct sc_err *e)
 	}
 	free(v);
 	return run;
-}
-
-int slotmig_await_idle(const struct addr *a, int n, const struct conn_opts *o, int wait_ms, FILE *log,
-		       struct sc_err *e)
-{
-	struct conn **cs = calloc((size_t)n + 1, sizeof(*cs));
-	long long deadline = clock_now_ms() + wait_ms;
-	int first = -1, rc = -1;
-	char what[400] = "", name[300];
-
-	if (!cs)
-		return err_set(e, ERR_FAIL, "out of memory");
-	for (int i = 0; i < n; i++)
-		if (!(cs[i] = conn_open(&a[i], o, e)))
-			goto out;
-	for (;;) {
-		int total = 0, busy = -1;
-		for (int i = 0; i < n; i++) {
-			int k = running_on(cs[i], what, sizeof(what), e);
-			if (k < 0)
-				goto out;
-			if (k > 0 && busy < 0)
-				busy = i;
-			total += k;
-		}
-		if (first < 0) {
-			first = total;
-			if (total)
-				log_say(log, "%d atomic slot migration job(s) of an earlier run are still in progress "
-					"(e.g. on '%s': %s): waiting for them to end", total,
-					addr_format(&a[busy], name, sizeof(name)), what);
-		}
-		if (!total)
-			break;
-		if (clock_now_ms() >= deadline) {
-			err_set(e, ERR_FAIL, "atomic slot migration jobs still in progress after %d ms (on '%s': %s); "
-				"wait, or cancel them with CLUSTER CANCELSLOTMIGRATIONS on their source, then run again",
-				wait_ms, addr_format(&a[busy], name, sizeof(name)), what);
-			goto out;
-		}
-		clock_sleep_ms(100);
-	}
-	rc = first;
-out:
-	for (int i = 0; i < n; i++)
-		conn_free(cs[i]);
-	free(cs);
-	return rc;
 }

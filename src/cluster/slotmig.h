@@ -44,13 +44,9 @@ int slotmig_read(struct conn *c, struct slotmig **v, int *n, struct sc_err *e);
  * length, or -1 when it does not fit in len. */
 int slotmig_format_ranges(const struct slot_range *r, int nr, char *out, int len);
 
-/* On every node of `a` (n of them): wait until no job the node reports is
- * in progress, at most wait_ms.  Only Valkey >= 9 nodes may be given (the
- * caller checked with node_has_command).  Returns how many jobs were seen
- * running at first (0: nothing to wait for), or -1 with e (a node did not
- * answer, or jobs still run at the deadline; the message names the node
- * and the job).  Says what it waits for on log. */
-int slotmig_await_idle(const struct addr *a, int n, const struct conn_opts *o, int wait_ms, FILE *log,
-		       struct sc_err *e);
+/* Jobs in progress on the node of c: their count, the first described in
+ * what (an asm_running_fn, asm_idle.h).  Only for Valkey >= 9 nodes (the
+ * caller checked with node_has_command).  -1 with e. */
+int slotmig_running(struct conn *c, char *what, int len, struct sc_err *e);
 
 #endif

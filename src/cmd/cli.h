@@ -53,9 +53,9 @@ void cli_common_init(struct cli_common *c);
  * (engine/reconcile.h): auto, atomic, legacy. */
 extern const char *const cli_migration_words[];
 #define CLI_MIGRATION_HELP \
-	"how slots move: atomic (Valkey 9 CLUSTER MIGRATESLOTS; refused, nothing changed, unless every " \
-	"node has it), legacy (SETSLOT/MIGRATE), or auto (default: atomic where every node taking part " \
-	"has it)"
+	"how slots move: atomic (the servers' own: Valkey 9 CLUSTER MIGRATESLOTS or Redis 8.4 CLUSTER " \
+	"MIGRATION; refused, nothing changed, unless every node has the same one), legacy (SETSLOT/MIGRATE), " \
+	"or auto (default: atomic where every node taking part has the same one)"
 
 /* --max-latency MS (reconcile, local scale, fix): the latency budget of the
  * legacy slot moves (migrate_opts.max_latency_ms). */

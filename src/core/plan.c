@@ -151,8 +151,10 @@ static void print_human(const struct plan *p, FILE *f)
 	if (nrep)
 		fprintf(f, ", %d replica%s to attach", nrep, plural(nrep));
 	if (nmoves)
-		fprintf(f, "; slots move by %s", p->atomic_moves ? "atomic slot migration (CLUSTER MIGRATESLOTS), "
-			"all moves at once" : "the legacy protocol (SETSLOT/MIGRATE)");
+		fprintf(f, "; slots move by %s",
+			p->atomic_moves == PLAN_MOVES_REDIS ? "atomic slot migration (Redis CLUSTER MIGRATION), "
+			"a node in one task at a time" : p->atomic_moves ? "atomic slot migration (Valkey CLUSTER "
+			"MIGRATESLOTS), all moves at once" : "the legacy protocol (SETSLOT/MIGRATE)");
 	fputc('\n', f);
 }
 
@@ -211,6 +213,9 @@ static void print_json(const struct plan *p, FILE *f)
 				fprintf(f, "%s[%d,%d]", r ? "," : "", s->ranges[r].first, s->ranges[r].last);
 			fprintf(f, "],\"method\":\"%s\"",
 				s->kind == STEP_MOVE && p->atomic_moves ? "atomic" : "legacy");
+			if (s->kind == STEP_MOVE && p->atomic_moves)
+				fprintf(f, ",\"family\":\"%s\"",
+					p->atomic_moves == PLAN_MOVES_REDIS ? "redis" : "valkey");
 		}
 		fputc('}', f);
 	}

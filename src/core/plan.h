@@ -58,12 +58,17 @@ struct plan {
 	int then_replan;            /* only FINISH steps: the rest is planned
 				       on the cluster they leave */
 	int shards, replicas;       /* as asked, for printing */
-	int atomic_moves;           /* set by the caller, not the planner (it
-				       knows no server): MOVE steps will run
-				       as Valkey atomic slot migration, all
-				       at once whatever their round; FINISH
-				       steps always run the legacy way */
+	int atomic_moves;           /* PLAN_MOVES_*, set by the caller, not
+				       the planner (it knows no server): MOVE
+				       steps will run as the servers' atomic
+				       slot migration (Valkey's: all at once;
+				       Redis's: a node in one task at a time),
+				       whatever their round; FINISH steps
+				       always run the legacy way */
 };
+
+/* plan.atomic_moves */
+enum { PLAN_MOVES_LEGACY = 0, PLAN_MOVES_VALKEY, PLAN_MOVES_REDIS };
 
 /* Frees what the plan holds; the plan is empty afterwards. */
 void plan_release(struct plan *p);
@@ -82,7 +87,7 @@ const char *plan_node_label(const struct plan *p, int i, char *buf, int len);
  *              "node":"host:port","node_id":"..."|null,
  *              "peer":"host:port"|null,"peer_id":"..."|null,
  *              MOVE and FINISH: "slots":N,"round":r,"ranges":[[first,last],...],
- *                "method":"atomic"|"legacy",
+ *                "method":"atomic"|"legacy", atomic MOVE: "family":"valkey"|"redis",
  *              FINISH: "successor":bool}],
  *    "joining":["host:port",...],"leaving":["host:port",...]}
  * (WAIT has node and peer null; a reset replica is in neither list). */

@@ -87,14 +87,23 @@ struct migrate_move {
 
 enum migrate_method {
 	MIGRATE_LEGACY = 0, /* SETSLOT / GETKEYSINSLOT / MIGRATE (every server) */
-	MIGRATE_ATOMIC,     /* CLUSTER MIGRATESLOTS (Valkey >= 9 on every node) */
+	MIGRATE_ATOMIC,     /* the servers' own atomic slot migration, of one
+			       family on every node (migrate_opts.family) */
+};
+
+/* Whose atomic slot migration (MIGRATE_ATOMIC): the commands differ, and no
+ * node is ever sent the other family's. */
+enum migrate_family {
+	ATOMIC_VALKEY = 0,  /* CLUSTER MIGRATESLOTS (Valkey >= 9) */
+	ATOMIC_REDIS,       /* CLUSTER MIGRATION (Redis >= 8.4) */
 };
 
 struct migrate_opts {
 	const struct conn_opts *conn;
 	enum migrate_method method; /* default MIGRATE_LEGACY */
+	enum migrate_family family; /* MIGRATE_ATOMIC: whose (default Valkey) */
 	FILE *log;               /* notes (atomic: a fallback to legacy); NULL */
-	int poll_ms;             /* atomic: GETSLOTMIGRATIONS period (75) */
+	int poll_ms;             /* atomic: the jobs' polling period (75) */
 	int attempts;            /* atomic: tries per move before legacy (3) */
 	int batch_keys;          /* most keys in one MIGRATE (default 1000) */
 	long long batch_bytes;   /* aimed-at payload of one MIGRATE (default 4 MB);

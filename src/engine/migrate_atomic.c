@@ -1,29 +1,27 @@
 /* migrate_atomic.c - see migrate_atomic.h and "Methods" in migrate.h.
  *
- * One server-side job per move: the moves of one source go out in one
- * CLUSTER MIGRATESLOTS (one SLOTSRANGE .. NODE group each), every source at
- * once.  The reply is +OK without a job id, so a job is found again in its
- * source's CLUSTER GETSLOTMIGRATIONS by what identifies it: EXPORT, the
- * slot_ranges exactly as sent, the target id, a create_time no earlier
- * than the source's clock when it was sent (less a second), and not the
- * job of the move's previous attempt.  Snapshots from one source run one
- * after another (one fork at a time), streams and hand-overs overlap.
+ * The core of the atomic method, for both families (atomic_ops.h: Valkey's
+ * CLUSTER MIGRATESLOTS, Redis's CLUSTER MIGRATION): one server-side job per
+ * move, started as soon as the family allows (Valkey: every move of every
+ * source at once, one command per source; Redis: a move once both its
+ * nodes are free, one task per node), polled every poll_ms.
  *
  * Progress: slots count as moved when their job succeeds; keys are the
  * source's CLUSTER COUNTKEYSINSLOT of those slots, read before the start
- * (the server reports no key counter; research C10).
+ * (neither server reports a key counter; research C10, D).
  *
- * A failed or cancelled job (research C8: a failover, a lost link, a
- * timeout, "Write loss risk!" after a hand-over whose answer was lost) is
- * judged by the ownership the nodes state, never by its message alone: a
- * slot the target says it owns is moved; a slot the source still owns is
- * tried again; a slot neither claims stops the job (the next run sees the
+ * A job that did not succeed (research C8: a failover, a lost link, a
+ * timeout, "Write loss risk!" after a hand-over whose answer was lost; a
+ * refusal; a Redis import failing again and again) is judged by the
+ * ownership the nodes state, never by its message alone: a slot the
+ * target says it owns is moved; a slot the source still owns is tried
+ * again; a slot neither claims stops the job (the next run sees the
  * cluster as it is).
  *
  * Test hook: SHARDCTL_TEST_ASM_CANCEL=N cancels the first N attempts of
- * the job's first move right after they are issued (CLUSTER
- * CANCELSLOTMIGRATIONS on its source, which cancels every export there),
- * so the retry and the fallback paths run against a real server.
+ * the job's first move right after they are issued (on its source for
+ * Valkey, which cancels every export there; on its target for Redis), so
+ * the retry and the fallback paths run against a real server.
  */
 #include "engine/migrate_atomic.h"
 
@@ -35,6 +33,7 @@
 #include "base/stop.h"
 #include "cluster/node.h"
 #include "cluster/slotmig.h"
+#include "engine/atomic_ops.h"
 
 enum amove_state {
 	A_NEW,      /* to be issued (again) */
@@ -47,15 +46,12 @@ struct amove {
 	enum amove_state st;
 	int attempts;
 	long long *keys;          /* per slot of the move, counted at start */
-	char *ranges;             /* the slot_ranges of the current attempt */
-	long long sent_s;         /* source clock (s) when it was issued */
-	long long sent_ms;        /* our clock when it was issued */
-	char job[48];             /* name of the current attempt's job, once seen */
-	char prev[48];            /* name of the previous attempt's job */
-	char msg[200];            /* last failure message */
+	struct atry t;            /* the current attempt */
+	char msg[300];            /* why the last attempt ended */
 };
 
 struct atomic {
+	const struct atomic_ops *ops;
 	struct amove *a;
 	int n;
 	int started;
@@ -70,7 +66,8 @@ void atomic_free(struct atomic *a)
 		return;
 	for (int i = 0; i < a->n; i++) {
 		free(a->a[i].keys);
-		free(a->a[i].ranges);
+		free(a->a[i].t.rg);
+		free(a->a[i].t.ranges);
 	}
 	free(a->a);
 	free(a);
@@ -176,143 +173,128 @@ static int preflight(struct migrate *m)
 	return m->failed ? -1 : 0;
 }
 
-/* Source clock in seconds (TIME), or -1. */
-static long long source_time(struct conn *c)
-{
-	redisReply *r = conn_command(c, "TIME");
-	long long t = -1;
-
-	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING)
-		t = atoll(r->element[0]->str);
-	if (r)
-		freeReplyObject(r);
-	return t;
-}
 
 static void move_failed(struct migrate *m, int mi, const char *why);
 
-/* One MIGRATESLOTS on source src for every move of it waiting (A_NEW). */
-static void issue_source(struct migrate *m, int src)
+/* A new attempt of move mi: its slots not moved yet, as ranges. */
+static int attempt_prepare(struct migrate *m, int mi)
+{
+	struct atry *t = &m->atom->a[mi].t;
+	int len;
+
+	free(t->rg);
+	free(t->ranges);
+	t->ranges = NULL;
+	if (pending_ranges(&m->mv[mi], &t->rg, &t->nr) < 0 || !(t->ranges = malloc((size_t)t->nr * 12 + 1)))
+		return -1;
+	len = slotmig_format_ranges(t->rg, t->nr, t->ranges, t->nr * 12 + 1);
+	(void)len;
+	memcpy(t->prev, t->job, sizeof(t->prev));
+	t->job[0] = t->msg[0] = '\0';
+	t->mi = mi;
+	return 0;
+}
+
+/* What issue or poll found about attempt t (of move t->mi, A_SENT). */
+static void attempt_seen(struct migrate *m, struct atry *t)
+{
+	struct amove *am = &m->atom->a[t->mi];
+	struct job_move *v = &m->mv[t->mi];
+
+	switch (t->v) {
+	case ATRY_RUNNING:
+		break;
+	case ATRY_SUCCESS:
+		for (int j = 0; j < v->ns; j++)
+			slot_moved(m, t->mi, j);
+		am->st = A_OVER;
+		migrate_job_move_end(m, t->mi, MOVE_DONE);
+		break;
+	case ATRY_ENDED:
+		move_failed(m, t->mi, t->msg);
+		break;
+	case ATRY_LOST:
+		am->st = A_OVER;
+		migrate_job_move_lost(m, t->mi, &t->err);
+		break;
+	}
+}
+
+/* Start the attempts of these moves (n of them, as the family takes them). */
+static void issue(struct migrate *m, const int *mis, int n)
 {
 	struct atomic *at = m->atom;
-	const char **argv = NULL;
-	size_t *lens = NULL;
-	int argc = 2, cap = 2, *which = NULL, nw = 0;
-	char **nums = NULL;
-	int nnums = 0;
-	struct sc_err e;
-	struct conn *c = migrate_job_conn(m, src, &e);
-	redisReply *r = NULL;
-	long long now_s;
-	char desc[300];
+	struct atry **t = calloc((size_t)n + 1, sizeof(*t));
+	int k = 0;
 
-	if (!c) {
-		for (int mi = 0; mi < m->nmv; mi++)
-			if (m->mv[mi].src == src && at->a[mi].st == A_NEW) {
-				at->a[mi].st = A_OVER;
-				migrate_job_move_lost(m, mi, &e);
-			}
+	for (int i = 0; t && i < n; i++)
+		if (attempt_prepare(m, mis[i]) == 0)
+			t[k++] = &at->a[mis[i]].t;
+	if (!t || k < n) {
+		struct sc_err e;
+		err_set(&e, ERR_FAIL, "out of memory");
+		migrate_job_fail(m, &e);
+		for (int i = 0; i < n; i++) {
+			at->a[mis[i]].st = A_OVER;
+			migrate_job_move_end(m, mis[i], MOVE_FAILED);
+		}
+		free(t);
 		return;
 	}
-	for (int mi = 0; mi < m->nmv; mi++)
-		if (m->mv[mi].src == src && at->a[mi].st == A_NEW)
-			cap += 4 + 2 * m->mv[mi].left;
-	argv = calloc((size_t)cap, sizeof(*argv));
-	lens = calloc((size_t)cap, sizeof(*lens));
-	nums = calloc((size_t)cap, sizeof(*nums));
-	which = calloc((size_t)m->nmv + 1, sizeof(*which));
-	if (!argv || !lens || !nums || !which)
-		goto oom;
-	argv[0] = "CLUSTER";
-	argv[1] = "MIGRATESLOTS";
-	for (int mi = 0; mi < m->nmv; mi++) {
-		struct job_move *v = &m->mv[mi];
-		struct amove *am = &at->a[mi];
-		struct slot_range *rg;
-		int nr, len;
-
-		if (v->src != src || am->st != A_NEW)
-			continue;
-		if (pending_ranges(v, &rg, &nr) < 0)
-			goto oom;
-		free(am->ranges);
-		if (!(am->ranges = malloc((size_t)nr * 12 + 1))) {
-			free(rg);
-			goto oom;
-		}
-		len = slotmig_format_ranges(rg, nr, am->ranges, nr * 12 + 1);
-		(void)len;
-		argv[argc++] = "SLOTSRANGE";
-		for (int k = 0; k < nr; k++) {
-			for (int h = 0; h < 2; h++) {
-				if (!(nums[nnums] = malloc(8))) {
-					free(rg);
-					goto oom;
-				}
-				snprintf(nums[nnums], 8, "%d", h ? rg[k].last : rg[k].first);
-				argv[argc++] = nums[nnums++];
-			}
-		}
-		free(rg);
-		argv[argc++] = "NODE";
-		argv[argc++] = m->nodes[v->dst].id;
-		which[nw++] = mi;
-	}
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	/* the source's clock places its jobs; without it any job of these
-	 * ranges to this target (not the previous attempt's) is ours */
-	if ((now_s = source_time(c)) < 0)
-		now_s = 0;
-	if (!c->broken)
-		r = conn_command_argv(c, argc, argv, lens);
-	if (!r) {
-		for (int k = 0; k < nw; k++) {
-			at->a[which[k]].st = A_OVER;
-			migrate_job_move_lost(m, which[k], &c->err);
-		}
-		goto out;
-	}
-	for (int k = 0; k < nw; k++) {
-		struct amove *am = &at->a[which[k]];
-		am->attempts++;
-		am->sent_s = now_s;
-		am->sent_ms = clock_now_ms();
-		memcpy(am->prev, am->job, sizeof(am->prev));
-		am->job[0] = '\0';
+	at->ops->issue(m, t, n);
+	for (int i = 0; i < n; i++) {
+		struct amove *am = &at->a[t[i]->mi];
+		if (t[i]->v != ATRY_LOST)
+			am->attempts++;
 		am->st = A_SENT;
+		if (t[i]->v == ATRY_RUNNING && at->test_cancel > 0 && t[i]->mi == 0) {
+			at->ops->cancel(m, &t[i], 1);
+			at->test_cancel--;
+		}
+		attempt_seen(m, t[i]);
 	}
-	if (!reply_is_status(r, "OK")) {
-		/* validation is all or nothing: no job started */
-		reply_describe(r, desc, sizeof(desc));
-		for (int k = 0; k < nw; k++)
-			move_failed(m, which[k], desc);
+	free(t);
+}
+
+/* Start what may start: Valkey every waiting move, in one command per
+ * source; Redis each waiting move whose nodes take part in no job now. */
+static void issue_due(struct migrate *m)
+{
+	struct atomic *at = m->atom;
+	int *mis = calloc((size_t)m->nmv + 1, sizeof(*mis));
+	char *busy = calloc((size_t)m->nnodes + 1, 1);
+
+	if (!mis || !busy) {
+		struct sc_err e;
+		err_set(&e, ERR_FAIL, "out of memory");
+		migrate_job_fail(m, &e);
 		goto out;
 	}
-	if (at->test_cancel > 0 && nw && which[0] == 0) {
-		redisReply *x = conn_command(c, "CLUSTER CANCELSLOTMIGRATIONS");
-		at->test_cancel--;
-		if (x)
-			freeReplyObject(x);
-	}
-	goto out;
-oom:
-	err_set(&e, ERR_FAIL, "out of memory");
-	migrate_job_fail(m, &e);
-	for (int mi = 0; mi < m->nmv; mi++)
-		if (m->mv[mi].src == src && at->a[mi].st == A_NEW) {
-			at->a[mi].st = A_OVER;
-			migrate_job_move_end(m, mi, MOVE_FAILED);
+	if (at->ops->one_per_node) {
+		for (int mi = 0; mi < m->nmv; mi++)
+			if (at->a[mi].st == A_SENT)
+				busy[m->mv[mi].src] = busy[m->mv[mi].dst] = 1;
+		for (int mi = 0; mi < m->nmv && !m->failed; mi++) {
+			const struct job_move *v = &m->mv[mi];
+			if (at->a[mi].st != A_NEW || busy[v->src] || busy[v->dst])
+				continue;
+			busy[v->src] = busy[v->dst] = 1;
+			mis[0] = mi;
+			issue(m, mis, 1);
 		}
+		goto out;
+	}
+	for (int src = 0; src < m->nnodes && !m->failed; src++) {
+		int n = 0;
+		for (int mi = 0; mi < m->nmv; mi++)
+			if (m->mv[mi].src == src && at->a[mi].st == A_NEW)
+				mis[n++] = mi;
+		if (n)
+			issue(m, mis, n);
+	}
 out:
-	if (r)
-		freeReplyObject(r);
-	for (int i = 0; nums && i < nnums; i++)
-		free(nums[i]);
-	free(nums);
-	free(argv);
-	free(lens);
-	free(which);
+	free(mis);
+	free(busy);
 }
 
 /* The attempt of move mi ended without success (why: the job's message, or
@@ -337,7 +319,7 @@ static void move_failed(struct migrate *m, int mi, const char *why)
 	    !(sc = migrate_job_conn(m, v->src, &e)) || node_self_slots(sc, src, &nopen, NULL, &e) < 0) {
 		/* a node of the move died (a kill, a failover): the job's own
 		 * reason first, then what cannot be reached */
-		err_prefix(&e, "atomic migration of slots %s ended (%s), and its owners cannot be read", am->ranges,
+		err_prefix(&e, "atomic migration of slots %s ended (%s), and its owners cannot be read", am->t.ranges,
 			   am->msg);
 		goto fail;
 	}
@@ -352,7 +334,7 @@ static void move_failed(struct migrate *m, int mi, const char *why)
 	}
 	if (lost >= 0) {
 		err_set(&e, ERR_FAIL, "atomic migration of slots %s failed (%s) and slot %d is owned by neither "
-			"node now; run reconcile again once the cluster has settled", am->ranges, am->msg, lost);
+			"node now; run reconcile again once the cluster has settled", am->t.ranges, am->msg, lost);
 		goto fail;
 	}
 	free(tgt);
@@ -365,7 +347,7 @@ static void move_failed(struct migrate *m, int mi, const char *why)
 		migrate_job_move_end(m, mi, MOVE_FAILED);
 	} else if (am->attempts < m->o.attempts) {
 		log_say(m->o.log, "atomic migration of slots %s from '%s' to '%s' ended: %s; trying again (%d of %d)",
-			am->ranges, name_of(m, v->src, a, sizeof(a)), name_of(m, v->dst, b, sizeof(b)), am->msg,
+			am->t.ranges, name_of(m, v->src, a, sizeof(a)), name_of(m, v->dst, b, sizeof(b)), am->msg,
 			am->attempts + 1, m->o.attempts);
 		am->st = A_NEW;
 	} else {
@@ -382,70 +364,28 @@ fail:
 	migrate_job_move_lost(m, mi, &e);
 }
 
-/* Poll the sources with jobs out; end the moves whose job ended. */
-static void poll_sources(struct migrate *m)
+/* Poll the jobs out, source by source; end the moves whose job ended. */
+static void poll_jobs(struct migrate *m)
 {
 	struct atomic *at = m->atom;
+	struct atry **t = calloc((size_t)m->nmv + 1, sizeof(*t));
 
+	if (!t)
+		return; /* polled again next time */
 	for (int src = 0; src < m->nnodes; src++) {
-		struct slotmig *log = NULL;
-		int n = 0, any = 0;
-		struct sc_err e;
-		struct conn *c;
-
+		int n = 0;
 		for (int mi = 0; mi < m->nmv; mi++)
-			any |= m->mv[mi].src == src && at->a[mi].st == A_SENT;
-		if (!any)
+			if (m->mv[mi].src == src && at->a[mi].st == A_SENT)
+				t[n++] = &at->a[mi].t;
+		if (!n)
 			continue;
-		if (!(c = migrate_job_conn(m, src, &e)) || slotmig_read(c, &log, &n, &e) < 0) {
-			for (int mi = 0; mi < m->nmv; mi++)
-				if (m->mv[mi].src == src && at->a[mi].st == A_SENT) {
-					at->a[mi].st = A_OVER;
-					migrate_job_move_lost(m, mi, &e);
-				}
-			continue;
-		}
-		for (int mi = 0; mi < m->nmv; mi++) {
-			struct job_move *v = &m->mv[mi];
-			struct amove *am = &at->a[mi];
-			const struct slotmig *hit = NULL;
-
-			if (v->src != src || am->st != A_SENT)
-				continue;
-			for (int k = 0; k < n; k++) {
-				const struct slotmig *j = &log[k];
-				size_t cmp = j->ranges_cut ? strlen(j->ranges) : strlen(am->ranges) + 1;
-				if (!j->export || strcmp(j->target, m->nodes[v->dst].id) != 0 ||
-				    strncmp(j->ranges, am->ranges, cmp) != 0 || j->create_time < am->sent_s - 1 ||
-				    (am->prev[0] && strcmp(j->name, am->prev) == 0))
-					continue;
-				/* the newest; among equals one still running */
-				if (!hit || j->create_time > hit->create_time ||
-				    (j->create_time == hit->create_time && j->st == SLOTMIG_RUNNING))
-					hit = j;
-			}
-			if (!hit) {
-				if (clock_now_ms() - am->sent_ms > 5000)
-					move_failed(m, mi, "the job is not in CLUSTER GETSLOTMIGRATIONS (the node "
-						    "restarted?)");
-				continue;
-			}
-			snprintf(am->job, sizeof(am->job), "%s", hit->name);
-			if (hit->st == SLOTMIG_SUCCESS) {
-				for (int j = 0; j < v->ns; j++)
-					slot_moved(m, mi, j);
-				am->st = A_OVER;
-				migrate_job_move_end(m, mi, MOVE_DONE);
-			} else if (hit->st != SLOTMIG_RUNNING) {
-				char why[300];
-				snprintf(why, sizeof(why), "%s%s%s", hit->state, hit->message[0] ? ": " : "",
-					 hit->message);
-				move_failed(m, mi, why);
-			}
-		}
-		free(log);
+		at->ops->poll(m, t, n);
+		for (int k = 0; k < n; k++)
+			attempt_seen(m, t[k]);
 	}
+	free(t);
 }
+
 
 /* Hand the moves whose attempts are used up to the legacy method: only
  * their slots not moved yet, MOVE_PENDING as legacy_step expects. */
@@ -488,6 +428,7 @@ int atomic_step(struct migrate *m, int budget_ms)
 			return -1;
 		}
 		at->n = m->nmv;
+		at->ops = m->o.family == ATOMIC_REDIS ? &atomic_redis_ops : &atomic_valkey_ops;
 		at->test_cancel = tc ? atoi(tc) : 0;
 	}
 	if (!at->started) {
@@ -503,13 +444,7 @@ int atomic_step(struct migrate *m, int budget_ms)
 		int sent = 0, legacy = 0;
 
 		if (!m->failed && !at->cancelled)
-			for (int src = 0; src < m->nnodes; src++) {
-				int due = 0;
-				for (int mi = 0; mi < m->nmv; mi++)
-					due |= m->mv[mi].src == src && at->a[mi].st == A_NEW;
-				if (due)
-					issue_source(m, src);
-			}
+			issue_due(m);
 		for (int mi = 0; mi < m->nmv; mi++) {
 			if (at->a[mi].st == A_NEW && (m->failed || at->cancelled)) {
 				at->a[mi].st = A_OVER;
@@ -529,7 +464,7 @@ int atomic_step(struct migrate *m, int budget_ms)
 		if (at->next_poll > t)
 			clock_sleep_ms((int)(at->next_poll - t));
 		at->next_poll = clock_now_ms() + m->o.poll_ms;
-		poll_sources(m);
+		poll_jobs(m);
 		if (clock_now_ms() - start >= budget_ms)
 			return 0;
 	}
@@ -538,8 +473,9 @@ int atomic_step(struct migrate *m, int budget_ms)
 void atomic_stop(struct migrate *m, int sig)
 {
 	struct atomic *at = m->atom;
+	struct atry **t;
 	struct sc_err e;
-	int n = 0;
+	int n = 0, nt = 0;
 
 	err_set(&e, ERR_FAIL, "interrupted by %s: the atomic slot migration jobs started were cancelled; "
 		"run again to continue", stop_name(sig));
@@ -547,18 +483,13 @@ void atomic_stop(struct migrate *m, int sig)
 	if (!at || at->cancelled)
 		return;
 	at->cancelled = 1;
-	for (int src = 0; src < m->nnodes; src++) {
-		int any = 0;
-		struct conn *c;
-		redisReply *r;
+	if ((t = calloc((size_t)m->nmv + 1, sizeof(*t)))) {
 		for (int mi = 0; mi < m->nmv; mi++)
-			any |= m->mv[mi].src == src && at->a[mi].st == A_SENT;
-		if (!any || !(c = migrate_job_conn(m, src, &e)))
-			continue;
-		/* "ERR No migrations ongoing" when they just ended: fine */
-		if ((r = conn_command(c, "CLUSTER CANCELSLOTMIGRATIONS")))
-			freeReplyObject(r);
-		n++;
+			if (at->a[mi].st == A_SENT)
+				t[nt++] = &at->a[mi].t;
+		n = nt ? at->ops->cancel(m, t, nt) : 0;
+		free(t);
 	}
-	log_say(m->o.log, "%s: cancelling the atomic slot migration jobs on %d source(s)", stop_name(sig), n);
+	log_say(m->o.log, "%s: cancelling the atomic slot migration jobs on %d %s(s)", stop_name(sig), n,
+		at->ops->cancel_on);
 }

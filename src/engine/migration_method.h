@@ -2,10 +2,11 @@
  * decided per node from what each server offers, and the atomic jobs an
  * earlier run left on the servers.
  *
- * Nothing here sends a Valkey-only command to a node that has not said it
- * has it: the capability probe is COMMAND INFO (every generation answers
- * it), CONFIG GET primaryauth is asked only of nodes that have atomic
- * migration, GETSLOTMIGRATIONS likewise.
+ * Nothing here sends a family's command to a node that has not said it has
+ * it: the capability probe is COMMAND INFO (every generation answers it),
+ * CONFIG GET primaryauth is asked only of Valkey nodes with atomic
+ * migration, GETSLOTMIGRATIONS likewise, CLUSTER MIGRATION STATUS only of
+ * Redis nodes that have it.
  */
 #ifndef SHARDCTL_MIGRATION_METHOD_H
 #define SHARDCTL_MIGRATION_METHOD_H
@@ -26,15 +27,25 @@ struct method_req {
 	FILE *log;                 /* the reason for a fallback; NULL quiet */
 };
 
-/* Into *method: MIGRATE_ATOMIC when every node has CLUSTER MIGRATESLOTS
- * (Valkey >= 9) and, with a password in conn, a non-empty primaryauth;
- * else MIGRATE_LEGACY, or, when atomic was asked for, ERR_REFUSED naming
- * the node and what it lacks.  *capable (may be NULL) gets the nodes that
- * have CLUSTER MIGRATESLOTS, as a 0/1 array of n (caller frees).  0 / -1. */
-int method_choose(const struct method_req *r, enum migrate_method *method, int **capable, struct sc_err *e);
+/* What a node offers (capable[i] of method_choose). */
+enum { CAP_NONE = 0, CAP_VALKEY, CAP_REDIS };
+
+/* Into *method and *family: MIGRATE_ATOMIC of ATOMIC_VALKEY when every
+ * node has CLUSTER MIGRATESLOTS (Valkey >= 9) and, with a password in
+ * conn, a non-empty primaryauth; MIGRATE_ATOMIC of ATOMIC_REDIS when every
+ * node has CLUSTER MIGRATION (Redis >= 8.4: no setting needed, the nodes
+ * use the cluster's secret); else MIGRATE_LEGACY (a line on log says why
+ * when some node has atomic migration: one lacks it, or the two families
+ * are mixed), or, when atomic was asked for, ERR_REFUSED naming the node
+ * and what it lacks.  *capable (may be NULL) gets what each node has, an
+ * array of n CAP_* (caller frees).  0 / -1. */
+int method_choose(const struct method_req *r, enum migrate_method *method, enum migrate_family *family,
+		  int **capable, struct sc_err *e);
 
 /* Wait (at most wait_ms) for the atomic jobs in progress on the nodes that
- * have them (capable[i]), saying so on log.  Returns how many were in
+ * have them (capable[i], each asked in its own family's words; a Redis
+ * import left failing, which its server would retry forever, is
+ * cancelled), saying so on log.  Returns how many were in
  * progress at first (0: none), or -1 (e: still running at the deadline). */
 int method_await_jobs(const struct method_req *r, const int *capable, int wait_ms, struct sc_err *e);
 

@@ -43,9 +43,10 @@
 struct rec {
 	const struct reconcile_req *r;
 	struct addr *part;        /* the nodes taking part (method.h) */
-	int *capable;             /* per part: has atomic slot migration */
+	int *capable;             /* per part: its atomic slot migration (CAP_*) */
 	int npart;
 	enum migrate_method method;
+	enum migrate_family family;
 	struct want_node *want;
 	int *in_cluster;          /* per listed node: member of some cluster */
 	int nwant;
@@ -148,7 +149,7 @@ static int choose_method(struct rec *x, struct sc_err *e)
 	mr.conn = x->r->conn;
 	mr.want = (int)x->r->migration;
 	mr.log = x->r->out;
-	return method_choose(&mr, &x->method, &x->capable, e);
+	return method_choose(&mr, &x->method, &x->family, &x->capable, e);
 }
 
 /* Atomic jobs a killed run left on the servers run on by themselves:
@@ -484,6 +485,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	}
 	migrate_opts_init(&mo, r->conn);
 	mo.method = x.method;
+	mo.family = x.family;
 	mo.max_latency_ms = r->max_latency_ms;
 	memset(&xo, 0, sizeof(xo));
 	xo.conn = r->conn;
@@ -499,7 +501,8 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 		if (build_plan(&x, &p, closing, e) < 0)
 			goto out;
 		have_plan = 1;
-		p.atomic_moves = x.method == MIGRATE_ATOMIC;
+		p.atomic_moves = x.method != MIGRATE_ATOMIC ? PLAN_MOVES_LEGACY
+				 : x.family == ATOMIC_REDIS ? PLAN_MOVES_REDIS : PLAN_MOVES_VALKEY;
 		if (r->dry_run) {
 			plan_print(&p, r->out ? r->out : stdout, r->json);
 			rc = 0;

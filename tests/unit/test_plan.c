@@ -407,7 +407,7 @@ static void test_print_fragmented(void)
 	CHECK(strstr(buf, "slots move by the legacy protocol") != NULL);
 	free(buf);
 	/* the caller says the moves are atomic: every move says so, no round */
-	p.atomic_moves = 1;
+	p.atomic_moves = PLAN_MOVES_VALKEY;
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	plan_print(&p, f, 0);
@@ -418,6 +418,18 @@ static void test_print_fragmented(void)
 	CHECK(strstr(buf, "slots move by atomic slot migration") != NULL);
 	CHECK(strstr(buf, "\"method\":\"atomic\"") != NULL);
 	CHECK(strstr(buf, "\"method\":\"legacy\"") == NULL);
+	CHECK(strstr(buf, "\"family\":\"valkey\"") != NULL);
+	free(buf);
+	/* Redis's family: said in the summary and per move in JSON */
+	p.atomic_moves = PLAN_MOVES_REDIS;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	plan_print(&p, f, 0);
+	plan_print(&p, f, 1);
+	fclose(f);
+	CHECK(strstr(buf, "(atomic): ") != NULL);
+	CHECK(strstr(buf, "(Redis CLUSTER MIGRATION), a node in one task at a time") != NULL);
+	CHECK(strstr(buf, "\"method\":\"atomic\",\"family\":\"redis\"") != NULL);
 	free(buf);
 	plan_release(&p);
 }
