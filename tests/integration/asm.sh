@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# asm.sh - atomic slot migration (Valkey 9 CLUSTER MIGRATESLOTS) driven by
-# shardctl, on valkey-9.1 (scripts/servers.sh), with a client reading and
+# asm.sh - atomic slot migration driven by shardctl, on ASM_SERVER of
+# scripts/servers.sh: valkey-9.1 (default, Valkey's CLUSTER MIGRATESLOTS)
+# or redis-8.6 (Redis's CLUSTER MIGRATION: asm_redis.sh), with a client reading and
 # writing the whole time (sc-load run: no error, no ASK, nothing lost):
 # local scale 4x1 -> 5x1 -> 5x2 -> 5x1 -> 4x1 (the 5 -> 4 through the
 # evacuate-only half), every key verified, no job, open slot or paused
 # client left; a SIGINT during the moves (jobs cancelled, cluster
 # consistent, exit 1) then a rerun; a SIGKILL during the moves then a rerun
 # (it waits for the jobs left on the servers); cancelled attempts retried,
-# then the legacy method for the rest; and on redis-7.0 '--migration
-# atomic' refused (exit 2, nothing changed) while auto plans legacy.
+# then the legacy method for the rest; with a password (Valkey: primaryauth
+# needed; Redis: nothing to set); Redis: a mixed Valkey/Redis node list
+# refused for atomic; and on redis-7.0 '--migration atomic' refused (exit
+# 2, nothing changed) while auto plans legacy.
 # The target killed mid-job: asm_target_kill.sh; several databases:
 # asm_multidb_server.sh and multidb.sh.
 source "$(dirname "$0")/../lib/test-lib.bash"
@@ -17,19 +20,29 @@ H=127.0.16.1
 D=$T_DIR/c
 KEYS=20000
 
-read -r _ VSERVER VCLI < <(SERVERS_DIR=${SERVERS_DIR:-$T_ROOT/build/servers} "$T_ROOT/scripts/servers.sh" valkey-9.1 2>/dev/null)
-read -r _ RSERVER _ < <(SERVERS_DIR=${SERVERS_DIR:-$T_ROOT/build/servers} "$T_ROOT/scripts/servers.sh" redis-7.0 2>/dev/null)
+ASM_SERVER=${ASM_SERVER:-valkey-9.1}
+servers() { SERVERS_DIR=${SERVERS_DIR:-$T_ROOT/build/servers} "$T_ROOT/scripts/servers.sh" "$1" 2>/dev/null; }
+read -r _ VSERVER VCLI < <(servers "$ASM_SERVER")
+read -r _ RSERVER _ < <(servers redis-7.0)
 [ -x "${VSERVER:-}" ] && [ -x "${RSERVER:-}" ] ||
-	{ t_not_ok "valkey-9.1 and redis-7.0 from scripts/servers.sh (set SERVERS_DIR)"; t_done; }
+	{ t_not_ok "$ASM_SERVER and redis-7.0 from scripts/servers.sh (set SERVERS_DIR)"; t_done; }
 T_REDIS_CLI=$VCLI
+# the family's words: the jobs' listing and its terminal states, the state
+# a cancelled job ends in
+if [ "$ASM_SERVER" = redis-8.6 ]; then
+	REDIS=1 LISTING="cluster migration status all" TERMINAL='completed|canceled|failed' CANCELLED=canceled
+else
+	REDIS= LISTING="cluster getslotmigrations" TERMINAL='success|failed|cancelled' CANCELLED=cancelled
+fi
 
 base=$(t_free_ports 15 $H) || exit 1
 A=$H:$base
 C_SEED=$A
 nodes() { local i out=""; for ((i = 0; i < $1; i++)); do out="$out,$H:$((base + i))"; done; echo "${out#,}"; }
 each() { local i; for ((i = 0; i < 15; i++)); do cli $H:$((base + i)) "$@" 2>/dev/null; done; }
-# jobs still in progress on any node (GETSLOTMIGRATIONS states not terminal)
-jobs_running() { each cluster getslotmigrations | awk 'p { if ($0 !~ /^(success|failed|cancelled)$/) n++; p = 0 } /^state$/ { p = 1 } END { print n + 0 }'; }
+# jobs still in progress on any node (states not terminal; a Redis import
+# in failed would be retried by its server: none is left by these runs)
+jobs_running() { each $LISTING | awk -v t="^($TERMINAL)\$" 'p { if ($0 !~ t) n++; p = 0 } /^state$/ { p = 1 } END { print n + 0 }'; }
 paused() { each info clients | tr -d '\r' | grep '^paused_actions:' | grep -vc ':none$'; }
 masters() { cli $A cluster nodes | awk '$3 ~ /master/ && NF >= 9 { print $2 }' | sed 's/@.*//'; }
 clean() {
@@ -46,7 +59,7 @@ shape() {
 }
 
 t_run "$SHARDCTL" local up --dir "$D" --shards 4 --replicas 1 --port "$base" --host $H --redis-server "$VSERVER"
-t_eq 0 "$T_RC" "local up 4x1 on valkey-9.1 ($T_ERR)"
+t_eq 0 "$T_RC" "local up 4x1 on $ASM_SERVER ($T_ERR)"
 t_run "$SC_LOAD" fill --seed $A --keys $KEYS
 t_eq 0 "$T_RC" "$KEYS keys written"
 
@@ -74,8 +87,12 @@ t_not_contains "$T_OUT" '"method":"legacy"' "plan --json: no legacy move"
 slow() { for m in $(masters); do cli "$m" config set rdb-key-save-delay "$1" >/dev/null; done; }
 exporting() { # (no grep -q at the end of a pipe: pipefail)
 	local s
-	s=$(for m in $(masters); do cli "$m" cluster getslotmigrations; done)
-	grep -qx 'snapshotting\|waiting-to-snapshot\|connecting\|replicating' <<<"$s"
+	s=$(for m in $(masters); do cli "$m" $LISTING; done)
+	if [ -n "$REDIS" ]; then
+		grep -qx 'send-bulk-and-stream\|wait-bgsave-start\|wait-rdbchannel\|send-stream\|accumulate-buffer' <<<"$s"
+	else
+		grep -qx 'snapshotting\|waiting-to-snapshot\|connecting\|replicating' <<<"$s"
+	fi
 }
 evacuate_killed() { # SIGNAL
 	"$SHARDCTL" reconcile --nodes "$N4" --shards 4 --replicas 1 --evacuate-only >"$T_DIR/int.out" 2>"$T_DIR/int.err" &
@@ -119,11 +136,16 @@ shape 4 1
 # three cancelled attempts (the test hook cancels them on the server), then
 # the legacy method for what is left
 idB=$(cli $H:$((base + 1)) cluster myid)
-cli $A cluster migrateslots slotsrange 0 9 node "$idB" >/dev/null
+if [ -n "$REDIS" ]; then
+	cli $H:$((base + 1)) cluster migration import 0 9 >/dev/null
+else
+	cli $A cluster migrateslots slotsrange 0 9 node "$idB" >/dev/null
+fi
 t_wait 10 test "$(owner_of $A 5)" = "$idB"
 SHARDCTL_TEST_ASM_CANCEL=3 t_run "$SHARDCTL" reconcile --nodes "$N4" --shards 4 --replicas 1
 t_eq 0 "$T_RC" "cancelled 3 times: reconcile still succeeds ($T_ERR)"
-t_contains "$T_OUT" "ended: cancelled; trying again (2 of 3)" "cancelled: tried again"
+t_contains "$T_OUT" "ended: $CANCELLED" "cancelled: the attempt ended so"
+t_contains "$T_OUT" "trying again (2 of 3)" "cancelled: tried again"
 t_contains "$T_OUT" "remaining slots with the legacy method" "cancelled 3 times: the legacy method moves the rest"
 t_contains "$T_OUT" "moved 10/10 slots" "cancelled 3 times: every slot moved"
 shape 4 1
@@ -136,23 +158,50 @@ t_eq 0 "$lrc" "the client ran through it all ($(head -3 "$T_DIR/run.err"))"
 t_contains "$out" '"errors":0,"wrong":0,"lost":0' "client: no error, nothing wrong or lost"
 t_contains "$out" '"ask":0' "client: never redirected with ASK by the atomic moves"
 
+if [ -n "$REDIS" ]; then
+	# with a password: Redis's nodes use the cluster's own secret, nothing
+	# to set: 3x0 -> 4x0 atomic; a Valkey node in the list: atomic refused
+	pbase=$(t_free_ports 5 $H) || exit 1
+	P=$H:$pbase
+	export REDISCLI_AUTH=sesame
+	t_run "$SHARDCTL" local up --dir "$T_DIR/p" --shards 3 --port "$pbase" --host $H --redis-server "$VSERVER"
+	t_eq 0 "$T_RC" "$ASM_SERVER 3x0 with a password ($T_ERR)"
+	t_run "$SC_LOAD" fill --seed $P --keys 2000
+	t_run "$SHARDCTL" local scale --dir "$T_DIR/p" --shards 4 --migration atomic
+	t_eq 0 "$T_RC" "with a password: 3x0 -> 4x0 atomic ($T_ERR)"
+	t_contains "$T_OUT" "(Redis CLUSTER MIGRATION)" "with a password: the moves are Redis's atomic ones"
+	t_contains "$T_OUT" "moved 4096/4096 slots" "with a password: every slot moved"
+	t_healthy "with a password" $P
+	C_SEED=$P verify_keys "with a password" 2000
+	read -r _ V9 _ < <(servers valkey-9.1)
+	T_REDIS_SERVER=$V9 t_start_node $H $((pbase + 4)) --requirepass sesame
+	PN="$P,$H:$((pbase + 1)),$H:$((pbase + 2)),$H:$((pbase + 3)),$H:$((pbase + 4))"
+	t_run "$SHARDCTL" plan --nodes "$PN" --shards 5 --replicas 0 --migration atomic
+	t_eq 2 "$T_RC" "a Valkey node among Redis ones: atomic refused"
+	t_contains "$T_ERR" "has Valkey's (CLUSTER MIGRATESLOTS) while" "the refusal names both families ($T_ERR)"
+	t_run "$SHARDCTL" plan --nodes "$PN" --shards 5 --replicas 0
+	t_contains "$T_OUT$T_ERR" "slots move the legacy way: '$H:$((pbase + 4))' has Valkey's" "auto says why it is legacy"
+	unset REDISCLI_AUTH
+else
 # with a password the source authenticates to its target with primaryauth:
-# set by local up (masterauth); a node without it: atomic refused, auto legacy
-pbase=$(t_free_ports 3 $H) || exit 1
-P=$H:$pbase PN="$H:$pbase,$H:$((pbase + 1)),$H:$((pbase + 2))"
-export REDISCLI_AUTH=sesame
-t_run "$SHARDCTL" local up --dir "$T_DIR/p" --shards 3 --port "$pbase" --host $H --redis-server "$VSERVER"
-t_eq 0 "$T_RC" "valkey-9.1 3x0 with a password ($T_ERR)"
-t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0 --migration atomic
-t_eq 0 "$T_RC" "password and primaryauth everywhere: atomic accepted ($T_ERR)"
-cli $H:$((pbase + 1)) config set primaryauth "" >/dev/null
-t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0 --migration atomic
-t_eq 2 "$T_RC" "a node without primaryauth: atomic refused"
-t_contains "$T_ERR" "'$H:$((pbase + 1))' has none; set it" "the refusal names the node and primaryauth ($T_ERR)"
-t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0
-t_eq 0 "$T_RC" "a node without primaryauth: auto plans"
-t_contains "$T_OUT$T_ERR" "slots move the legacy way: '$H:$((pbase + 1))' has no 'primaryauth'" "auto says why it is legacy"
-unset REDISCLI_AUTH
+	# set by local up (masterauth); a node without it: atomic refused, auto legacy
+	pbase=$(t_free_ports 3 $H) || exit 1
+	P=$H:$pbase PN="$H:$pbase,$H:$((pbase + 1)),$H:$((pbase + 2))"
+	export REDISCLI_AUTH=sesame
+	t_run "$SHARDCTL" local up --dir "$T_DIR/p" --shards 3 --port "$pbase" --host $H --redis-server "$VSERVER"
+	t_eq 0 "$T_RC" "valkey-9.1 3x0 with a password ($T_ERR)"
+	t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0 --migration atomic
+	t_eq 0 "$T_RC" "password and primaryauth everywhere: atomic accepted ($T_ERR)"
+	cli $H:$((pbase + 1)) config set primaryauth "" >/dev/null
+	t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0 --migration atomic
+	t_eq 2 "$T_RC" "a node without primaryauth: atomic refused"
+	t_contains "$T_ERR" "'$H:$((pbase + 1))' has none; set it" "the refusal names the node and primaryauth ($T_ERR)"
+	t_run "$SHARDCTL" plan --nodes "$PN" --shards 3 --replicas 0
+	t_eq 0 "$T_RC" "a node without primaryauth: auto plans"
+	t_contains "$T_OUT$T_ERR" "slots move the legacy way: '$H:$((pbase + 1))' has no 'primaryauth'" "auto says why it is legacy"
+	unset REDISCLI_AUTH
+	
+fi
 
 # redis-7.0: atomic refused before any change, auto plans legacy
 rbase=$(t_free_ports 4 $H) || exit 1
@@ -163,9 +212,9 @@ T_REDIS_SERVER=$RSERVER t_start_node $H $((rbase + 3))
 T_REDIS_CLI=redis-cli
 RN="$R,$H:$((rbase + 1)),$H:$((rbase + 2)),$H:$((rbase + 3))"
 SNAP_NODES=("$R" "$H:$((rbase + 1))" "$H:$((rbase + 2))" "$H:$((rbase + 3))")
-refused "redis-7.0: reconcile --migration atomic" "needs CLUSTER MIGRATESLOTS" \
+refused "redis-7.0: reconcile --migration atomic" "needs atomic slot migration" \
 	"$SHARDCTL" reconcile --nodes "$RN" --shards 4 --replicas 0 --migration atomic
-refused "redis-7.0: plan --migration atomic" "needs CLUSTER MIGRATESLOTS" \
+refused "redis-7.0: plan --migration atomic" "and '$H:$rbase' has neither" \
 	"$SHARDCTL" plan --nodes "$RN" --shards 4 --replicas 0 --migration atomic
 t_run "$SHARDCTL" plan --nodes "$RN" --shards 4 --replicas 0 --json
 t_contains "$T_OUT" '"method":"legacy"' "redis-7.0: auto plans legacy moves"
