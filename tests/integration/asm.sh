@@ -43,7 +43,9 @@ each() { local i; for ((i = 0; i < 15; i++)); do cli $H:$((base + i)) "$@" 2>/de
 # jobs still in progress on any node (states not terminal; a Redis import
 # in failed would be retried by its server: none is left by these runs)
 jobs_running() { each $LISTING | awk -v t="^($TERMINAL)\$" 'p { if ($0 !~ t) n++; p = 0 } /^state$/ { p = 1 } END { print n + 0 }'; }
-paused() { each info clients | tr -d '\r' | grep '^paused_actions:' | grep -vc ':none$'; }
+# nodes pausing clients (Valkey: INFO clients paused_actions; Redis 8.6
+# reports no pause in INFO: 0, the client's errors and timings cover it)
+paused() { [ "${ASM_SERVER:-}" = redis-8.6 ] && { echo 0; return; }; each info clients | tr -d '\r' | grep '^paused_actions:' | grep -vc ':none$'; }
 masters() { cli $A cluster nodes | awk '$3 ~ /master/ && NF >= 9 { print $2 }' | sed 's/@.*//'; }
 clean() {
 	t_eq "" "$(open_slots $(masters) $(nodes 15 | tr , ' '))" "$1: no open slot on any node"
