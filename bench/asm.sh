@@ -88,9 +88,10 @@ print(j["errors"] + j["wrong"] + j["lost"], j["ask"], "%.2f" % (j["p50_us"] / 10
 ' "$WORK/run.json" 2>/dev/null || echo "? ? ? ? ?")
 }
 
-# the raw floor: join by hand, then MIGRATESLOTS of shardctl's planned ranges
-raw_resize() {
-	local id8 s a groups pids=()
+# the raw rows' join by hand (MEET, REPLICATE, agreement), then shardctl's
+# plan of the moves in $WORK/plan.json
+raw_join() {
+	local id8
 	cli_at "${N[8]}" cluster meet "$H" $((PORT)) >/dev/null
 	cli_at "${N[9]}" cluster meet "$H" $((PORT)) >/dev/null
 	wait_for 60 cluster_ok "${N[@]}" || die "raw: the join did not converge"
@@ -98,6 +99,12 @@ raw_resize() {
 	wait_for 30 cli_at "${N[9]}" cluster replicate "$id8"
 	"$SHARDCTL" plan --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 --json >"$WORK/plan.json" ||
 		die "raw: plan failed"
+}
+
+# the raw floor: join by hand, then MIGRATESLOTS of shardctl's planned ranges
+raw_resize() {
+	local s a groups pids=()
+	raw_join
 	# "source-address SLOTSRANGE a b ... NODE target-id" per source
 	python3 - "$WORK/plan.json" >"$WORK/groups" <<-'EOF'
 	import json, sys
@@ -130,14 +137,8 @@ raw_resize() {
 # Redis's floor: join by hand, then CLUSTER MIGRATION IMPORT of each
 # planned move on its target, one task at a time
 raw_redis_resize() {
-	local id8 s line tgt ranges id st
-	cli_at "${N[8]}" cluster meet "$H" $((PORT)) >/dev/null
-	cli_at "${N[9]}" cluster meet "$H" $((PORT)) >/dev/null
-	wait_for 60 cluster_ok "${N[@]}" || die "raw: the join did not converge"
-	id8=$(cli_at "${N[8]}" cluster myid)
-	wait_for 30 cli_at "${N[9]}" cluster replicate "$id8"
-	"$SHARDCTL" plan --nodes "$(IFS=,; echo "${N[*]}")" --shards 5 --replicas 1 --json >"$WORK/plan.json" ||
-		die "raw: plan failed"
+	local s tgt ranges id st
+	raw_join
 	python3 - "$WORK/plan.json" >"$WORK/imports" <<-'EOF'
 	import json, sys
 	for s in json.load(open(sys.argv[1]))["steps"]:

@@ -17,8 +17,10 @@ static enum asmtask_state state_of(const char *s)
 }
 
 /* One entry: a flat array of name, value, name, value ... */
-static int entry_parse(const redisReply *r, struct asmtask *t)
+static int entry_parse(const redisReply *r, void *out)
 {
+	struct asmtask *t = out;
+
 	memset(t, 0, sizeof(*t));
 	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
 		return -1;
@@ -56,39 +58,9 @@ int asmtask_read(struct conn *c, const char *id, struct asmtask **v, int *n, str
 {
 	redisReply *r = id ? conn_command(c, "CLUSTER MIGRATION STATUS ID %s", id)
 			   : conn_command(c, "CLUSTER MIGRATION STATUS ALL");
-	char desc[300];
-	int rc = -1;
 
-	*v = NULL;
-	*n = 0;
-	if (!r) {
-		*e = c->err;
-		return -1;
-	}
-	if (r->type != REDIS_REPLY_ARRAY) {
-		err_set(e, ERR_FAIL, "'CLUSTER MIGRATION STATUS' on '%s' answered %s", c->name,
-			reply_describe(r, desc, sizeof(desc)));
-		goto out;
-	}
-	if (!(*v = calloc(r->elements + 1, sizeof(**v)))) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < r->elements; i++) {
-		if (entry_parse(r->element[i], &(*v)[*n]) < 0) {
-			err_set(e, ERR_FAIL, "'CLUSTER MIGRATION STATUS' on '%s': entry %zu is not a task (%s)",
-				c->name, i, reply_describe(r->element[i], desc, sizeof(desc)));
-			free(*v);
-			*v = NULL;
-			*n = 0;
-			goto out;
-		}
-		(*n)++;
-	}
-	rc = 0;
-out:
-	freeReplyObject(r);
-	return rc;
+	return conn_reply_list(c, r, "CLUSTER MIGRATION STATUS", "a task", sizeof(**v), entry_parse, (void **)v,
+			       n, e);
 }
 
 int asmtask_import(struct conn *c, const struct slot_range *r, int nr, char *id, int idlen, char *why, int whylen,

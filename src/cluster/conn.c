@@ -349,6 +349,43 @@ int reply_copy_str(const redisReply *r, char *dst, size_t cap)
 	return r->len > cap - 1;
 }
 
+int conn_reply_list(struct conn *c, redisReply *r, const char *cmd, const char *what, size_t size,
+		    int (*parse)(const redisReply *, void *), void **v, int *n, struct sc_err *e)
+{
+	char desc[300];
+	int rc = -1;
+
+	*v = NULL;
+	*n = 0;
+	if (!r) {
+		*e = c->err;
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_ARRAY) {
+		err_set(e, ERR_FAIL, "'%s' on '%s' answered %s", cmd, c->name, reply_describe(r, desc, sizeof(desc)));
+		goto out;
+	}
+	if (!(*v = calloc(r->elements + 1, size))) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < r->elements; i++) {
+		if (parse(r->element[i], (char *)*v + (size_t)*n * size) < 0) {
+			err_set(e, ERR_FAIL, "'%s' on '%s': entry %zu is not %s (%s)", cmd, c->name, i, what,
+				reply_describe(r->element[i], desc, sizeof(desc)));
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			goto out;
+		}
+		(*n)++;
+	}
+	rc = 0;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
 int conn_ok(struct conn *c, struct sc_err *e, const char *fmt, ...)
 {
 	char what[64], desc[300];

@@ -120,6 +120,14 @@ const char *reply_describe(const redisReply *r, char *buf, int len);
  * always terminated); "" for any other type.  Returns 1 when it was cut. */
 int reply_copy_str(const redisReply *r, char *dst, size_t cap);
 
+/* A reply that must be an array of entries (a server's list of jobs):
+ * each element parsed by parse(element, item) into a new array of items of
+ * `size` bytes (*v, *n; free() it; parse returns 0, or -1 for an element
+ * of another shape).  Frees r.  0, or -1 with e ("'<cmd>' on '<node>'
+ * answered ...", or "... entry N is not <what> (...)"). */
+int conn_reply_list(struct conn *c, redisReply *r, const char *cmd, const char *what, size_t size,
+		    int (*parse)(const redisReply *, void *), void **v, int *n, struct sc_err *e);
+
 /* Run a command that must answer +OK; returns 0, or -1 with e filled
  * ("'CLUSTER MEET' on 'h:p' failed: ERR ..."). */
 int conn_ok(struct conn *c, struct sc_err *e, const char *fmt, ...);

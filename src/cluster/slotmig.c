@@ -17,8 +17,10 @@ static enum slotmig_state state_of(const char *s)
 }
 
 /* One entry: a flat array of name, value, name, value ... */
-static int entry_parse(const redisReply *r, struct slotmig *m)
+static int entry_parse(const redisReply *r, void *out)
 {
+	struct slotmig *m = out;
+
 	memset(m, 0, sizeof(*m));
 	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
 		return -1;
@@ -59,40 +61,8 @@ static int entry_parse(const redisReply *r, struct slotmig *m)
 
 int slotmig_read(struct conn *c, struct slotmig **v, int *n, struct sc_err *e)
 {
-	redisReply *r = conn_command(c, "CLUSTER GETSLOTMIGRATIONS");
-	char desc[300];
-	int rc = -1;
-
-	*v = NULL;
-	*n = 0;
-	if (!r) {
-		*e = c->err;
-		return -1;
-	}
-	if (r->type != REDIS_REPLY_ARRAY) {
-		err_set(e, ERR_FAIL, "'CLUSTER GETSLOTMIGRATIONS' on '%s' answered %s", c->name,
-			reply_describe(r, desc, sizeof(desc)));
-		goto out;
-	}
-	if (!(*v = calloc(r->elements + 1, sizeof(**v)))) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < r->elements; i++) {
-		if (entry_parse(r->element[i], &(*v)[*n]) < 0) {
-			err_set(e, ERR_FAIL, "'CLUSTER GETSLOTMIGRATIONS' on '%s': entry %zu is not a job (%s)",
-				c->name, i, reply_describe(r->element[i], desc, sizeof(desc)));
-			free(*v);
-			*v = NULL;
-			*n = 0;
-			goto out;
-		}
-		(*n)++;
-	}
-	rc = 0;
-out:
-	freeReplyObject(r);
-	return rc;
+	return conn_reply_list(c, conn_command(c, "CLUSTER GETSLOTMIGRATIONS"), "CLUSTER GETSLOTMIGRATIONS", "a job",
+			       sizeof(**v), entry_parse, (void **)v, n, e);
 }
 
 int slotmig_format_ranges(const struct slot_range *r, int nr, char *out, int len)

@@ -35,14 +35,17 @@
  * what every node taking part supports (COMMAND INFO cluster|migrateslots,
  * per node, never a version string):
  * - MIGRATE_LEGACY (above; migrate.c's rounds over migrate_slot.c);
- * - MIGRATE_ATOMIC, Valkey >= 9 (migrate_atomic.c): one CLUSTER
- *   MIGRATESLOTS per source naming every move from it (one SLOTSRANGE ..
- *   NODE group per target), all sources at once, regardless of per_node;
- *   CLUSTER GETSLOTMIGRATIONS polled on each source until each job ends.
+ * - MIGRATE_ATOMIC (migrate_atomic.c), the servers' own, of the family
+ *   migrate_opts.family names (atomic_ops.h): Valkey >= 9, one CLUSTER
+ *   MIGRATESLOTS per source naming every move from it, all sources at
+ *   once, regardless of per_node, CLUSTER GETSLOTMIGRATIONS polled on each
+ *   source; Redis >= 8.4, one CLUSTER MIGRATION IMPORT per move on its
+ *   target, started once neither node of the move is in a task (the
+ *   server runs one per node), STATUS ID polled on the target.
  *   The server moves the slot ranges as one stream and hands them over in
- *   one short write pause; clients see MOVED, never ASK.  A job that ends
- *   `failed` or `cancelled` is re-issued for the slots the source still
- *   owns (its target's own view says which it took), at most 3 attempts;
+ *   one short write pause; clients see MOVED, never ASK.  A job that does
+ *   not succeed is re-issued for the slots the source still owns (its
+ *   target's own view says which it took), at most 3 attempts;
  *   then those slots are moved by the legacy method, after every atomic job
  *   of the migration has ended (a node refuses legacy SETSLOT while it runs
  *   an atomic job), with a line on o->log saying so.  A slot left open on a
@@ -53,9 +56,10 @@
  *
  * Stopping (base/stop.h): migrate_run looks at stop_requested() between
  * steps.  Then the legacy method opens no new slot and brings the open ones
- * to an end; the atomic method cancels its jobs (CLUSTER
- * CANCELSLOTMIGRATIONS on each source: the targets drop what they had
- * received, the sources keep the slots) and waits for them to end.  Either
+ * to an end; the atomic method cancels its jobs (Valkey: CLUSTER
+ * CANCELSLOTMIGRATIONS on each source; Redis: CLUSTER MIGRATION CANCEL ID
+ * on each target: the targets drop what they had received, the sources
+ * keep the slots) and waits for them to end.  Either
  * way the run fails with "interrupted by SIGINT ..." and the cluster is
  * consistent: every slot has one owner, none is left open.
  */

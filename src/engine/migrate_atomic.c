@@ -109,8 +109,8 @@ static void slot_moved(struct migrate *m, int mi, int j)
 	m->keys_moved += m->atom->a[mi].keys[j];
 }
 
-/* Before anything starts: no node of the job has an open slot (MIGRATESLOTS
- * refuses then), and the keys of every slot to move, per move.  Returns 0,
+/* Before anything starts: no node of the job has an open slot (Valkey's
+ * MIGRATESLOTS refuses one on either node, Redis's IMPORT on the target), and the keys of every slot to move, per move.  Returns 0,
  * 2 to hand everything to the legacy method, -1 (job failed). */
 static int preflight(struct migrate *m)
 {
@@ -173,22 +173,20 @@ static int preflight(struct migrate *m)
 	return m->failed ? -1 : 0;
 }
 
-
 static void move_failed(struct migrate *m, int mi, const char *why);
 
 /* A new attempt of move mi: its slots not moved yet, as ranges. */
 static int attempt_prepare(struct migrate *m, int mi)
 {
 	struct atry *t = &m->atom->a[mi].t;
-	int len;
 
 	free(t->rg);
 	free(t->ranges);
 	t->ranges = NULL;
 	if (pending_ranges(&m->mv[mi], &t->rg, &t->nr) < 0 || !(t->ranges = malloc((size_t)t->nr * 12 + 1)))
 		return -1;
-	len = slotmig_format_ranges(t->rg, t->nr, t->ranges, t->nr * 12 + 1);
-	(void)len;
+	/* "a-b " is at most 12 bytes a range: it fits */
+	slotmig_format_ranges(t->rg, t->nr, t->ranges, t->nr * 12 + 1);
 	memcpy(t->prev, t->job, sizeof(t->prev));
 	t->job[0] = t->msg[0] = '\0';
 	t->mi = mi;

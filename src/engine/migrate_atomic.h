@@ -1,5 +1,6 @@
 /* migrate_atomic.h - the atomic method of a move job (Valkey >= 9 CLUSTER
- * MIGRATESLOTS), behind migrate.h's API: see "Methods" there.
+ * MIGRATESLOTS or Redis >= 8.4 CLUSTER MIGRATION, atomic_ops.h), behind
+ * migrate.h's API: see "Methods" there.
  *
  * Internal: included only by engine/migrate.c, which dispatches to it.  It
  * works on the job's object (migrate_job.h) and never calls back up.
@@ -16,9 +17,10 @@
  * more. */
 int atomic_step(struct migrate *m, int budget_ms);
 
-/* A stop was requested (sig): cancel the jobs started (CLUSTER
- * CANCELSLOTMIGRATIONS on their sources), start no more, and fail the job
- * with a message; atomic_step then waits for the jobs to end. */
+/* A stop was requested (sig): cancel the jobs started (where the family
+ * cancels: Valkey on their sources, Redis on their targets), start no
+ * more, and fail the job with a message; atomic_step then waits for the
+ * jobs to end. */
 void atomic_stop(struct migrate *m, int sig);
 
 /* Free the method's state.  Accepts NULL. */

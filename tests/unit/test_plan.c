@@ -383,6 +383,19 @@ static void test_evacuate_unreachable(void)
 }
 
 /* A fragmented move prints its first ranges and their count. */
+/* The plan printed for people, then as JSON, in one string (free it). */
+static char *both_texts(const struct plan *p)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	plan_print(p, f, 0);
+	plan_print(p, f, 1);
+	fclose(f);
+	return buf;
+}
+
 static void test_print_fragmented(void)
 {
 	int masters[16], list[MAXW], n;
@@ -408,11 +421,7 @@ static void test_print_fragmented(void)
 	free(buf);
 	/* the caller says the moves are atomic: every move says so, no round */
 	p.atomic_moves = PLAN_MOVES_VALKEY;
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	plan_print(&p, f, 0);
-	plan_print(&p, f, 1);
-	fclose(f);
+	buf = both_texts(&p);
 	CHECK(strstr(buf, "(round ") == NULL);
 	CHECK(strstr(buf, "(atomic): ") != NULL);
 	CHECK(strstr(buf, "slots move by atomic slot migration") != NULL);
@@ -422,11 +431,7 @@ static void test_print_fragmented(void)
 	free(buf);
 	/* Redis's family: said in the summary and per move in JSON */
 	p.atomic_moves = PLAN_MOVES_REDIS;
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	plan_print(&p, f, 0);
-	plan_print(&p, f, 1);
-	fclose(f);
+	buf = both_texts(&p);
 	CHECK(strstr(buf, "(atomic): ") != NULL);
 	CHECK(strstr(buf, "(Redis CLUSTER MIGRATION), a node in one task at a time") != NULL);
 	CHECK(strstr(buf, "\"method\":\"atomic\",\"family\":\"redis\"") != NULL);
