@@ -35,6 +35,9 @@
 #include "cluster/slotmig.h"
 #include "engine/atomic_ops.h"
 
+/* Polling period (ms) of a family that runs one job per node at a time. */
+#define ONE_PER_NODE_POLL_MS 20
+
 enum amove_state {
 	A_NEW,      /* to be issued (again) */
 	A_SENT,     /* issued: its job runs on the source */
@@ -461,7 +464,12 @@ int atomic_step(struct migrate *m, int budget_ms)
 		t = clock_now_ms();
 		if (at->next_poll > t)
 			clock_sleep_ms((int)(at->next_poll - t));
-		at->next_poll = clock_now_ms() + m->o.poll_ms;
+		/* one task per node: the tasks of a node run one after another,
+		 * so each poll's delay adds up (4 -> 5 shards: four in a row);
+		 * STATUS ID on one node is cheap, so look more often */
+		at->next_poll = clock_now_ms() +
+				(at->ops->one_per_node && m->o.poll_ms > ONE_PER_NODE_POLL_MS ? ONE_PER_NODE_POLL_MS
+											     : m->o.poll_ms);
 		poll_jobs(m);
 		if (clock_now_ms() - start >= budget_ms)
 			return 0;
