@@ -97,7 +97,7 @@ int asmtask_import(struct conn *c, const struct slot_range *r, int nr, char *id,
 		rc = 0;
 	} else {
 		reply_describe(x, why, whylen);
-		rc = 1;
+		rc = reply_class(x) == RC_ASM_BUSY ? 2 : 1;
 	}
 out:
 	if (x)

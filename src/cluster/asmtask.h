@@ -43,7 +43,8 @@ int asmtask_read(struct conn *c, const char *id, struct asmtask **v, int *n, str
 
 /* CLUSTER MIGRATION IMPORT a b [a b ...] on the destination c (every range
  * of one source).  0 with the task id in id; 1 when the node refused, its
- * words in why; -1 with e (no answer). */
+ * words in why; 2 likewise, but only because it runs another task now
+ * (RC_ASM_BUSY: worth trying again); -1 with e (no answer). */
 int asmtask_import(struct conn *c, const struct slot_range *r, int nr, char *id, int idlen, char *why, int whylen,
 		   struct sc_err *e);
 

@@ -254,6 +254,7 @@ static const struct {
 	{ "cluster support disabled", RC_NO_CLUSTER },
 	{ "Master is down or failed", RC_MASTER_DOWN },
 	{ "Primary is down or failed", RC_MASTER_DOWN },
+	{ "ASM task is already in progress", RC_ASM_BUSY },
 };
 
 #define TARGET_ERROR "ERR Target instance replied with error: "
@@ -291,8 +292,8 @@ const char *reply_class_name(enum reply_class rc)
 	static const char *names[] = { "ok", "moved", "ask", "busykey", "tryagain", "clusterdown", "loading",
 				       "noauth", "other", "ioerr", "noreplicas", "unblocked", "already-owner",
 				       "unknown-node", "only-masters", "holds-keys", "no-cluster",
-				       "master-down" };
-	_Static_assert(sizeof(names) / sizeof(names[0]) == RC_MASTER_DOWN + 1, "a name for every reply class");
+				       "master-down", "asm-busy" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == RC_ASM_BUSY + 1, "a name for every reply class");
 	return (unsigned)rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "?";
 }
 

@@ -102,6 +102,10 @@ enum reply_class {
 			     should Valkey rename it as it did others): the replica
 			     has no link to its master or flags it failing
 			     right now; may pass (a link set up again) */
+	RC_ASM_BUSY,      /* Redis >= 8.4 CLUSTER MIGRATION IMPORT: "ERR
+			     another ASM task is already in progress" (a
+			     node runs one task at a time, imports and
+			     exports together): retry once it is free */
 };
 enum reply_class reply_class(const redisReply *r);
 /* 1 for the classes where sending the same command again later is right:

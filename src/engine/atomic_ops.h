@@ -25,6 +25,8 @@ enum atry_verdict {
 	ATRY_SUCCESS,   /* every slot of the attempt moved */
 	ATRY_ENDED,     /* refused, failed or cancelled: msg says why */
 	ATRY_LOST,      /* the node to ask does not answer: err */
+	ATRY_BUSY,      /* not started: a node of it runs another job now
+			   (msg); to be tried again, no attempt counted */
 };
 
 /* One attempt of a move's server-side job. */
@@ -48,7 +50,7 @@ struct atomic_ops {
 	const char *cancel_on;    /* "source" / "target": where a cancel goes */
 	int one_per_node;         /* a node takes part in one job at a time */
 	/* Start t[0..n): Valkey gets every attempt of one source at once,
-	 * Redis one.  Sets each v: RUNNING, ENDED (refused) or LOST. */
+	 * Redis one.  Sets each v: RUNNING, ENDED (refused), BUSY or LOST. */
 	void (*issue)(struct migrate *m, struct atry **t, int n);
 	/* Look at t[0..n) (running, all of one source); sets each v. */
 	void (*poll)(struct migrate *m, struct atry **t, int n);

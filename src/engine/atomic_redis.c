@@ -40,7 +40,7 @@ static void rd_issue(struct migrate *m, struct atry **t, int n)
 		rc = asmtask_import(c, t[k]->rg, t[k]->nr, t[k]->job, sizeof(t[k]->job), t[k]->msg,
 				    sizeof(t[k]->msg), &e);
 		t[k]->sent_ms = clock_now_ms();
-		t[k]->v = rc == 0 ? ATRY_RUNNING : rc == 1 ? ATRY_ENDED : ATRY_LOST;
+		t[k]->v = rc == 0 ? ATRY_RUNNING : rc == 1 ? ATRY_ENDED : rc == 2 ? ATRY_BUSY : ATRY_LOST;
 		if (rc < 0)
 			t[k]->err = e;
 	}

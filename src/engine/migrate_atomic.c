@@ -51,6 +51,7 @@ struct amove {
 	long long *keys;          /* per slot of the move, counted at start */
 	struct atry t;            /* the current attempt */
 	char msg[300];            /* why the last attempt ended */
+	long long busy_since;     /* ms: refused as busy since then (0: not) */
 };
 
 struct atomic {
@@ -202,8 +203,24 @@ static void attempt_seen(struct migrate *m, struct atry *t)
 	struct amove *am = &m->atom->a[t->mi];
 	struct job_move *v = &m->mv[t->mi];
 
+	if (t->v != ATRY_BUSY)
+		am->busy_since = 0;
 	switch (t->v) {
 	case ATRY_RUNNING:
+		break;
+	case ATRY_BUSY:
+		/* a node of the move runs a job that is not this run's (one
+		 * per node): wait for it, as long as a slot may meet
+		 * retryable errors; then it counts as a failed attempt */
+		if (!am->busy_since)
+			am->busy_since = clock_now_ms();
+		if (clock_now_ms() - am->busy_since < m->o.retry_ms) {
+			am->st = A_NEW;
+			break;
+		}
+		am->busy_since = 0;
+		am->attempts++;
+		move_failed(m, t->mi, t->msg);
 		break;
 	case ATRY_SUCCESS:
 		for (int j = 0; j < v->ns; j++)
@@ -245,7 +262,7 @@ static void issue(struct migrate *m, const int *mis, int n)
 	at->ops->issue(m, t, n);
 	for (int i = 0; i < n; i++) {
 		struct amove *am = &at->a[t[i]->mi];
-		if (t[i]->v != ATRY_LOST)
+		if (t[i]->v != ATRY_LOST && t[i]->v != ATRY_BUSY)
 			am->attempts++;
 		am->st = A_SENT;
 		if (t[i]->v == ATRY_RUNNING && at->test_cancel > 0 && t[i]->mi == 0) {

@@ -358,6 +358,7 @@ static enum slot_reply classify(struct migrate *m, struct job_move *v, struct jo
 	case RC_NOAUTH:
 	case RC_NO_CLUSTER:
 	case RC_MASTER_DOWN:
+	case RC_ASM_BUSY:
 	case RC_OTHER:
 		return SLOT_REPLY_OTHER;
 	}

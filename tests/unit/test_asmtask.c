@@ -107,6 +107,7 @@ static void test_import_cancel_running(void)
 	f = fake_add("1111111111111111111111111111111111111111");
 	fake_rule(f, "CLUSTER MIGRATION IMPORT 0 99 200 299", 1, "$40\r\n" ID "\r\n");
 	fake_rule(f, "CLUSTER MIGRATION IMPORT 0 99 200 299", 2, "-ERR another ASM task is already in progress\r\n");
+	fake_rule(f, "CLUSTER MIGRATION IMPORT 0 99 200 299", 3, "-ERR slots belong to different source nodes\r\n");
 	fake_rule(f, "CLUSTER MIGRATION CANCEL ID", 0, ":1\r\n");
 	fake_rule(f, "CLUSTER MIGRATION STATUS ALL", 0,
 		  "*3\r\n" TASK("import", "6", "failed", "6", "Connection lost", "15", "7")
@@ -118,8 +119,10 @@ static void test_import_cancel_running(void)
 	CHECK(c != NULL);
 	CHECK_INT(asmtask_import(c, r, 2, id, sizeof(id), why, sizeof(why), &e), 0);
 	CHECK_STR(id, ID);
-	CHECK_INT(asmtask_import(c, r, 2, id, sizeof(id), why, sizeof(why), &e), 1);
+	CHECK_INT(asmtask_import(c, r, 2, id, sizeof(id), why, sizeof(why), &e), 2);
 	CHECK(strstr(why, "another ASM task is already in progress") != NULL);
+	CHECK_INT(asmtask_import(c, r, 2, id, sizeof(id), why, sizeof(why), &e), 1);
+	CHECK(strstr(why, "slots belong to different source nodes") != NULL);
 	CHECK_INT(asmtask_cancel(c, ID, &e), 1);
 	/* the failed import is in progress (its server retries it) and gets
 	 * cancelled; a failed migrate and a completed import are over */

@@ -44,6 +44,7 @@ static const struct {
 	{ "ERR This instance has cluster support disabled", RC_NO_CLUSTER },
 	{ "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE", RC_MASTER_DOWN },
 	{ "ERR Primary is down or failed, please use CLUSTER FAILOVER FORCE", RC_MASTER_DOWN },
+	{ "ERR another ASM task is already in progress", RC_ASM_BUSY },
 	{ "ERR Target instance replied with error: BUSYKEY Target key name already exists.", RC_BUSYKEY },
 	{ "ERR Target instance replied with error: TRYAGAIN busy", RC_TRYAGAIN },
 	{ "ERR Target instance replied with error: ASK 15495 127.0.0.1:1", RC_ASK },
