@@ -25,7 +25,8 @@
 # verified one by one.  On Valkey 8.0 also a migrating mark left on a
 # replica only (a NOREPLICAS, research/server-generations.md A3): check
 # names it and reconcile clears it.  Slots move the way `--migration auto`
-# picks: atomic on Valkey 9.1, legacy elsewhere.
+# picks: atomic on Valkey 9.1 and Redis 8.6 (each its own family), legacy
+# elsewhere.
 # deadline: 600 (tests/run.sh)
 source "$(dirname "$0")/../lib/test-lib.bash"
 source "$(dirname "$0")/lib/cluster.bash"

@@ -61,7 +61,8 @@ def main():
             time.sleep(0.0005)
     t0 = time.time()
     src, dst = (m.group(1), int(m.group(2))), (m.group(3), int(m.group(4)))
-    # an atomic move (Valkey 9 CLUSTER MIGRATESLOTS) runs on the servers
+    # an atomic move (Valkey 9 CLUSTER MIGRATESLOTS, Redis 8.4 CLUSTER
+    # MIGRATION) runs on the servers
     # and may be over before a first DBSIZE: the kill lands at once, the
     # jobs started
     atomic = log_line_atomic(log, m)
