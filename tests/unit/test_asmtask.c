@@ -24,16 +24,6 @@
 	"$10\r\nstart_time\r\n:1796219880763\r\n$8\r\nend_time\r\n:1796219880767\r\n"                      \
 	"$14\r\nwrite_pause_ms\r\n:0\r\n"
 
-static struct conn *open_fake(struct fake_node *f, struct conn_opts *co)
-{
-	struct addr a;
-	struct sc_err e;
-
-	snprintf(a.host, sizeof(a.host), "127.0.0.1");
-	a.port = f->port;
-	return conn_open(&a, co, &e);
-}
-
 static void test_read(void)
 {
 	struct conn_opts co;
@@ -55,7 +45,7 @@ static void test_read(void)
 	fake_rule(f, "CLUSTER MIGRATION STATUS ALL", 3, "*1\r\n*2\r\n$2\r\nid\r\n$1\r\nx\r\n");
 	conn_opts_init(&co);
 	fake_start();
-	c = open_fake(f, &co);
+	c = fake_connect(f, &co);
 	CHECK(c != NULL);
 	CHECK_INT(asmtask_read(c, ID, &v, &n, &e), 0);
 	CHECK_INT(n, 1);
@@ -115,7 +105,7 @@ static void test_import_cancel_running(void)
 		  TASK("import", "6", "completed", "9", "", "0", "0"));
 	conn_opts_init(&co);
 	fake_start();
-	c = open_fake(f, &co);
+	c = fake_connect(f, &co);
 	CHECK(c != NULL);
 	CHECK_INT(asmtask_import(c, r, 2, id, sizeof(id), why, sizeof(why), &e), 0);
 	CHECK_STR(id, ID);

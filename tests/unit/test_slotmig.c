@@ -29,16 +29,6 @@
 	"$5\r\nstate\r\n$20\r\noccurring-on-primary\r\n$7\r\nmessage\r\n$0\r\n\r\n"                          \
 	"$8\r\ncow_size\r\n:0\r\n$19\r\nremaining_repl_size\r\n:0\r\n"
 
-static struct conn *open_fake(struct fake_node *f, struct conn_opts *co)
-{
-	struct addr a;
-	struct sc_err e;
-
-	snprintf(a.host, sizeof(a.host), "127.0.0.1");
-	a.port = f->port;
-	return conn_open(&a, co, &e);
-}
-
 static void test_read(void)
 {
 	struct conn_opts co;
@@ -56,7 +46,7 @@ static void test_read(void)
 	fake_rule(f, "CLUSTER GETSLOTMIGRATIONS", 4, "*1\r\n*2\r\n$4\r\nname\r\n$1\r\nx\r\n");
 	conn_opts_init(&co);
 	fake_start();
-	c = open_fake(f, &co);
+	c = fake_connect(f, &co);
 	CHECK(c != NULL);
 	CHECK_INT(slotmig_read(c, &v, &n, &e), 0);
 	CHECK_INT(n, 2);

@@ -2,6 +2,8 @@
  * fake_node.h). */
 #include "fake_node.h"
 
+#include "cluster/conn.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -385,4 +387,15 @@ int fake_count(const struct fake_node *f, const char *prefix)
 	for (int i = 0; i < f->nlog; i++)
 		n += !strncmp(f->log[i], prefix, strlen(prefix));
 	return n;
+}
+
+struct conn *fake_connect(const struct fake_node *f, const struct conn_opts *co)
+{
+	struct addr a;
+	struct sc_err e;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.host, sizeof(a.host), "127.0.0.1");
+	a.port = f->port;
+	return conn_open(&a, co, &e);
 }

@@ -75,4 +75,9 @@ int fake_find(const struct fake_node *f, const char *prefix);
 /* How many commands of f's log start with prefix. */
 int fake_count(const struct fake_node *f, const char *prefix);
 
+struct conn;
+struct conn_opts;
+/* A shardctl connection to f (cluster/conn.h), or NULL. */
+struct conn *fake_connect(const struct fake_node *f, const struct conn_opts *co);
+
 #endif
