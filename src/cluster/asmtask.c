@@ -135,8 +135,7 @@ int asmtask_running(struct conn *c, char *what, int len, struct sc_err *e)
 	if (asmtask_read(c, NULL, &v, &n, e) < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		if (v[i].st == ASMTASK_COMPLETED || v[i].st == ASMTASK_CANCELED ||
-		    (v[i].st == ASMTASK_FAILED && !v[i].import))
+		if (v[i].st == ASMTASK_COMPLETED || v[i].st == ASMTASK_CANCELED)
 			continue;
 		if (v[i].st == ASMTASK_FAILED && asmtask_cancel(c, v[i].id, e) < 0) {
 			free(v);

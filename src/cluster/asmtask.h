@@ -9,11 +9,15 @@
  * arrays (RESP2) with id, slots, source, dest, operation (import |
  * migrate), state, last_error, retries, create_time, start_time, end_time
  * (ms) and write_pause_ms; fields are looked up by name.  States:
- * `completed` and `canceled` (one l) are terminal; `failed` is terminal
- * for a migrate task, but an import task in `failed` is retried by the
- * server about every second (`retries` counts) until it succeeds or is
- * cancelled; anything else (connecting ... takeover) is in progress
- * (research/server-generations.md D).  Kept in memory only.
+ * `completed` and `canceled` (one l) are terminal; `failed` is not: an
+ * import task in `failed` is retried by the server about every second
+ * (`retries` counts) until it succeeds or is cancelled, and a migrate task
+ * in `failed` stays the source's current task, whose slots refuse legacy
+ * SETSLOT ("Slot N is currently in an active atomic slot migration") until
+ * it is cancelled or another migration replaces it (verified on 8.6.3);
+ * anything else (connecting ... takeover) is in progress
+ * (research/server-generations.md D).  A task has the same id on both
+ * nodes.  Kept in memory only.
  */
 #ifndef SHARDCTL_ASMTASK_H
 #define SHARDCTL_ASMTASK_H
@@ -54,10 +58,11 @@ int asmtask_import(struct conn *c, const struct slot_range *r, int nr, char *id,
 int asmtask_cancel(struct conn *c, const char *id, struct sc_err *e);
 
 /* Tasks in progress on the node of c: their count, the first described in
- * what (an asm_running_fn, asm_idle.h).  An import in `failed` would be
- * retried forever by a node whose run is gone: it is cancelled here (the
- * caller plans from the ownership it leaves), and counted until it ends.
- * Only for Redis >= 8.4 nodes (node_has_command).  -1 with e. */
+ * what (an asm_running_fn, asm_idle.h).  A task in `failed` (an import the
+ * node would retry for ever, a migrate that holds its slots against
+ * SETSLOT) is cancelled here (the caller plans from the ownership it
+ * leaves), and counted until it ends.  Only for Redis >= 8.4 nodes
+ * (node_has_command).  -1 with e. */
 int asmtask_running(struct conn *c, char *what, int len, struct sc_err *e);
 
 #endif

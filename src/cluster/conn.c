@@ -255,6 +255,7 @@ static const struct {
 	{ "Master is down or failed", RC_MASTER_DOWN },
 	{ "Primary is down or failed", RC_MASTER_DOWN },
 	{ "ASM task is already in progress", RC_ASM_BUSY },
+	{ "is currently in an active atomic slot migration", RC_ASM_BUSY },
 };
 
 #define TARGET_ERROR "ERR Target instance replied with error: "
@@ -284,7 +285,8 @@ enum reply_class reply_class(const redisReply *r)
 
 int reply_class_retryable(enum reply_class rc)
 {
-	return rc == RC_TRYAGAIN || rc == RC_CLUSTERDOWN || rc == RC_LOADING || rc == RC_NOREPLICAS;
+	return rc == RC_TRYAGAIN || rc == RC_CLUSTERDOWN || rc == RC_LOADING || rc == RC_NOREPLICAS ||
+	       rc == RC_ASM_BUSY;
 }
 
 const char *reply_class_name(enum reply_class rc)

@@ -102,14 +102,17 @@ enum reply_class {
 			     should Valkey rename it as it did others): the replica
 			     has no link to its master or flags it failing
 			     right now; may pass (a link set up again) */
-	RC_ASM_BUSY,      /* Redis >= 8.4 CLUSTER MIGRATION IMPORT: "ERR
-			     another ASM task is already in progress" (a
-			     node runs one task at a time, imports and
-			     exports together): retry once it is free */
+	RC_ASM_BUSY,      /* Redis >= 8.4 runs an atomic slot migration task
+			     there: IMPORT "ERR another ASM task is already
+			     in progress" (one task per node, imports and
+			     exports together), SETSLOT "ERR Slot N is
+			     currently in an active atomic slot migration"
+			     (e.g. a source still ending a cancelled task):
+			     retry once it is over */
 };
 enum reply_class reply_class(const redisReply *r);
 /* 1 for the classes where sending the same command again later is right:
- * TRYAGAIN, CLUSTERDOWN, LOADING, NOREPLICAS. */
+ * TRYAGAIN, CLUSTERDOWN, LOADING, NOREPLICAS, ASM_BUSY. */
 int reply_class_retryable(enum reply_class rc);
 const char *reply_class_name(enum reply_class rc);
 

@@ -56,6 +56,12 @@ struct atomic_ops {
 	void (*poll)(struct migrate *m, struct atry **t, int n);
 	/* Cancel t[0..n) on the servers; returns the nodes told. */
 	int (*cancel)(struct migrate *m, struct atry **t, int n);
+	/* Jobs in progress on node i, this run's or not (0: idle), or -1
+	 * (no answer).  Before the legacy method takes over slots: a node
+	 * refuses SETSLOT while it runs one (Redis: "Slot N is currently in
+	 * an active atomic slot migration"; a source ends a cancelled task a
+	 * little after its target). */
+	int (*running)(struct migrate *m, int i);
 };
 
 extern const struct atomic_ops atomic_valkey_ops;

@@ -11,7 +11,11 @@
  * while the source still ends its previous task.  That is bounded here:
  * a task failed REDIS_RETRIES times is cancelled and the attempt ends
  * with its last_error, for the core to judge by ownership.  A cancel goes
- * to the target (cancelling on the source does not stop the import).
+ * to the target (cancelling on the source does not stop the import), then
+ * to the source: a source's side left `failed` (the task has the same id
+ * there) holds its slots against legacy SETSLOT until it is cancelled
+ * (verified on 8.6.3), which would stop the legacy fallback, or a later
+ * legacy run or `fix`, on those slots.
  * Authentication between the nodes is the cluster's internal secret:
  * nothing to set (research/server-generations.md D).
  */
@@ -24,6 +28,17 @@
 
 /* Server retries of a failed import before the attempt ends (~1 s each). */
 #define REDIS_RETRIES 5
+
+/* Cancel t's task on its source too (see above); 0 cancelled (it had
+ * ended, or never started there) is fine, so is no answer. */
+static void cancel_on_source(struct migrate *m, const struct atry *t)
+{
+	struct sc_err e;
+	struct conn *c = migrate_job_conn(m, m->mv[t->mi].src, &e);
+
+	if (c && t->job[0])
+		(void)asmtask_cancel(c, t->job, &e);
+}
 
 static void rd_issue(struct migrate *m, struct atry **t, int n)
 {
@@ -55,8 +70,10 @@ static void rd_poll(struct migrate *m, struct atry **t, int n)
 		struct conn *c = migrate_job_conn(m, m->mv[t[k]->mi].dst, &e);
 
 		if (!c || asmtask_read(c, t[k]->job, &v, &nv, &e) < 0) {
+			/* the run stops here: leave nothing on the source */
 			t[k]->v = ATRY_LOST;
 			t[k]->err = e;
+			cancel_on_source(m, t[k]);
 			continue;
 		}
 		t[k]->v = ATRY_RUNNING;
@@ -77,6 +94,7 @@ static void rd_poll(struct migrate *m, struct atry **t, int n)
 				snprintf(t[k]->msg, sizeof(t[k]->msg), "%s%s%s%s", v[0].state,
 					 v[0].last_error[0] ? ": " : "", v[0].last_error,
 					 v[0].st == ASMTASK_FAILED ? " (retried by the server, then cancelled)" : "");
+				cancel_on_source(m, t[k]);
 			}
 		}
 		free(v);
@@ -94,8 +112,20 @@ static int rd_cancel(struct migrate *m, struct atry **t, int n)
 		/* 0 cancelled when it just ended: fine */
 		if (c && asmtask_cancel(c, t[k]->job, &e) >= 0)
 			told++;
+		cancel_on_source(m, t[k]);
 	}
 	return told;
+}
+
+/* (asmtask_running also cancels an import left failed, which its server
+ * would retry for ever) */
+static int rd_running(struct migrate *m, int i)
+{
+	struct sc_err e;
+	struct conn *c = migrate_job_conn(m, i, &e);
+	char what[400];
+
+	return c ? asmtask_running(c, what, sizeof(what), &e) : -1;
 }
 
 const struct atomic_ops atomic_redis_ops = {
@@ -105,4 +135,5 @@ const struct atomic_ops atomic_redis_ops = {
 	.issue = rd_issue,
 	.poll = rd_poll,
 	.cancel = rd_cancel,
+	.running = rd_running,
 };

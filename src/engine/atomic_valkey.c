@@ -185,6 +185,15 @@ static int vk_cancel(struct migrate *m, struct atry **t, int n)
 	return told;
 }
 
+static int vk_running(struct migrate *m, int i)
+{
+	struct sc_err e;
+	struct conn *c = migrate_job_conn(m, i, &e);
+	char what[400];
+
+	return c ? slotmig_running(c, what, sizeof(what), &e) : -1;
+}
+
 const struct atomic_ops atomic_valkey_ops = {
 	.command = "CLUSTER MIGRATESLOTS",
 	.cancel_on = "source",
@@ -192,4 +201,5 @@ const struct atomic_ops atomic_valkey_ops = {
 	.issue = vk_issue,
 	.poll = vk_poll,
 	.cancel = vk_cancel,
+	.running = vk_running,
 };

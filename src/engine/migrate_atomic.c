@@ -62,6 +62,7 @@ struct atomic {
 	int cancelled;
 	int test_cancel;          /* SHARDCTL_TEST_ASM_CANCEL */
 	long long next_poll;
+	long long legacy_wait;    /* ms: first asked whether legacy may start */
 };
 
 void atomic_free(struct atomic *a)
@@ -432,6 +433,25 @@ static void to_legacy(struct migrate *m)
 	}
 }
 
+/* The nodes of the moves going to the legacy method run no atomic job any
+ * more (a node refuses SETSLOT while it runs one), or retry_ms has passed
+ * since that was first asked (the legacy method's own retries take over;
+ * a node that does not answer is its to find out). */
+static int legacy_ready(struct migrate *m)
+{
+	struct atomic *at = m->atom;
+
+	if (!at->legacy_wait)
+		at->legacy_wait = clock_now_ms();
+	if (clock_now_ms() - at->legacy_wait >= m->o.retry_ms)
+		return 1;
+	for (int mi = 0; mi < m->nmv; mi++)
+		if (at->a[mi].st == A_LEGACY &&
+		    (at->ops->running(m, m->mv[mi].src) > 0 || at->ops->running(m, m->mv[mi].dst) > 0))
+			return 0;
+	return 1;
+}
+
 int atomic_step(struct migrate *m, int budget_ms)
 {
 	struct atomic *at = m->atom;
@@ -472,11 +492,12 @@ int atomic_step(struct migrate *m, int budget_ms)
 			legacy += at->a[mi].st == A_LEGACY;
 		}
 		if (!sent) {
-			if (legacy && !m->failed) {
+			if (!legacy || m->failed)
+				return m->failed ? -1 : 1;
+			if (legacy_ready(m)) {
 				to_legacy(m);
 				return 2;
 			}
-			return m->failed ? -1 : 1;
 		}
 		t = clock_now_ms();
 		if (at->next_poll > t)

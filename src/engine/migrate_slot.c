@@ -340,6 +340,7 @@ static enum slot_reply classify(struct migrate *m, struct job_move *v, struct jo
 	case RC_TRYAGAIN:
 	case RC_CLUSTERDOWN:
 	case RC_LOADING:
+	case RC_ASM_BUSY: /* an atomic task of the slot still ends */
 		return SLOT_REPLY_RETRYABLE;
 	case RC_IOERR:
 		return SLOT_REPLY_IOERR;
@@ -358,7 +359,6 @@ static enum slot_reply classify(struct migrate *m, struct job_move *v, struct jo
 	case RC_NOAUTH:
 	case RC_NO_CLUSTER:
 	case RC_MASTER_DOWN:
-	case RC_ASM_BUSY:
 	case RC_OTHER:
 		return SLOT_REPLY_OTHER;
 	}

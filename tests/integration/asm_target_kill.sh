@@ -39,8 +39,9 @@ nk_ids
 each() { local i; for i in "${!T_NODES[@]}"; do cli "$i" "$@" 2>/dev/null; done; }
 # jobs in progress (GETSLOTMIGRATIONS states not terminal) on any node
 if [ "$ASM_SERVER" = redis-8.6 ]; then
-	# tasks in progress (an import in failed is retried by its server)
-	jobs_running() { each cluster migration status all | awk 'p { if ($0 !~ /^(completed|canceled|failed)$/) n++; p = 0 } /^state$/ { p = 1 } END { print n + 0 }'; }
+	# tasks in progress (a failed one too: an import is retried by its
+	# server, a migrate holds its slots against SETSLOT until cancelled)
+	jobs_running() { each cluster migration status all | awk 'p { if ($0 !~ /^(completed|canceled)$/) n++; p = 0 } /^state$/ { p = 1 } END { print n + 0 }'; }
 	# target_of_jobs: TGT = the node with an import task in progress
 	target_of_jobs() {
 		local i

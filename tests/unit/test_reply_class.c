@@ -45,6 +45,9 @@ static const struct {
 	{ "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE", RC_MASTER_DOWN },
 	{ "ERR Primary is down or failed, please use CLUSTER FAILOVER FORCE", RC_MASTER_DOWN },
 	{ "ERR another ASM task is already in progress", RC_ASM_BUSY },
+	{ "ERR Slot 0 is currently in an active atomic slot migration. CLUSTER SETSLOT cannot be used at this time. "
+	  "To perform a legacy slot migration instead, first cancel the ongoing task with CLUSTER MIGRATION CANCEL",
+	  RC_ASM_BUSY },
 	{ "ERR Target instance replied with error: BUSYKEY Target key name already exists.", RC_BUSYKEY },
 	{ "ERR Target instance replied with error: TRYAGAIN busy", RC_TRYAGAIN },
 	{ "ERR Target instance replied with error: ASK 15495 127.0.0.1:1", RC_ASK },
@@ -68,6 +71,7 @@ int main(void)
 	CHECK_INT(reply_class(NULL), RC_OK);
 	CHECK_INT(reply_class_retryable(RC_NOREPLICAS), 1);
 	CHECK_INT(reply_class_retryable(RC_TRYAGAIN), 1);
+	CHECK_INT(reply_class_retryable(RC_ASM_BUSY), 1);
 	CHECK_INT(reply_class_retryable(RC_UNBLOCKED), 0);
 	CHECK_INT(reply_class_retryable(RC_ALREADY_OWNER), 0);
 	CHECK_INT(reply_class_retryable(RC_IOERR), 0);
