@@ -20,6 +20,13 @@
 #               valkey-server: in the tree both are symlinks to *-check-rdb,
 #               and Valkey picks its mode from argv[0]) with its ELF
 #               interpreter and RPATH pointed into the tree.
+#   redis-8.6   redis-tools from Debian's experimental suite (Redis 8.6.3
+#               when this was written: the first Redis with CLUSTER
+#               MIGRATION in Debian), fetched like valkey-8.0 and unpacked
+#               into redis-8.6/root; its binaries are copied to NAME/bin/
+#               and pointed at the forky tree's loader and libraries (built
+#               for sid, they need what forky has: libc6 >= 2.38,
+#               libssl3t64, ...).
 #
 # Each --version must name the expected family and major.minor: when the
 # archive moves on (say backports serves Valkey 8.1), the script fails and
@@ -33,7 +40,7 @@
 # goes to stderr.  NAME prints that server's line only (building only it).
 set -euo pipefail
 
-NAMES=(redis-7.0 valkey-8.0 redis-8.0 valkey-9.1)
+NAMES=(redis-7.0 valkey-8.0 redis-8.0 valkey-9.1 redis-8.6)
 MIRROR=http://deb.debian.org/debian
 
 say() { echo "servers.sh: $*" >&2; }
@@ -152,6 +159,25 @@ redis70() {
 	echo "redis-7.0 $s $c"
 }
 
+# fetch_debs SUITE TMP PACKAGE...: the packages of SUITE downloaded into
+# TMP/debs and unpacked into TMP/root, with an apt state of its own in
+# TMP/apt (removed after; the system's sources are not touched)
+fetch_debs() {
+	local suite=$1 tmp=$2 p
+	shift 2
+	mkdir -p "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/debs" "$tmp/root"
+	echo "deb $MIRROR $suite main" >"$tmp/apt/sources.list"
+	local apt=(-o "Dir::Etc::sourcelist=$tmp/apt/sources.list" -o Dir::Etc::sourceparts=/dev/null
+		-o "Dir::State::Lists=$tmp/apt/lists" -o "Dir::Cache=$tmp/apt/cache"
+		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User="$(id -un)")
+	apt-get "${apt[@]}" -qq update >&2
+	local pkgs=()
+	for p in "$@"; do pkgs+=("$p/$suite"); done
+	(cd "$tmp/debs" && apt-get "${apt[@]}" -qq download "${pkgs[@]}" >&2)
+	for p in "$tmp"/debs/*.deb; do dpkg -x "$p" "$tmp/root"; done
+	rm -rf "$tmp/apt"
+}
+
 # ---- valkey-8.0: bookworm-backports, private apt state
 valkey80() {
 	local final=$dir/valkey-8.0 s c
@@ -165,16 +191,9 @@ valkey80() {
 	local tmp
 	tmp=$(mktemp -d "$dir/.tmp-valkey-8.0.XXXXXX")
 	chmod 755 "$tmp"
-	mkdir -p "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/debs" "$tmp/root"
-	echo "deb $MIRROR bookworm-backports main" >"$tmp/apt/sources.list"
-	local apt=(-o "Dir::Etc::sourcelist=$tmp/apt/sources.list" -o Dir::Etc::sourceparts=/dev/null
-		-o "Dir::State::Lists=$tmp/apt/lists" -o "Dir::Cache=$tmp/apt/cache"
-		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User="$(id -un)")
-	apt-get "${apt[@]}" -qq update >&2
-	(cd "$tmp/debs" && apt-get "${apt[@]}" -qq download valkey-server/bookworm-backports valkey-tools/bookworm-backports >&2)
+	fetch_debs bookworm-backports "$tmp" valkey-server valkey-tools
 	local deb libs=()
 	for deb in "$tmp"/debs/*.deb; do
-		dpkg -x "$deb" "$tmp/root"
 		# the shared libraries it depends on, from the host's Debian 12
 		mapfile -t -O ${#libs[@]} libs < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
 			sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g' | grep -E '^lib')
@@ -183,7 +202,7 @@ valkey80() {
 	if LD_TRACE_LOADED_OBJECTS=1 "$tmp/root/usr/bin/valkey-check-rdb" | grep -q 'not found'; then
 		die "valkey-8.0: libraries missing: $(LD_TRACE_LOADED_OBJECTS=1 "$tmp/root/usr/bin/valkey-check-rdb" | grep 'not found' | tr -s '\t\n' ' ')"
 	fi
-	rm -rf "$tmp/apt" "$tmp/debs"
+	rm -rf "$tmp/debs"
 	check valkey-8.0 "$tmp/root/usr/bin/valkey-server" "$tmp/root/usr/bin/valkey-cli" ||
 		explain valkey-8.0 "$tmp/root/usr/bin/valkey-server" "$tmp/root/usr/bin/valkey-cli"
 	"$tmp/root/usr/bin/valkey-server" --version | head -n 1 >"$tmp/.ok"
@@ -222,6 +241,25 @@ forky_tree() {
 	finish "$tmp" "$final"
 }
 
+# into_forky NAME SRC DEST: the program SRC (a symlink is followed) copied
+# to DEST and pointed at the forky tree's loader and libraries
+into_forky() {
+	local name=$1 src tree=$dir/forky/root
+	src=$(readlink -f "$2")
+	[ -f "$src" ] || die "$name: $2 is missing"
+	cp "$src" "$3"
+	# RPATH, not RUNPATH: it also covers the libraries' own needs
+	# (libsystemd's libzstd...), which would otherwise come from the host
+	patchelf --set-interpreter "$tree/lib64/ld-linux-x86-64.so.2" --force-rpath \
+		--set-rpath "$tree/lib/x86_64-linux-gnu:$tree/usr/lib/x86_64-linux-gnu" "$3"
+	if LD_TRACE_LOADED_OBJECTS=1 "$3" | grep -v -e linux-vdso -e "$tree/" | grep -q .; then
+		die "$name: ${3##*/} loads libraries from outside the tree: $(LD_TRACE_LOADED_OBJECTS=1 "$3" | grep -v -e linux-vdso -e "$tree/" | tr -s '\t\n' ' ')"
+	fi
+	if LD_TRACE_LOADED_OBJECTS=1 "$3" | grep -q 'not found'; then
+		die "$name: ${3##*/} needs libraries the forky tree lacks: $(LD_TRACE_LOADED_OBJECTS=1 "$3" | grep 'not found' | tr -s '\t\n' ' ')"
+	fi
+}
+
 # forky_copy NAME FAMILY: NAME/bin/FAMILY-server and FAMILY-cli, copied out
 # of the forky tree and pointed at its loader and libraries
 forky_copy() {
@@ -241,16 +279,7 @@ forky_copy() {
 	mkdir -p "$tmp/bin"
 	for b in server cli; do
 		# redis-server and valkey-server are symlinks to *-check-rdb there
-		src=$(readlink -f "$tree/usr/bin/$fam-$b")
-		[ -f "$src" ] || die "$name: $tree/usr/bin/$fam-$b is missing"
-		cp "$src" "$tmp/bin/$fam-$b"
-		# RPATH, not RUNPATH: it also covers the libraries' own needs
-		# (libsystemd's libzstd...), which would otherwise come from the host
-		patchelf --set-interpreter "$tree/lib64/ld-linux-x86-64.so.2" --force-rpath \
-			--set-rpath "$tree/lib/x86_64-linux-gnu:$tree/usr/lib/x86_64-linux-gnu" "$tmp/bin/$fam-$b"
-		if LD_TRACE_LOADED_OBJECTS=1 "$tmp/bin/$fam-$b" | grep -v -e linux-vdso -e "$tree/" | grep -q .; then
-			die "$name: $fam-$b loads libraries from outside the tree: $(LD_TRACE_LOADED_OBJECTS=1 "$tmp/bin/$fam-$b" | grep -v -e linux-vdso -e "$tree/" | tr -s '\t\n' ' ')"
-		fi
+		into_forky "$name" "$tree/usr/bin/$fam-$b" "$tmp/bin/$fam-$b"
 	done
 	check "$name" "$tmp/bin/$fam-server" "$tmp/bin/$fam-cli" || explain "$name" "$tmp/bin/$fam-server" "$tmp/bin/$fam-cli"
 	cp "$dir/forky/.ok" "$tmp/.ok"
@@ -259,11 +288,41 @@ forky_copy() {
 	echo "$name $s $c"
 }
 
+# ---- redis-8.6: experimental's redis-tools, run on the forky tree's libraries
+redis86() {
+	local final=$dir/redis-8.6 s c
+	s=$final/bin/redis-server
+	c=$final/bin/redis-cli
+	if [ -f "$final/.ok" ] && [ -f "$dir/forky/.ok" ] && [ "$(sed 1d "$final/.ok")" = "$(cat "$dir/forky/.ok")" ] &&
+		check redis-8.6 "$s" "$c"; then
+		echo "redis-8.6 $s $c"
+		return
+	fi
+	forky_tree
+	command -v patchelf >/dev/null 2>&1 || need_pkgs patchelf
+	say "redis-8.6: fetching redis-tools from experimental"
+	local tmp
+	tmp=$(mktemp -d "$dir/.tmp-redis-8.6.XXXXXX")
+	chmod 755 "$tmp"
+	fetch_debs experimental "$tmp" redis-tools
+	mkdir -p "$tmp/bin"
+	# the package's redis-server is a symlink to redis-check-rdb
+	into_forky redis-8.6 "$tmp/root/usr/bin/redis-check-rdb" "$tmp/bin/redis-server"
+	into_forky redis-8.6 "$tmp/root/usr/bin/redis-cli" "$tmp/bin/redis-cli"
+	rm -rf "$tmp/root" "$tmp/debs"
+	check redis-8.6 "$tmp/bin/redis-server" "$tmp/bin/redis-cli" || explain redis-8.6 "$tmp/bin/redis-server" "$tmp/bin/redis-cli"
+	{ "$tmp/bin/redis-server" --version | head -n 1; cat "$dir/forky/.ok"; } >"$tmp/.ok"
+	finish "$tmp" "$final"
+	check redis-8.6 "$s" "$c" || explain redis-8.6 "$s" "$c"
+	echo "redis-8.6 $s $c"
+}
+
 for n in "${want[@]}"; do
 	case $n in
 	redis-7.0) redis70 ;;
 	valkey-8.0) valkey80 ;;
 	redis-8.0) forky_copy redis-8.0 redis ;;
 	valkey-9.1) forky_copy valkey-9.1 valkey ;;
+	redis-8.6) redis86 ;;
 	esac
 done

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# servers.sh - the server matrix of scripts/servers.sh: it prints the four
+# servers.sh - the server matrix of scripts/servers.sh: it prints the five
 # servers in order, each of which starts in cluster mode on a loopback port
 # under its own process name and is what its name says: the family and
 # version INFO server reports (valkey_version present -> Valkey, else Redis
 # redis_version), CLUSTER INFO answering, the RDB version of a DUMP payload
-# (Redis 7.0 10, Valkey 8.0 11, Redis 8.0 12, Valkey 9.1 80), and atomic
-# slot migration (COMMAND INFO cluster|migrateslots) on Valkey 9.1 only.
+# (Redis 7.0 10, Valkey 8.0 11, Redis 8.0 12, Valkey 9.1 80, Redis 8.6 13),
+# and atomic slot migration: COMMAND INFO cluster|migrateslots on Valkey 9.1
+# only, cluster|migration (Redis's own family) on Redis 8.6 only.
 # Needs no shardctl.
 source "$(dirname "$0")/../lib/test-lib.bash"
 H=127.0.15.1
 
 t_run "$T_ROOT/scripts/servers.sh"
 t_eq 0 "$T_RC" "scripts/servers.sh: exit 0 ($(printf '%s' "$T_ERR" | tail -n 3))"
-t_eq "redis-7.0 valkey-8.0 redis-8.0 valkey-9.1" "$(printf '%s\n' "$T_OUT" | awk '{print $1}' | xargs)" \
-	"scripts/servers.sh: four servers, in order"
+t_eq "redis-7.0 valkey-8.0 redis-8.0 valkey-9.1 redis-8.6" "$(printf '%s\n' "$T_OUT" | awk '{print $1}' | xargs)" \
+	"scripts/servers.sh: five servers, in order"
 [ "$T_RC" -eq 0 ] || t_done
 lines=$T_OUT
 
@@ -23,7 +24,7 @@ t_run "$T_ROOT/scripts/servers.sh" redis-6.2
 t_eq 2 "$T_RC" "scripts/servers.sh of an unknown name: exit 2"
 t_contains "$T_ERR" "unknown server 'redis-6.2'" "scripts/servers.sh of an unknown name: message"
 
-P=$(t_free_ports 4 $H) || exit 1
+P=$(t_free_ports 5 $H) || exit 1
 
 # info_field TEXT FIELD: the value of FIELD:value in an INFO reply
 info_field() { printf '%s\n' "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
@@ -46,6 +47,7 @@ while read -r name server cli; do
 	valkey-8.0) rdb=11 ;;
 	redis-8.0) rdb=12 ;;
 	valkey-9.1) rdb=80 ;;
+	redis-8.6) rdb=13 ;;
 	esac
 	d="$T_DIR/$name"
 	mkdir -p "$d"
@@ -93,11 +95,17 @@ while read -r name server cli; do
 	else
 		t_eq "1) (nil)" "$asm" "$name: COMMAND INFO cluster|migrateslots is nil"
 	fi
+	asm=$("$cli" -h $H -p "$port" --no-raw command info 'cluster|migration')
+	if [ "$name" = redis-8.6 ]; then
+		t_not_contains "$asm" "(nil)" "$name: COMMAND INFO cluster|migration is non-nil"
+	else
+		t_eq "1) (nil)" "$asm" "$name: COMMAND INFO cluster|migration is nil"
+	fi
 
 	"$cli" -h $H -p "$port" shutdown nosave >/dev/null 2>&1
 	t_wait 10 bash -c "! kill -0 $pid 2>/dev/null"
 	t_eq 1 "$(kill -0 "$pid" 2>/dev/null && echo 0 || echo 1)" "$name: shut down"
 done <<<"$lines"
-t_eq 4 "$i" "four servers tried"
+t_eq 5 "$i" "five servers tried"
 
 t_done
