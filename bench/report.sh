@@ -32,8 +32,8 @@ csv=$dir/resize.csv
 		for (kk = 1; kk <= nk; kk++) {
 			k = ks[kk]
 			printf "%s keys\n", k
-			printf "%-6s %-16s %10s %7s %7s %9s %9s %9s %5s %9s %6s  %s\n", "move", "tool", "time", \
-				"ratio", "errors", "p50", "p99", "max", "lost", "peak RSS", "load", "note"
+			printf "%-6s %-16s %10s %7s %7s %9s %9s %10s %9s %5s %9s %6s  %s\n", "move", "tool", "time", \
+				"ratio", "errors", "p50", "p99", "p99 moves", "max", "lost", "peak RSS", "load", "note"
 			for (m = 1; m <= nm[k]; m++) {
 				mv = moves[k, m]
 				b = base[k, mv]
@@ -51,8 +51,8 @@ csv=$dir/resize.csv
 							sprintf("rebalance alone %.2f s (%.1fx shardctl'"'"'s moves alone)", w[3], w[3] / bm) \
 							substr(note, RSTART + RLENGTH)
 					}
-					printf "%-6s %-16s %10s %7s %7s %9s %9s %9s %5s %9s %6s  %s\n", mv, f[3], t, r, \
-						f[5], ms(f[6]), ms(f[7]), ms(f[8]), f[9], rss(f[10]), f[11], note
+					printf "%-6s %-16s %10s %7s %7s %9s %9s %10s %9s %5s %9s %6s  %s\n", mv, f[3], t, r, \
+						f[5], ms(f[6]), ms(f[7]), ms(f[13]), ms(f[8]), f[9], rss(f[10]), f[11], note
 				}
 			}
 			print ""
@@ -60,6 +60,8 @@ csv=$dir/resize.csv
 		print "ratio: time of the tool / time of shardctl for the same move (higher: shardctl faster)"
 		print "errors: replies sc-load run could not turn into success after redirects, plus wrong or lost values"
 		print "lost: keys missing or changed when every key was verified after the move"
+		print "p99: the client over the whole command; p99 moves: over the slot moves alone (see note), the"
+		print "     window in which tools are compared (redis-cli'"'"'s whole command also holds its add-node waits)"
 		print "shardctl: its default --max-latency; shardctl-nolimit: --max-latency 0 (no latency budget)"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only),"
 		print "       one thread per source node at once"

@@ -9,6 +9,7 @@
 #                 (its default --max-latency)
 #   shardctl-nolimit  the same with --max-latency 0 (no latency budget: the
 #                 speed the budget trades away)
+#   shardctl-latN the same with --max-latency N (other budgets, side by side)
 #   redis-cli     add-node (master, then its replica), wait for agreement,
 #                 rebalance --cluster-use-empty-masters; 5 -> 4: rebalance
 #                 --cluster-weight <id>=0, then del-node replica and master
@@ -17,7 +18,9 @@
 #                 from their owners, RESTORE into a plain redis-server
 #   floor-migrate sc-load copy --migrate: MIGRATE ... COPY of the same keys
 #                 into a plain redis-server, one source after another
-# During every move `sc-load run` reads and writes (errors, p50/p99); after
+# During every move `sc-load run` reads and writes (errors, p50/p99, and the
+# p99 over the slot moves alone: shardctl's moves, redis-cli's rebalance,
+# from its --ops-log); after
 # every move every key is verified byte for byte.  Peak RSS via
 # /usr/bin/time -v.  Then the 4 -> 5 move alone at other key counts for the
 # plot of move time against key count.
@@ -95,12 +98,12 @@ timed() {
 	local name=$1 t0
 	shift
 	"$SC_LOAD" run --seed "${N[0]}" --seconds 7200 --rate "$RATE" --keys "$KEYS_NOW" \
-		--size "$SIZE" --run-prefix "run-$name" --json >"$WORK/run.json" 2>"$WORK/run.err" &
+		--size "$SIZE" --run-prefix "run-$name" --ops-log "$WORK/ops.log" --json >"$WORK/run.json" 2>"$WORK/run.err" &
 	runpid=$!
 	sleep 0.5
 	t0=$(now)
-	rm -f "$WORK/detail"
-	"$@" 2>&1 | stamp >"$WORK/$name.log"
+	rm -f "$WORK/detail" "$WORK/window"
+	"$@" 2>&1 | stamp "$t0" >"$WORK/$name.log"
 	T_RC=${PIPESTATUS[0]}
 	T_SECS=$(elapsed "$t0")
 	T_LOAD=$(cut -d' ' -f1 /proc/loadavg) # other work on the machine skews times
@@ -116,15 +119,18 @@ timed() {
 	if [ -z "$T_DETAIL" ] && [ "${name%%-*}" = shardctl ]; then
 		T_DETAIL=$(move_only "$name")
 		T_DETAIL=${T_DETAIL:+moves alone $T_DETAIL s}
+		shardctl_window "$name" "$t0"
 	fi
+	T_P99_MOVES=$(window_p99)
 	# the tool's own CPU time (user + system): the rest is waiting on servers
 	[ "${name%%-*}" = floor ] || T_DETAIL="${T_DETAIL:+$T_DETAIL; }cpu ${T_CPU:-?} s"
 }
 
-# stamp: each line prefixed with the seconds since stamp started (where the
-# time goes); no process per line
+# stamp [T0]: each line prefixed with the seconds since T0 (epoch seconds,
+# default: when stamp started; where the time goes); no process per line
 stamp() {
 	local l s=${EPOCHREALTIME/./} d
+	[ -z "${1:-}" ] || s=$(awk -v t="$1" 'BEGIN { printf "%.0f", t * 1000000 }')
 	while IFS= read -r l; do
 		d=$((${EPOCHREALTIME/./} - s))
 		printf '%4d.%02d %s\n' $((d / 1000000)) $((d % 1000000 / 10000)) "$l"
@@ -155,6 +161,7 @@ rcli_to5() {
 	# shellcheck disable=SC2086
 	measured "$CLI" --cluster rebalance "${N[0]}" --cluster-use-empty-masters $1 || return 1
 	echo "rebalance alone $(elapsed "$t") s" >"$WORK/detail"
+	echo "$t $(now)" >"$WORK/window"
 }
 # redis-cli's way to empty a node and remove it with its replica
 rcli_to4() {
@@ -165,6 +172,7 @@ rcli_to4() {
 	# shellcheck disable=SC2086
 	measured "$CLI" --cluster rebalance "${N[0]}" --cluster-weight "$(node_id "$m")=0" $1 || return 1
 	echo "rebalance alone $(elapsed "$t") s" >"$WORK/detail"
+	echo "$t $(now)" >"$WORK/window"
 	measured "$CLI" --cluster del-node "${N[0]}" "$(node_id "$r")" || return 1
 	measured "$CLI" --cluster del-node "${N[0]}" "$(node_id "$m")" || return 1
 }
@@ -191,6 +199,23 @@ verify_all() { # prints "lost" count (missing + wrong + unreadable)
 		awk '{ print $1 + $2 + $3 }'
 }
 
+# The moves' window (epoch seconds "START END" in $WORK/window): the client's
+# p99 over the slot moves alone, for every tool alike (the whole command's
+# also covers redis-cli's add-node waits, when nothing moves).  redis-cli:
+# its rebalance command; shardctl: its "moved ... in X s" line's time less X.
+shardctl_window() { # shardctl_window NAME T0
+	awk -v t0="$2" '/moved [0-9]+\/[0-9]+ slots, [0-9]+ keys in [0-9.]+ s/ {
+		for (i = 1; i <= NF; i++) if ($i == "in" && $(i + 2) == "s") x = $(i + 1)
+		end = t0 + $1; line = sprintf("%.6f %.6f", end - x, end) }
+		END { if (line != "") print line }' "$WORK/$1.log" >"$WORK/window"
+}
+window_p99() { # the client's p99 (us) over $WORK/window, from its ops log
+	[ -s "$WORK/window" ] && [ -s "$WORK/ops.log" ] || return 0
+	read -r ws we <"$WORK/window"
+	awk -v a="$ws" -v b="$we" 'BEGIN { a *= 1000000; b *= 1000000 } $1 >= a && $1 <= b { print $2 }' \
+		"$WORK/ops.log" | sort -n | awk '{ v[NR] = $1 } END { if (NR) { r = int(0.99 * NR); if (r < 0.99 * NR) r++; print v[r] } }'
+}
+
 # move_only NAME: seconds spent moving slots alone, from the last timed
 # command: redis-cli's rebalance; shardctl's own "moved ... in X s" line
 move_only() {
@@ -211,14 +236,14 @@ record() {
 	p99=$(jnum p99_us "$T_RUN")
 	max=$(jnum max_us "$T_RUN")
 	[ "$T_RC" -eq 0 ] || T_SECS=failed
-	echo "$KEYS_NOW,$1,$2,$T_SECS,$errs,$p50,$p99,$max,$3,$T_RSS_KB,$T_LOAD,$T_DETAIL" >>"$CSV"
-	log "$1 $2: ${T_SECS} s${T_DETAIL:+ ($T_DETAIL)}, client errors $errs, p50 ${p50} us, p99 ${p99} us, max ${max} us, lost $3, peak RSS ${T_RSS_KB} kB, load $T_LOAD"
+	echo "$KEYS_NOW,$1,$2,$T_SECS,$errs,$p50,$p99,$max,$3,$T_RSS_KB,$T_LOAD,$T_DETAIL,${T_P99_MOVES:-}" >>"$CSV"
+	log "$1 $2: ${T_SECS} s${T_DETAIL:+ ($T_DETAIL)}, client errors $errs, p50 ${p50} us, p99 ${p99} us (moves alone: ${T_P99_MOVES:--} us), max ${max} us, lost $3, peak RSS ${T_RSS_KB} kB, load $T_LOAD"
 }
 
 # ---- the scenario -------------------------------------------------------------
 
 CSV=$OUT/resize.csv
-echo "keys,move,tool,seconds,client_errors,p50_us,p99_us,max_us,lost,peak_rss_kb,loadavg,detail" >"$CSV"
+echo "keys,move,tool,seconds,client_errors,p50_us,p99_us,max_us,lost,peak_rss_kb,loadavg,detail,p99_moves_us" >"$CSV"
 SCALE_CSV=$OUT/scale.csv
 echo "keys,tool,seconds,move_seconds" >"$SCALE_CSV"
 
@@ -249,6 +274,7 @@ scenario() {
 		case $tool in
 		shardctl) timed "$tool-to5" shardctl_to5 ;;
 		shardctl-nolimit) timed "$tool-to5" shardctl_to5 --max-latency 0 ;;
+		shardctl-lat*) timed "$tool-to5" shardctl_to5 --max-latency "${tool#shardctl-lat}" ;;
 		redis-cli) timed "$tool-to5" rcli_to5 "" ;;
 		redis-cli-p100) timed "$tool-to5" rcli_to5 "--cluster-pipeline 100" ;;
 		esac
@@ -273,6 +299,7 @@ scenario() {
 		case $tool in
 		shardctl) timed "$tool-to4" shardctl_to4 ;;
 		shardctl-nolimit) timed "$tool-to4" shardctl_to4 --max-latency 0 ;;
+		shardctl-lat*) timed "$tool-to4" shardctl_to4 --max-latency "${tool#shardctl-lat}" ;;
 		redis-cli) timed "$tool-to4" rcli_to4 "" ;;
 		redis-cli-p100) timed "$tool-to4" rcli_to4 "--cluster-pipeline 100" ;;
 		esac

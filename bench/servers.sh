@@ -48,9 +48,10 @@ ref = {mv: moves(rows.get(("redis-7.0", mv, "shardctl"))) for mv in ("4->5", "5-
 print("shardctl and the server's own cli on each server of the matrix, in one run")
 print("(bench/servers.sh; each server's table: bench/results/servers/NAME/resize.txt)")
 print()
-hdr = ("server", "move", "shardctl s", "moves s", "vs redis-7.0", "p99 ms", "errors", "lost",
-       "cli s", "rebalance s", "cli/shardctl", "cli p99 ms")
-print("%-11s %-5s %10s %8s %12s %7s %6s %5s %8s %11s %12s %10s" % hdr)
+hdr = ("server", "move", "shardctl s", "moves s", "vs redis-7.0", "p99 ms", "moves p99", "errors", "lost",
+       "cli s", "rebalance s", "cli/shardctl", "cli p99 ms", "rebal. p99", "p99 ratio")
+fmt = "%-11s %-5s %10s %8s %12s %7s %9s %6s %5s %8s %11s %12s %10s %10s %9s"
+print(fmt % hdr)
 for n in names:
     for mv in ("4->5", "5->4"):
         s, c = rows.get((n, mv, "shardctl")), rows.get((n, mv, "redis-cli"))
@@ -60,13 +61,17 @@ for n in names:
         sm, cm = moves(s), moves(c)
         vs = f"{sm / ref[mv]:.2f}x" if sm and ref.get(mv) else "-"
         ratio = f"{cm / sm:.1f}x" if sm and cm else "-"
-        print("%-11s %-5s %10s %8s %12s %7s %6s %5s %8s %11s %12s %10s" % (
-            n, mv, s["seconds"], f"{sm:.1f}" if sm else "-", vs, ms(s["p99_us"]), s["client_errors"],
+        sw, cw = s.get("p99_moves_us") or "", (c.get("p99_moves_us") or "") if c else ""
+        pr = f"{int(sw) / int(cw):.1f}x" if sw.isdigit() and cw.isdigit() and int(cw) else "-"
+        print(fmt % (
+            n, mv, s["seconds"], f"{sm:.1f}" if sm else "-", vs, ms(s["p99_us"]), ms(sw), s["client_errors"],
             s["lost"], c["seconds"] if c else "-", f"{cm:.1f}" if cm else "-", ratio,
-            ms(c["p99_us"]) if c else "-"))
+            ms(c["p99_us"]) if c else "-", ms(cw), pr))
 print()
 print("moves s: shardctl's slot moves alone; vs redis-7.0: those against Redis 7.0's in this run")
 print("rebalance s: the cli's rebalance alone; cli/shardctl: rebalance / shardctl's moves")
+print("p99 ms: the client over the whole command; moves p99 / rebal. p99: over the moves alone (shardctl's")
+print("  moves, the cli's rebalance); p99 ratio: shardctl's moves p99 / the cli's rebalance p99")
 print("On Valkey 9.1 shardctl moves slots with atomic slot migration (--migration auto).")
 PY
 cat "$OUT/servers.txt"

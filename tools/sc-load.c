@@ -61,6 +61,8 @@ static const char usage_text[] =
 	"      --run-keys N         run: keys in its namespace (default 1000)\n"
 	"      --run-prefix P       run: namespace (default 'run.PID')\n"
 	"      --write-pct N        run: percentage of writes (default 50)\n"
+	"      --ops-log FILE       run: a line per operation, 'START-US LATENCY-US' (START:\n"
+	"                           microseconds since the epoch), for percentiles over windows\n"
 	"      --to HOST:PORT       copy: target\n"
 	"      --slots RANGES       copy: slots, e.g. 0-819,4096-4915\n"
 	"      --pipeline N         copy: keys per DUMP/RESTORE round (default 1000)\n"
@@ -70,7 +72,7 @@ static const char usage_text[] =
 enum {
 	OPT_SEED = OPT_OWN, OPT_KEYS, OPT_SIZE, OPT_PREFIX, OPT_DATA_SEED, OPT_BATCH, OPT_SHOW,
 	OPT_SECONDS, OPT_RATE, OPT_RUN_KEYS, OPT_RUN_PREFIX, OPT_WRITE_PCT, OPT_TO, OPT_SLOTS,
-	OPT_PIPELINE, OPT_MIGRATE, OPT_DB, OPT_DBS,
+	OPT_PIPELINE, OPT_MIGRATE, OPT_DB, OPT_DBS, OPT_OPS_LOG,
 };
 
 #define MAX_DBS 64
@@ -81,7 +83,7 @@ struct opts {
 	struct addr_list seeds;
 	long long keys;
 	int size, batch, show, rate, run_keys, write_pct, pipeline, seconds;
-	const char *prefix, *run_prefix, *slots;
+	const char *prefix, *run_prefix, *slots, *ops_log;
 	char run_prefix_buf[64];
 	uint64_t data_seed;
 	struct addr to;
@@ -424,7 +426,22 @@ struct run_state {
 	struct latency lat;
 	struct sc_err first;
 	uint64_t rng;
+	FILE *ops_log;       /* --ops-log: one line per operation, or NULL */
+	int64_t epoch_us;    /* the wall clock less ccli_now_us() */
 };
+
+/* An operation that started at `start` (ccli_now_us) just ended: its
+ * latency goes into the histogram and, with --ops-log, a line "START-US
+ * LATENCY-US" (START on the wall clock, microseconds since the epoch), so
+ * that percentiles over any window can be computed afterwards. */
+static void run_record(struct run_state *st, uint64_t start)
+{
+	uint64_t us = ccli_now_us() - start;
+
+	latency_record(&st->lat, us);
+	if (st->ops_log)
+		fprintf(st->ops_log, "%" PRId64 " %" PRIu64 "\n", (int64_t)start + st->epoch_us, us);
+}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -491,7 +508,7 @@ static void run_one(struct ccli **cl, const struct opts *all, struct run_state *
 		lens[2] = (size_t)o->size;
 		start = ccli_now_us();
 		r = ccli_command_argv(c, keyslot_of(key, lens[1]), 3, argv, lens, &e);
-		latency_record(&st->lat, ccli_now_us() - start);
+		run_record(st, start);
 		st->ops++;
 		st->writes++;
 		if (!r || !reply_is_status(r, "OK")) {
@@ -508,7 +525,7 @@ static void run_one(struct ccli **cl, const struct opts *all, struct run_state *
 	}
 	start = ccli_now_us();
 	r = ccli_command_argv(c, keyslot_of(key, lens[1]), 2, argv, lens, &e);
-	latency_record(&st->lat, ccli_now_us() - start);
+	run_record(st, start);
 	st->ops++;
 	st->reads++;
 	if (!r) {
@@ -587,6 +604,16 @@ static int cmd_run(struct ccli *c, const struct opts *o)
 	if (!val || !st.ver || !cl) {
 		fprintf(stderr, "sc-load run: error: out of memory\n");
 		goto out;
+	}
+	if (o->ops_log) {
+		struct timespec ts;
+		if (!(st.ops_log = fopen(o->ops_log, "w"))) {
+			fprintf(stderr, "sc-load run: error: cannot write '%s': %s\n", o->ops_log, strerror(errno));
+			rc = 2;
+			goto out;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		st.epoch_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ccli_now_us();
 	}
 	cl[0] = c;
 	ccli_select(c, o->dbs[0]);
@@ -667,6 +694,10 @@ out:
 	free(cl);
 	free(st.ver);
 	free(val);
+	if (st.ops_log && fclose(st.ops_log) != 0) {
+		fprintf(stderr, "sc-load run: error: cannot write '%s': %s\n", o->ops_log, strerror(errno));
+		rc = 2;
+	}
 	return rc;
 }
 
@@ -770,6 +801,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 		{ "migrate", no_argument, NULL, OPT_MIGRATE },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "dbs", required_argument, NULL, OPT_DBS },
+		{ "ops-log", required_argument, NULL, OPT_OPS_LOG },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long ll;
@@ -851,6 +883,9 @@ static int parse_opts(struct opts *o, int argc, char **argv, struct sc_err *e)
 			break;
 		case OPT_SLOTS:
 			o->slots = optarg;
+			break;
+		case OPT_OPS_LOG:
+			o->ops_log = optarg;
 			break;
 		case OPT_PIPELINE:
 			if (cli_parse_int(optarg, 1, 1000000, "--pipeline", &o->pipeline, e) < 0)

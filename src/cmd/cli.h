@@ -64,8 +64,9 @@ extern const char *const cli_migration_words[];
 #define CLI_MAX_LATENCY_MAX 60000
 #define CLI_MAX_LATENCY_HELP \
 	"legacy slot moves: keep each source's clients from waiting more than about MS ms behind " \
-	"the moves, by adapting the MIGRATE calls in flight and the keys per call to what is " \
-	"measured (default " CLI_STR(MIGRATE_MAX_LATENCY_MS) "; 0: no limit, fastest)"
+	"the moves, by sizing each round of MIGRATE calls (keys per round and per call) so that " \
+	"its long rounds, not only its typical ones, fit (default " CLI_STR(MIGRATE_MAX_LATENCY_MS) \
+	"; 0: no limit, fastest)"
 
 void cli_common_release(struct cli_common *c);
 /* (getopt form) Handle a common option: returns 1 if handled, 0 if not one

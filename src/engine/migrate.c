@@ -192,10 +192,17 @@ static int move_window(struct migrate *m, const struct job_move *v)
 }
 
 /* Under a latency budget, NODE goes to a target for DRAIN_BATCH drained
- * slots at once (or for what is drained when no other slot of the move
- * is on its way): NODE bumps the target's epoch, and the target saves and fsyncs
- * its config before it answers anything else, the RESTOREs of the source's
- * MIGRATE included, so the source stalls behind each of those fsyncs.
+ * slots at once (or for what is drained when no other slot of the move is
+ * on its way), and in a round that sends no MIGRATE into that target.
+ * NODE bumps the target's epoch, and the target saves and fsyncs its
+ * config before it answers anything else, the RESTOREs of a source's
+ * MIGRATE included: the source stalled behind each of those fsyncs (one a
+ * round, with one slot drained a round: 114-184 ms at load ~12, hence the
+ * batches), and a round that carried both the batch and a MIGRATE still
+ * stalled it 2.0-2.9 ms typical against 0.7-1.0 ms for the other rounds
+ * (1M keys, 2 cores), most of the rounds over the budget.  So that round
+ * the source serves its clients instead.  Drained slots only wait a little
+ * longer with ASK redirections (their keys are on the target already).
  * Without a budget a round drains many slots at once anyway. */
 #define DRAIN_BATCH 8
 
@@ -220,6 +227,8 @@ static int phase_targets(struct migrate *m, long long t)
 {
 	int sent = 0;
 
+	for (int i = 0; i < m->nnodes; i++)
+		m->conns[i].round_nodes = 0;
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *src_id = m->nodes[v->src].id, *dst_id = m->nodes[v->dst].id;
@@ -234,8 +243,11 @@ static int phase_targets(struct migrate *m, long long t)
 				continue;
 			if (s->st == SLOT_IMPORTING)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
-			else if (s->st == SLOT_DRAINED && due)
-				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0;
+			else if (s->st == SLOT_DRAINED && due && migrate_slot_setslot(m, v->dst, mi, si,
+					SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0) {
+				sent++;
+				m->conns[v->dst].round_nodes++;
+			}
 		}
 		while (!m->failed && v->st == MOVE_RUNNING && v->open < move_window(m, v) && v->next_new < v->ns) {
 			int si = v->next_new++;
@@ -262,6 +274,8 @@ static int phase_sources(struct migrate *m, long long t)
 		const char *dst_id = m->nodes[v->dst].id;
 		struct job_conn *src = &m->conns[v->src];
 		int lo = window_lo(v), active = 0, count, migrates = 0, n;
+		/* the target saves and fsyncs its config this round (NODE) */
+		int hold = m->o.max_latency_ms > 0 && m->conns[v->dst].round_nodes > 0;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
@@ -315,9 +329,10 @@ static int phase_sources(struct migrate *m, long long t)
 				} else if (s->st == SLOT_MOVING && s->db < 0) {
 					sent += migrate_slot_count(m, mi, si) == 0;
 				} else if (s->st == SLOT_MOVING) {
-					if (s->keys && (migrates >= m->o.window || src->round_calls >= src->lat.calls))
-						continue; /* keys kept for the next round */
 					n = s->keys ? (int)s->keys->elements : 0;
+					if (s->keys && (hold || migrates >= m->o.window ||
+							(src->round_calls > 0 && src->round_keys + n > src->lat.round_keys)))
+						continue; /* keys kept for the next round */
 					if (s->keys && migrate_slot_migrate(m, mi, si) == 0) {
 						migrates++, sent++;
 						src->round_calls++;

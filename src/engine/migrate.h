@@ -128,9 +128,9 @@ struct migrate_opts {
 	int max_latency_ms;      /* legacy: the longest a source's clients
 				    should wait behind one round of key work
 				    (GETKEYSINSLOT, MIGRATE, SETSLOT), kept by
-				    adapting the MIGRATE calls per round and
-				    the keys per call to the stall measured
-				    each round (core/latency_budget.h);
+				    sizing the keys per round and per call to
+				    the stall measured each round, its mean
+				    and deviation (core/latency_budget.h);
 				    0: no limit (window calls of batch_keys)
 				    (default MIGRATE_MAX_LATENCY_MS) */
 	int setslot_timeout_ms;  /* Valkey >= 8: SETSLOT's TIMEOUT, how long

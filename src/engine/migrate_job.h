@@ -121,6 +121,9 @@ struct job_conn {
 	struct latency_budget lat;
 	int round_calls;       /* MIGRATEs queued on lane 0 this round */
 	long long round_keys;  /* their keys */
+	/* As a target: SETSLOT NODE goes to it this round (under a latency
+	 * budget no MIGRATE into it then: see nodes_due in migrate.c) */
+	int round_nodes;
 	redisReply **held;     /* lane 0's replies read ahead (timed), in
 				  order, handled with the rest of the round */
 	int nheld, heldcap;

@@ -1,4 +1,4 @@
-/* Which server a node runs, from INFO server: the replies of the four
+/* Which server a node runs, from INFO server: the replies of the five
  * servers of the matrix (tests/fixtures/info, captured by
  * tests/fixtures/capture-info.sh), versions beyond the matrix as one-line
  * texts, malformed texts; then the DUMP versions each writes and accepts,
@@ -26,6 +26,7 @@ static const struct kind_case kinds[] = {
 	{ "valkey-8.0", NULL, 0, SERVER_VALKEY, "8.0.1", 8, 0, 1, 11, "valkey 8.0.1" },
 	{ "redis-8.0", NULL, 0, SERVER_REDIS, "8.0.6", 8, 0, 6, 12, "redis 8.0.6" },
 	{ "valkey-9.1", NULL, 0, SERVER_VALKEY, "9.1.2", 9, 1, 2, 80, "valkey 9.1.2" },
+	{ "redis-8.6", NULL, 0, SERVER_REDIS, "8.6.3", 8, 6, 3, 13, "redis 8.6.3" },
 	/* releases beyond the matrix */
 	{ NULL, "# Server\r\nredis_version:6.2.14\r\n", 0, SERVER_REDIS, "6.2.14", 6, 2, 14, 9, "redis 6.2.14" },
 	{ NULL, "redis_version:7.2.4\r\n", 0, SERVER_REDIS, "7.2.4", 7, 2, 4, 11, "redis 7.2.4" },

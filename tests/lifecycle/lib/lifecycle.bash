@@ -72,6 +72,7 @@ image_path() { # image_path IMAGE: PATH of a server container running IMAGE
 		case "$1" in
 		redis:7.0.15) name=redis-7.0 ;;
 		valkey/valkey:9.1.3) name=valkey-9.1 ;;
+		redis:8.6.3) name=redis-8.6 ;;
 		*) echo "no stand-in for image $1" >&2; return 1 ;;
 		esac
 		read -r _ srv cli < <("$T_ROOT/scripts/servers.sh" | grep "^$name ") || return 1
@@ -348,8 +349,8 @@ departing_hold_nothing() { # STEP SHARDS REPLICAS: after the pre-* hook, the
 	done
 }
 
-upgrade() { # upgrade STEP REV SHARDS REPLICAS
-	render "$2" "$3" "$4"
+upgrade() { # upgrade STEP REV SHARDS REPLICAS [HELM-ARGS...]
+	render "$2" "$3" "$4" "${@:5}"
 	hook "$1" pre-upgrade || return 1
 	departing_hold_nothing "$1" "$3" "$4"
 	lifecycle_apply "$1" "$3" "$4" post-upgrade
@@ -455,10 +456,11 @@ template_change() { # template_change STEP REV SHARDS REPLICAS HELM-ARGS...: a h
 	t_eq "$(even_counts "$shards")" "$(auth slot_counts "$(pod0)")" "$step: every master owns floor or ceil of 16384/$shards slots"
 }
 
-resize_step() { # resize_step STEP REV SHARDS REPLICAS: a helm upgrade changing the
-	# shape, a client reading and writing; then helm test, every key, even slots
+resize_step() { # resize_step STEP REV SHARDS REPLICAS [HELM-ARGS...]: a helm upgrade
+	# changing the shape, a client reading and writing; then helm test, every
+	# key, even slots
 	client_start
-	upgrade "$1" "$2" "$3" "$4" || t_done
+	upgrade "$1" "$2" "$3" "$4" "${@:5}" || t_done
 	client_stop "$1"
 	t_eq $(($3 * (1 + $4))) "${#POD_PID[@]}" "$1: $(($3 * (1 + $4))) pods"
 	helm_test "$1"
