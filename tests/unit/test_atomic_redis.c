@@ -39,7 +39,9 @@ static void myself(char *out, size_t len, const char *id, const char *slots)
 	snprintf(out, len, "$%zu\r\n%s\r\n", strlen(line), line);
 }
 
-static void setup(void)
+/* A owns slots 0-1 and holds a key of slot 0; B (returned) owns nothing,
+ * and with `b_nodes` says so to every CLUSTER NODES. */
+static struct fake_node *setup(int b_nodes)
 {
 	fake_reset();
 	fake_add(ID_A);
@@ -49,6 +51,9 @@ static void setup(void)
 	myself(nodes_b, sizeof(nodes_b), ID_B, "");
 	myself(nodes_b_owns, sizeof(nodes_b_owns), ID_B, "0-1");
 	fake_rule(&fake_nodes[0], "CLUSTER NODES", 0, nodes_a);
+	if (b_nodes)
+		fake_rule(&fake_nodes[1], "CLUSTER NODES", 0, nodes_b);
+	return &fake_nodes[1];
 }
 
 /* Move slots 0-1 from A to B, atomically with Redis's family; the log in
@@ -109,9 +114,7 @@ static void test_busy_then_completed(void)
 	struct sc_err e = { 0 };
 	char *log;
 
-	setup();
-	b = &fake_nodes[1];
-	fake_rule(b, "CLUSTER NODES", 0, nodes_b);
+	b = setup(1);
 	fake_rule(b, "CLUSTER MIGRATION IMPORT 0 1", 1, BUSY);
 	fake_rule(b, "CLUSTER MIGRATION IMPORT 0 1", 2, BUSY);
 	fake_rule(b, "CLUSTER MIGRATION IMPORT 0 1", 3, "$40\r\n" TASK_ID "\r\n");
@@ -135,8 +138,7 @@ static void test_failed_cancelled_judged_by_owner(void)
 	struct sc_err e = { 0 };
 	char *log;
 
-	setup();
-	b = &fake_nodes[1];
+	b = setup(0);
 	fake_rule(b, "CLUSTER NODES", 1, nodes_b);
 	fake_rule(b, "CLUSTER NODES", 2, nodes_b_owns);
 	fake_rule(b, "CLUSTER MIGRATION IMPORT 0 1", 0, "$40\r\n" TASK_ID "\r\n");
@@ -158,10 +160,8 @@ static void test_busy_forever_then_legacy(void)
 	struct sc_err e = { 0 };
 	char *log;
 
-	setup();
+	b = setup(1);
 	a = &fake_nodes[0];
-	b = &fake_nodes[1];
-	fake_rule(b, "CLUSTER NODES", 0, nodes_b);
 	fake_rule(b, "CLUSTER MIGRATION IMPORT", 0, BUSY);
 	CHECK_INT(run(100, 0, &log, &p, &e), 0);
 	CHECK_STR(e.msg, "");
@@ -180,9 +180,7 @@ static void test_stop_cancels_on_target(void)
 	struct sc_err e = { 0 };
 	char *log;
 
-	setup();
-	b = &fake_nodes[1];
-	fake_rule(b, "CLUSTER NODES", 0, nodes_b);
+	b = setup(1);
 	fake_rule(b, "CLUSTER MIGRATION IMPORT 0 1", 0, "$40\r\n" TASK_ID "\r\n");
 	/* running, then (once cancelled) canceled: the first rule that
 	 * matches answers */
