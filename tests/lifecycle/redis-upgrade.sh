@@ -8,7 +8,8 @@
 #      handoff (a Redis 8.6 replica syncs from a Redis 7.0 master on the way;
 #      never the other way, which Redis 7.0 cannot read: RDB 13);
 #   2. 4 -> 5 shards and back to 4 through the chart's hooks, now on
-#      Redis 8.6 only (the hooks' reconcile picks the migration method).
+#      Redis 8.6 only: the hooks' reconcile (--migration auto) moves the
+#      slots by Redis's own atomic slot migration (CLUSTER MIGRATION).
 # After each step helm test passes and every key is verified; a client reads
 # and writes during each, its errors counted and stated (none allowed).
 source "$(dirname "$0")/lib/lifecycle.bash"
@@ -29,7 +30,11 @@ versions_are install 7.0.15
 template_change "image change to redis 8.6" 2 4 1 --set image.tag=8.6.3
 versions_are "image change to redis 8.6" 8.6.3
 resize_step "4->5 shards on redis 8.6" 3 5 1 --set image.tag=8.6.3
+t_contains "$(cat "$T_DIR/hook-4->5 shards on redis 8.6-post-upgrade.log")" "(Redis CLUSTER MIGRATION)" \
+	"4->5 shards on redis 8.6: the post-upgrade hook moved the slots by Redis's atomic slot migration"
 resize_step "5->4 shards on redis 8.6" 4 4 1 --set image.tag=8.6.3
+t_contains "$(cat "$T_DIR/hook-5->4 shards on redis 8.6-pre-upgrade.log")" "(Redis CLUSTER MIGRATION)" \
+	"5->4 shards on redis 8.6: the pre-upgrade hook drained by Redis's atomic slot migration"
 versions_are "5->4 shards on redis 8.6" 8.6.3
 
 t_done
