@@ -18,6 +18,7 @@
 #include "cluster/dbs.h"
 #include "cluster/lock.h"
 #include "engine/migrate.h"
+#include "engine/migration_method.h"
 #include "cluster/owners.h"
 #include "cluster/survey.h"
 #include "cluster/marks.h"
@@ -593,6 +594,46 @@ out:
 	return ok;
 }
 
+/* The addresses of t's reachable masters into *out (caller frees): how
+ * many, or -1. */
+static int masters_of(const struct topo *t, struct addr **out, struct sc_err *e)
+{
+	struct addr *ms = calloc((size_t)t->n + 1, sizeof(*ms));
+	int nm = 0;
+
+	if (!(*out = ms))
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (int i = 0; i < t->n; i++)
+		if (t->m[i].reachable && (t->m[i].n.flags & NF_MASTER)) {
+			snprintf(ms[nm].host, sizeof(ms[nm].host), "%s", t->m[i].n.ip);
+			ms[nm++].port = t->m[i].n.port;
+		}
+	return nm;
+}
+
+/* Wait for the atomic jobs in progress on t's masters; when there were
+ * some, t is read again (they changed the owners). */
+static int await_atomic_jobs(const struct fix_req *r, struct topo *t, struct sc_err *e)
+{
+	struct addr *ms;
+	struct method_req mr;
+	int nm = masters_of(t, &ms, e), n;
+
+	if (nm < 0)
+		return -1;
+	memset(&mr, 0, sizeof(mr));
+	mr.nodes = ms;
+	mr.n = nm;
+	mr.conn = r->conn;
+	mr.log = r->out;
+	n = method_await_jobs(&mr, NULL, r->wait_ms > 0 ? r->wait_ms : 60000, e);
+	free(ms);
+	if (n <= 0)
+		return n;
+	topo_release(t);
+	return survey_read(t, &r->seed, 1, r->conn, 0, e);
+}
+
 int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 {
 	struct topo t, t2;
@@ -610,6 +651,13 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	memset(&p, 0, sizeof(p));
 	if (survey_read(&t, &r->seed, 1, r->conn, 0, e) < 0)
 		return -1;
+	/* atomic slot migration jobs of a killed run go on by themselves on
+	 * the servers: a source keeps the keys of slots its target already
+	 * owns until it learns of the hand-over, so they would look stray */
+	if (await_atomic_jobs(r, &t, e) < 0) {
+		topo_release(&t);
+		return -1;
+	}
 	cs.dbs = calloc((size_t)t.n + 1, sizeof(*cs.dbs));
 	cs.dbs_read = calloc((size_t)t.n + 1, 1);
 	if (!(cs.c = calloc((size_t)t.n + 1, sizeof(*cs.c))) || !cs.dbs || !cs.dbs_read) {
@@ -619,17 +667,10 @@ int fix_run(const struct fix_req *r, struct fix_result *res, struct sc_err *e)
 	cs.n = t.n;
 	if (!r->dry_run) {
 		/* never repair under a running reconcile (or another fix) */
-		struct addr *ms = calloc((size_t)t.n + 1, sizeof(*ms));
-		int nm = 0;
-		if (!ms) {
-			err_set(e, ERR_FAIL, "out of memory");
+		struct addr *ms;
+		int nm = masters_of(&t, &ms, e);
+		if (nm < 0)
 			goto out;
-		}
-		for (int i = 0; i < t.n; i++)
-			if (t.m[i].reachable && (t.m[i].n.flags & NF_MASTER)) {
-				snprintf(ms[nm].host, sizeof(ms[nm].host), "%s", t.m[i].n.ip);
-				ms[nm++].port = t.m[i].n.port;
-			}
 		lock = nm ? lock_acquire(ms, nm, r->conn, wait_ms, e) : NULL;
 		free(ms);
 		if (nm && !lock)

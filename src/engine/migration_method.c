@@ -158,11 +158,23 @@ int method_await_jobs(const struct method_req *r, const int *capable, int wait_m
 		free(fn);
 		return err_set(e, ERR_FAIL, "out of memory");
 	}
-	for (int i = 0; i < r->n; i++)
-		if (capable && capable[i] != CAP_NONE) {
-			fn[n] = capable[i] == CAP_REDIS ? asmtask_running : slotmig_running;
+	for (int i = 0; i < r->n; i++) {
+		int k = capable ? capable[i] : CAP_NONE;
+		if (!capable) {
+			struct conn *c = conn_open(&r->nodes[i], r->conn, e);
+			k = c ? family_of(c, e) : -1;
+			conn_free(c);
+			if (k < 0) {
+				free(a);
+				free(fn);
+				return -1;
+			}
+		}
+		if (k != CAP_NONE) {
+			fn[n] = k == CAP_REDIS ? asmtask_running : slotmig_running;
 			a[n++] = r->nodes[i];
 		}
+	}
 	rc = n ? asm_await_idle(a, fn, n, r->conn, wait_ms, r->log, e) : 0;
 	free(a);
 	free(fn);

@@ -43,7 +43,8 @@ int method_choose(const struct method_req *r, enum migrate_method *method, enum 
 		  int **capable, struct sc_err *e);
 
 /* Wait (at most wait_ms) for the atomic jobs in progress on the nodes that
- * have them (capable[i], each asked in its own family's words; a Redis
+ * have them (capable[i], or, with capable NULL, what each node says of
+ * itself; each asked in its own family's words; a Redis
  * import left failing, which its server would retry forever, is
  * cancelled), saying so on log.  Returns how many were in
  * progress at first (0: none), or -1 (e: still running at the deadline). */
