@@ -517,6 +517,21 @@ static int send_meets(struct alive *al, const struct heal_plan *p, const struct 
 	return 0;
 }
 
+/* 1 when every member's CLUSTER NODES, read again now, names node `id`. */
+static int all_know(struct alive *al, const struct heal_plan *p, const char *id)
+{
+	for (int m = 0; m < p->nmembers; m++) {
+		struct conn *c = al->c[p->members[m]];
+		struct sc_err ignore;
+		if (!c)
+			continue;
+		if (read_view(c, &al->v[p->members[m]].view, &ignore) < 0 ||
+		    heal_view_find(&al->v[p->members[m]].view, id) < 0)
+			return 0;
+	}
+	return 1;
+}
+
 /* Lone nodes that restarted empty in the place of a member (predecessor.h):
  * every member forgets the old id first (so the node never learns it), a
  * member meets the node, and once the node knows the old member's master it
@@ -578,6 +593,16 @@ static int replace_lone(struct alive *al, const struct heal_plan *p, const struc
 				break;
 			}
 			clock_sleep_ms(200);
+		}
+		/* every member must know it before this counts as rejoined: a
+		 * check right after would see the views differ (seen) */
+		while (!all_know(al, p, l->id)) {
+			if (clock_now_ms() >= deadline) {
+				log_tagged(r->out, "heal", "warning: not every member knows '%s' yet after %d s", l->name,
+					   wait_ms / 1000);
+				break;
+			}
+			clock_sleep_ms(100);
 		}
 		res->replaced++;
 		done++;
