@@ -63,9 +63,9 @@ extern const char *const cli_migration_words[];
 #define CLI_STR(x) CLI_STR_(x)
 #define CLI_MAX_LATENCY_MAX 60000
 #define CLI_MAX_LATENCY_HELP \
-	"legacy slot moves: keep each source's clients from waiting more than about MS ms behind " \
-	"the moves, by sizing each round of MIGRATE calls (keys per round and per call) so that " \
-	"its long rounds, not only its typical ones, fit (default " CLI_STR(MIGRATE_MAX_LATENCY_MS) \
+	"legacy slot moves: hold each round of MIGRATE calls, which blocks its source's clients, " \
+	"to about MS ms, by sizing the rounds (keys per round and per call) so that the long " \
+	"rounds, not only the typical ones, fit (default " CLI_STR(MIGRATE_MAX_LATENCY_MS) \
 	"; 0: no limit, fastest)"
 
 void cli_common_release(struct cli_common *c);
