@@ -22,7 +22,11 @@
  *   TRYAGAIN/CLUSTERDOWN/LOADING pass with time.
  * - NODE on the source: "only with masters" means the source just became a
  *   replica (it lost its last slot): fine, its master learns the owner by
- *   gossip.
+ *   gossip.  "Unknown node": the source does not know the target (seen
+ *   once on Valkey 9.1, on the rerun after a source master was killed mid-
+ *   move: the replica that took over refused NODE for the move's target);
+ *   the target owns the slot already and gossip teaches the source, so
+ *   wait, as on IMPORTING/MIGRATING.
  * - Databases: a slot is DRAINED only once every database is empty, since
  *   SETSLOT NODE checks (and a source that learns the new owner by gossip
  *   deletes) the keys of every database.  COUNT with keys left sends the
@@ -85,6 +89,7 @@ static const struct rule {
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNBLOCKED, SLOT_DONE, SLOT_CLOSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_RETRYABLE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_NOREPLICAS, SLOT_CLOSING, SLOT_RETRY },
+	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNKNOWN_NODE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN },
 };
 

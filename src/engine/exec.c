@@ -12,6 +12,7 @@
 #include "cluster/drainhold.h"
 #include "cluster/fastjoin.h"
 #include "cluster/node.h"
+#include "cluster/peers.h"
 #include "engine/members.h"
 #include "engine/replsync.h"
 
@@ -454,6 +455,36 @@ out:
 	return rc;
 }
 
+/* Before a migration job: the two nodes of each move know each other
+ * (cluster/peers.h: a lagging node refuses the move half way). */
+static int moves_await_peers(struct exec *x, const struct migrate_node *nodes, int nn,
+			     const struct migrate_move *mv, int nmv, struct sc_err *e)
+{
+	struct peer_node *pn = calloc((size_t)nn + 1, sizeof(*pn));
+	int (*pairs)[2] = calloc((size_t)nmv + 1, sizeof(*pairs));
+	int rc = -1;
+
+	if (!pn || !pairs) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < nn; i++) {
+		char a[280];
+		pn[i].addr = nodes[i].addr;
+		memcpy(pn[i].id, nodes[i].id, NODE_ID_LEN + 1);
+		snprintf(pn[i].name, sizeof(pn[i].name), "'%s'", addr_format(&nodes[i].addr, a, sizeof(a)));
+	}
+	for (int k = 0; k < nmv; k++) {
+		pairs[k][0] = mv[k].src;
+		pairs[k][1] = mv[k].dst;
+	}
+	rc = peers_await(pn, nn, (const int (*)[2])pairs, nmv, x->o->conn, x->ms.wait_ms, x->o->log, e);
+out:
+	free(pn);
+	free(pairs);
+	return rc;
+}
+
 /* Steps [first, last) are MOVE steps: one migration job. */
 static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 {
@@ -515,6 +546,8 @@ static int step_moves(struct exec *x, int first, int last, struct sc_err *e)
 	mo.log = x->o->log;
 	if (x->p->steps[first].kind == STEP_FINISH)
 		mo.method = MIGRATE_LEGACY; /* open slots: atomic cannot start there */
+	if (moves_await_peers(x, nodes, nn, mv, last - first, e) < 0)
+		goto out;
 	if (!(m = migrate_init(nodes, nn, mv, last - first, &mo, e)))
 		goto out;
 	run = (struct migrate_run_opts){ x->o->log, x->o->tty, 500 };

@@ -68,6 +68,7 @@ static const struct row rows[] = {
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNBLOCKED, SLOT_DONE, SLOT_CLOSED },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_RETRYABLE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_NOREPLICAS, SLOT_CLOSING, SLOT_RETRY },
+	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNKNOWN_NODE, SLOT_CLOSING, SLOT_RETRY },
 	{ SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_HOLDS_KEYS, SLOT_MOVING, SLOT_RESCAN },
 };
 
@@ -170,6 +171,8 @@ static void test_named(void)
 	       SLOT_WHY_NONE);
 	expect(SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_OTHER, SLOT_FAILED, SLOT_FAIL,
 	       SLOT_WHY_HANDOVER_REFUSED);
+	/* a source that does not know the target (gossip behind) waits */
+	expect(SLOT_CLOSING, SLOT_OP_NODE_SOURCE, SLOT_REPLY_UNKNOWN_NODE, SLOT_CLOSING, SLOT_RETRY, SLOT_WHY_NONE);
 	/* databases: an empty database with more to go never drains the slot;
 	 * keys counted after the walk send it back over the databases; a
 	 * SELECT's reply is the driver's */
@@ -236,7 +239,7 @@ static void test_walk_dbs(void)
 
 int main(void)
 {
-	CHECK_INT(COUNT(rows), 37);
+	CHECK_INT(COUNT(rows), 38);
 	test_every_combination();
 	test_named();
 	test_walk();
