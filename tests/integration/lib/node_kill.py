@@ -15,7 +15,8 @@ while the first window of slots is open with keys partly moved, not after
 the move (a poll with redis-cli every few ms misses a window of small
 slots); an atomic move ("(atomic)" on the line: Valkey 9 runs it on the
 servers, often faster than a first poll) is killed at once.  Prints "HOST:PORT KEYS MS": the node killed, the target's key
-count seen, the ms since the move line.  Exit 1 on the deadline."""
+count seen, the ms since the move line.  Exit 1 on the deadline, 3 when the
+process to kill had ended already."""
 import os
 import re
 import signal
@@ -43,6 +44,18 @@ def log_line_atomic(log, m):
     return text[m.end():end if end >= 0 else len(text)].strip() == "(atomic)"
 
 
+def kill(pid, victim, n, t0):
+    """SIGKILL pid and print what was killed; exit 3 when the process had
+    ended already (a loaded machine scheduled this script too late: the
+    caller may undo what the run did and try again)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        print("%s:%d had ended before the kill" % victim, file=sys.stderr)
+        sys.exit(3)
+    print("%s:%d %d %.0f" % (victim[0], victim[1], n, (time.time() - t0) * 1000))
+
+
 def main():
     log, which = sys.argv[1], sys.argv[2]
     when = sys.argv[3] if len(sys.argv) > 3 else "keys"
@@ -68,6 +81,9 @@ def main():
     atomic = log_line_atomic(log, m)
     if which.startswith("pid:"):
         victim, pid = ("pid", int(which[4:])), int(which[4:])
+        if atomic:
+            kill(pid, victim, 0, t0)
+            return
     else:
         victim = src if which == "source" else dst
         vs = socket.create_connection(victim)
@@ -104,8 +120,7 @@ def main():
         else:
             grew = n > first
         if grew or atomic:
-            os.kill(pid, signal.SIGKILL)
-            print("%s:%d %d %.0f" % (victim[0], victim[1], n, (time.time() - t0) * 1000))
+            kill(pid, victim, n, t0)
             return
         time.sleep(0.0005)
     sys.exit(1)
