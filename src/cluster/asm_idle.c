@@ -35,8 +35,9 @@ int asm_await_idle(const struct addr *a, const asm_running_fn *running, int n, c
 		if (first < 0) {
 			first = total;
 			if (total)
-				log_say(log, "%d atomic slot migration job(s) of an earlier run are still in progress "
-					"(e.g. on '%s': %s): waiting for them to end", total,
+				log_say(log, "%d atomic slot migration job(s) are still in progress (left by an "
+					"earlier run, or started by another tool; e.g. on '%s': %s): waiting for them "
+					"to end", total,
 					addr_format(&a[busy], name, sizeof(name)), what);
 		}
 		if (!total)

@@ -119,7 +119,7 @@ verify_keys "after SIGINT" $KEYS
 evacuate_killed KILL
 t_run "$SHARDCTL" reconcile --nodes "$N4" --shards 4 --replicas 1 --evacuate-only
 t_eq 0 "$T_RC" "rerun after SIGKILL ($T_ERR)"
-t_contains "$T_OUT" "of an earlier run are still in progress" "rerun after SIGKILL: waits for the jobs left running"
+t_contains "$T_OUT" "atomic slot migration job(s) are still in progress (left by an earlier run" "rerun after SIGKILL: waits for the jobs left running"
 slow 0
 t_healthy "after SIGKILL" $A
 verify_keys "after SIGKILL" $KEYS
