@@ -15,8 +15,13 @@ csv=$dir/resize.csv
 	{
 		if (!($1 in seenk)) { seenk[$1] = 1; ks[++nk] = $1 }
 		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; moves[$1, ++nm[$1]] = $2 }
-		o = $3 == "shardctl" ? 1 : $3 == "shardctl-nolimit" ? 2 : $3 == "redis-cli" ? 3 : \
-			$3 == "redis-cli-p100" ? 4 : $3 == "floor" ? 5 : 6
+		# shardctl rows first (other budgets in the order run), then the
+		# others; a tool of its own row each
+		if (!($3 in ord))
+			ord[$3] = $3 == "shardctl" ? 1 : $3 == "shardctl-nolimit" ? 2 : $3 ~ /^shardctl-/ ? 3 + nlat++ : \
+				$3 == "redis-cli" ? 20 : $3 == "redis-cli-p100" ? 21 : $3 == "floor" ? 22 : \
+				$3 == "floor-migrate" ? 23 : 24 + nother++
+		o = ord[$3]
 		row[$1, $2, o] = $0
 		if ($3 == "shardctl") {
 			base[$1, $2] = $4
@@ -37,7 +42,7 @@ csv=$dir/resize.csv
 			for (m = 1; m <= nm[k]; m++) {
 				mv = moves[k, m]
 				b = base[k, mv]
-				for (i = 1; i <= 6; i++) {
+				for (i = 1; i <= 40; i++) {
 					if (!((k, mv, i) in row)) continue
 					split(row[k, mv, i], f, ",")
 					t = f[4] == "failed" ? "failed" : sprintf("%.2f s", f[4])
@@ -62,7 +67,8 @@ csv=$dir/resize.csv
 		print "lost: keys missing or changed when every key was verified after the move"
 		print "p99: the client over the whole command; p99 moves: over the slot moves alone (see note), the"
 		print "     window in which tools are compared (redis-cli'"'"'s whole command also holds its add-node waits)"
-		print "shardctl: its default --max-latency; shardctl-nolimit: --max-latency 0 (no latency budget)"
+		print "shardctl: its default --max-latency; shardctl-latN: --max-latency N; shardctl-nolimit: --max-latency 0"
+		print "          (no latency budget)"
 		print "floor: pipelined DUMP + RESTORE of the same slots'"'"' keys into a plain redis-server (copy only),"
 		print "       one thread per source node at once"
 		print "floor-migrate: MIGRATE ... COPY of the same keys into a plain redis-server, slot by slot, one source"
