@@ -79,11 +79,15 @@ struct job_dbs {
  * JOB_BYTES_MIN of values (a source's average value size, read as its move
  * starts), and never fewer than JOB_KEYS_MIN (redis-cli's default batch).
  * Below that a call's own cost (a round trip to the target, the command)
- * dominates: fewer keys no longer shorten the stall, only slow the moves
- * (measured: a loaded machine drove the keys of 100-byte values to 10, and
- * the 4 -> 5 moves of 1M keys took 17 s). */
+ * dominates.  2 KB (about 20 keys of 100 bytes) lets a tight budget
+ * (--max-latency 1) carry one call of a third of a slot a round: measured
+ * at 1M keys, client p99 over the moves 2.5-2.9 ms against 2.9-3.8 ms at
+ * the default, for moves 1.3-1.6x longer; with a floor of 16 KB (a whole slot
+ * a call) a 1 ms budget could not go below the default's rounds.  The
+ * default budget's rounds stay about a slot's call (bench/results/
+ * analysis.md). */
 #define JOB_KEYS_MIN 10
-#define JOB_BYTES_MIN (16 << 10)
+#define JOB_BYTES_MIN (2 << 10)
 
 /* One connection to a node and the replies awaited on it. */
 struct job_lane {
