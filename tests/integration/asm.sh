@@ -2,13 +2,13 @@
 # asm.sh - atomic slot migration driven by shardctl, on ASM_SERVER of
 # scripts/servers.sh: valkey-9.1 (default, Valkey's CLUSTER MIGRATESLOTS)
 # or redis-8.6 (Redis's CLUSTER MIGRATION: asm_redis.sh), with a client reading and
-# writing the whole time (sc-load run: no error, no ASK, nothing lost):
+# writing through every atomic move (sc-load run: no error, no ASK, nothing lost):
 # local scale 4x1 -> 5x1 -> 5x2 -> 5x1 -> 4x1 (the 5 -> 4 through the
 # evacuate-only half), every key verified, no job, open slot or paused
 # client left; a SIGINT during the moves (jobs cancelled, cluster
 # consistent, exit 1) then a rerun; a SIGKILL during the moves then a rerun
-# (it waits for the jobs left on the servers); cancelled attempts retried,
-# then the legacy method for the rest; with a password (Valkey: primaryauth
+# (it waits for the jobs left on the servers); cancelled attempts (30,000
+# keys in their slots) retried, then the legacy method for the rest; with a password (Valkey: primaryauth
 # needed; Redis: nothing to set); Redis: a mixed Valkey/Redis node list
 # refused for atomic; and on redis-7.0 '--migration atomic' refused (exit
 # 2, nothing changed) while auto plans legacy.
@@ -136,23 +136,6 @@ t_contains "$T_OUT" "pre-upgrade: reconcile --evacuate-only" "5x1 -> 4x1: evacua
 t_contains "$T_OUT" "moved 3276/3276 slots" "5x1 -> 4x1: the departing master's slots moved"
 shape 4 1
 
-# three cancelled attempts (the test hook cancels them on the server), then
-# the legacy method for what is left
-idB=$(cli $H:$((base + 1)) cluster myid)
-if [ -n "$REDIS" ]; then
-	cli $H:$((base + 1)) cluster migration import 0 9 >/dev/null
-else
-	cli $A cluster migrateslots slotsrange 0 9 node "$idB" >/dev/null
-fi
-t_wait 10 test "$(owner_of $A 5)" = "$idB"
-SHARDCTL_TEST_ASM_CANCEL=3 t_run "$SHARDCTL" reconcile --nodes "$N4" --shards 4 --replicas 1
-t_eq 0 "$T_RC" "cancelled 3 times: reconcile still succeeds ($T_ERR)"
-t_contains "$T_OUT" "ended: $CANCELLED" "cancelled: the attempt ended so"
-t_contains "$T_OUT" "trying again (2 of 3)" "cancelled: tried again"
-t_contains "$T_OUT" "remaining slots with the legacy method" "cancelled 3 times: the legacy method moves the rest"
-t_contains "$T_OUT" "moved 10/10 slots" "cancelled 3 times: every slot moved"
-shape 4 1
-
 kill -TERM $loadpid
 wait $loadpid
 lrc=$?
@@ -160,6 +143,52 @@ out=$(cat "$T_DIR/run.json")
 t_eq 0 "$lrc" "the client ran through it all ($(head -3 "$T_DIR/run.err"))"
 t_contains "$out" '"errors":0,"wrong":0,"lost":0' "client: no error, nothing wrong or lost"
 t_contains "$out" '"ask":0' "client: never redirected with ASK by the atomic moves"
+
+# three cancelled attempts (the test hook cancels them on the server), then
+# the legacy method for what is left (after the client: the legacy method
+# redirects with ASK)
+idB=$(cli $H:$((base + 1)) cluster myid)
+if [ -n "$REDIS" ]; then
+	cli $H:$((base + 1)) cluster migration import 0 9 >/dev/null
+else
+	cli $A cluster migrateslots slotsrange 0 9 node "$idB" >/dev/null
+fi
+t_wait 10 test "$(owner_of $A 5)" = "$idB"
+# 30,000 more keys in those slots: the job must outlast the moment between
+# its start and the hook's cancel (12 keys were moved before the cancel
+# came once, under CI's load)
+keys_0_9() { for s in 0 1 2 3 4 5 6 7 8 9; do cli $H:$((base + 1)) cluster countkeysinslot $s; done | awk '{ n += $1 } END { print n }'; }
+before=$(keys_0_9)
+python3 - <<'PY' | cli $H:$((base + 1)) --pipe >/dev/null
+import sys
+def crc16(b):
+    c = 0
+    for x in b:
+        c ^= x << 8
+        for _ in range(8):
+            c = ((c << 1) ^ 0x1021) & 0xffff if c & 0x8000 else (c << 1) & 0xffff
+    return c
+tags, i = {}, 0
+while len(tags) < 10:
+    t = str(i).encode()
+    s = crc16(t) % 16384
+    if s < 10 and s not in tags:
+        tags[s] = t
+    i += 1
+out = sys.stdout.buffer
+v = b"x" * 100
+for n in range(30000):
+    k = b"pad:{" + tags[n % 10] + b"}:" + str(n).encode()
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+PY
+t_eq 30000 "$(($(keys_0_9) - before))" "30000 keys added to slots 0-9"
+SHARDCTL_TEST_ASM_CANCEL=3 t_run "$SHARDCTL" reconcile --nodes "$N4" --shards 4 --replicas 1
+t_eq 0 "$T_RC" "cancelled 3 times: reconcile still succeeds ($T_ERR)"
+t_contains "$T_OUT" "ended: $CANCELLED" "cancelled: the attempt ended so"
+t_contains "$T_OUT" "trying again (2 of 3)" "cancelled: tried again"
+t_contains "$T_OUT" "remaining slots with the legacy method" "cancelled 3 times: the legacy method moves the rest"
+t_contains "$T_OUT" "moved 10/10 slots" "cancelled 3 times: every slot moved"
+shape 4 1
 
 if [ -n "$REDIS" ]; then
 	# with a password: Redis's nodes use the cluster's own secret, nothing
