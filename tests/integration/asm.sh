@@ -159,19 +159,14 @@ t_wait 10 test "$(owner_of $A 5)" = "$idB"
 # came once, under CI's load)
 keys_0_9() { for s in 0 1 2 3 4 5 6 7 8 9; do cli $H:$((base + 1)) cluster countkeysinslot $s; done | awk '{ n += $1 } END { print n }'; }
 before=$(keys_0_9)
-python3 - <<'PY' | cli $H:$((base + 1)) --pipe >/dev/null
+python3 - "$T_ROOT/tests/integration" <<'PY' | cli $H:$((base + 1)) --pipe >/dev/null
 import sys
-def crc16(b):
-    c = 0
-    for x in b:
-        c ^= x << 8
-        for _ in range(8):
-            c = ((c << 1) ^ 0x1021) & 0xffff if c & 0x8000 else (c << 1) & 0xffff
-    return c
+sys.path.insert(0, sys.argv[1])
+from engine_keys import slot_of
 tags, i = {}, 0
 while len(tags) < 10:
     t = str(i).encode()
-    s = crc16(t) % 16384
+    s = slot_of(t)
     if s < 10 and s not in tags:
         tags[s] = t
     i += 1
