@@ -35,24 +35,23 @@ static int knows(const struct view *v, const char *id)
 	return ne && ne->ip[0] && ne->port > 0 && !(ne->flags & (NF_HANDSHAKE | NF_NOADDR));
 }
 
-static void read_view(struct peers_state *s, const struct peer_node *p, const struct conn_opts *o,
-		      struct sc_err *e)
+/* s's view read afresh; v.e stays NULL when it cannot be read (a pair
+ * with that node is not waited for: the move says what is wrong). */
+static void read_view(struct peers_state *s, const struct peer_node *p, const struct conn_opts *o)
 {
+	struct sc_err e;
 	redisReply *r;
 
 	view_release(&s->v);
 	memset(&s->v, 0, sizeof(s->v));
-	if (!s->c && !(s->c = conn_open(&p->addr, o, e)))
+	if (!s->c && !(s->c = conn_open(&p->addr, o, &e)))
 		return;
 	if (!(r = conn_command(s->c, "CLUSTER NODES"))) {
-		*e = s->c->err;
 		conn_free(s->c);
 		s->c = NULL;
 		return;
 	}
-	if (r->type != REDIS_REPLY_STRING)
-		err_set(e, ERR_FAIL, "%s: CLUSTER NODES did not answer with text", p->name);
-	else if (view_parse(&s->v, r->str, e) < 0)
+	if (r->type != REDIS_REPLY_STRING || view_parse(&s->v, r->str, &e) < 0)
 		memset(&s->v, 0, sizeof(s->v));
 	freeReplyObject(r);
 }
@@ -91,11 +90,9 @@ int peers_await(const struct peer_node *nodes, int n, const int (*pairs)[2], int
 		long long now;
 		int ok = 1, push;
 
-		for (int i = 0; i < n; i++) {
-			struct sc_err ei = { 0 };
+		for (int i = 0; i < n; i++)
 			if (st[i].used)
-				read_view(&st[i], &nodes[i], o, &ei);
-		}
+				read_view(&st[i], &nodes[i], o);
 		push = clock_now_ms() >= next_meet;
 		for (int k = 0; k < npairs; k++)
 			for (int d = 0; d < 2; d++) {
