@@ -12,6 +12,13 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 join() { local IFS=,; echo "$*"; }
+# ops_p99 LOG START END: the p99 latency (us) of the operations of LOG
+# (`sc-load run --ops-log`: "START-US LATENCY-US" a line) that started in
+# [START, END] (epoch seconds); nothing when none did
+ops_p99() {
+	awk -v a="$2" -v b="$3" 'BEGIN { a *= 1000000; b *= 1000000 } $1 >= a && $1 <= b { print $2 }' "$1" |
+		sort -n | awk '{ v[NR] = $1 } END { if (NR) { r = int(0.99 * NR); if (r < 0.99 * NR) r++; print v[r] } }'
+}
 # cli_at HOST:PORT ARGS...
 cli_at() { local a=$1; shift; "$CLI" -h "${a%:*}" -p "${a##*:}" "$@"; }
 

@@ -212,8 +212,7 @@ shardctl_window() { # shardctl_window NAME T0
 window_p99() { # the client's p99 (us) over $WORK/window, from its ops log
 	[ -s "$WORK/window" ] && [ -s "$WORK/ops.log" ] || return 0
 	read -r ws we <"$WORK/window"
-	awk -v a="$ws" -v b="$we" 'BEGIN { a *= 1000000; b *= 1000000 } $1 >= a && $1 <= b { print $2 }' \
-		"$WORK/ops.log" | sort -n | awk '{ v[NR] = $1 } END { if (NR) { r = int(0.99 * NR); if (r < 0.99 * NR) r++; print v[r] } }'
+	ops_p99 "$WORK/ops.log" "$ws" "$we"
 }
 
 # move_only NAME: seconds spent moving slots alone, from the last timed

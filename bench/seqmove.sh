@@ -36,26 +36,27 @@ for bin in "$B/shardctl" "$B/sc-load" "$B/sc-migrate" "$B/sc-seqmove"; do
 	[ -x "$bin" ] || { echo "seqmove: error: '$bin' not found (make)" >&2; exit 1; }
 done
 WORK=$(mktemp -d /tmp/shardctl-seqmove.XXXXXX)
+PIDS=()
 runpid=
-cleanup() {
-	[ -n "$runpid" ] && kill "$runpid" 2>/dev/null
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+# the cluster is local mode's: stopped before lib.sh's cleanup
+cleanup_local() {
 	"$B/shardctl" local down --dir "$WORK/c" >/dev/null 2>&1
-	rm -rf "$WORK"
+	cleanup
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-die() { echo "seqmove: error: $*" >&2; exit 1; }
+trap cleanup_local EXIT
 
 # the master owning slot $1, as HOST:PORT
 owner() {
-	"$CLI" -h "$H" -p "$PORT" cluster nodes | awk -v s="$1" '$3 ~ /master/ {
+	cli_at "$H:$PORT" cluster nodes | awk -v s="$1" '$3 ~ /master/ {
 		for (i = 9; i <= NF; i++) { n = split($i, r, "-"); if (n == 1) r[2] = r[1];
 			if (s >= r[1] && s <= r[2]) { sub(/@.*/, "", $2); print $2 } } }'
 }
-p99_ms() { # the client's p99 over epoch seconds [$1, $2]
-	awk -v a="$1" -v b="$2" 'BEGIN { a *= 1000000; b *= 1000000 } $1 >= a && $1 <= b { print $2 }' \
-		"$WORK/ops.log" | sort -n | awk '{ v[NR] = $1 } END {
-			if (!NR) { print "-"; exit } r = int(0.99 * NR); if (r < 0.99 * NR) r++; printf "%.2f", v[r] / 1000 }'
+p99_ms() { # the client's p99 over epoch seconds [$1, $2], in ms
+	local us
+	us=$(ops_p99 "$WORK/ops.log" "$1" "$2")
+	if [ -n "$us" ]; then awk -v u="$us" 'BEGIN { printf "%.2f", u / 1000 }'; else echo -; fi
 }
 
 "$B/shardctl" local up --dir "$WORK/c" --shards 4 --replicas 1 --port "$PORT" --redis-server "$SERVER" \
@@ -63,7 +64,7 @@ p99_ms() { # the client's p99 over epoch seconds [$1, $2]
 "$B/sc-load" fill --seed "$H:$PORT" --keys "$KEYS" >/dev/null || die "fill failed"
 A=$(owner 0)
 Z=$(owner 16383)
-others=$("$CLI" -h "$H" -p "$PORT" cluster nodes | awk '$3 ~ /master/ { sub(/@.*/, "", $2); print $2 }' |
+others=$(cli_at "$H:$PORT" cluster nodes | awk '$3 ~ /master/ { sub(/@.*/, "", $2); print $2 }' |
 	grep -vx -e "$A" -e "$Z")
 "$B/sc-load" run --seed "$H:$PORT" --seconds 7200 --rate "$RATE" --keys "$KEYS" --run-prefix seq \
 	--ops-log "$WORK/ops.log" --json >"$WORK/run.json" 2>"$WORK/run.err" &
@@ -77,7 +78,7 @@ for _ in $(seq "$ROUNDS"); do
 		for dir in there back; do
 			if [ $dir = there ]; then src=$A dst=$Z; else src=$Z dst=$A; fi
 			[ "$(owner 0)" = "$src" ] || die "slot 0 is not on $src before $tool $dir"
-			t0=$(date +%s.%N)
+			t0=$(now)
 			# shellcheck disable=SC2086
 			case $tool in
 			engine-*) SC_MAX_LATENCY=${tool#engine-} "$B/sc-migrate" "$src" "$dst" "0-$LAST" $others \
@@ -86,7 +87,7 @@ for _ in $(seq "$ROUNDS"); do
 					>"$WORK/tool.out" 2>&1 ;;
 			*) die "unknown tool '$tool'" ;;
 			esac || { cat "$WORK/tool.out" >&2; die "$tool $dir failed"; }
-			t1=$(date +%s.%N)
+			t1=$(now)
 			sleep 0.3
 			printf '%-10s %-6s %8.2f %10s  %s\n' "$tool" "$dir" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 				"$(p99_ms "$t0" "$t1")" "$(cut -d' ' -f1 /proc/loadavg)"
