@@ -167,13 +167,22 @@ static void read_all(struct migrate *m, long long t0)
 }
 
 /* Window bounds: slots [lo, v->next_new) may need commands. */
-static int window_lo(const struct job_move *v)
+static int window_lo(struct job_move *v)
 {
-	int lo = 0;
+	while (v->lo < v->next_new && (v->s[v->lo].st == SLOT_DONE || v->s[v->lo].st == SLOT_FAILED))
+		v->lo++;
+	return v->lo;
+}
 
-	while (lo < v->next_new && (v->s[lo].st == SLOT_DONE || v->s[lo].st == SLOT_FAILED))
-		lo++;
-	return lo;
+/* Slots [work_lo, v->next_new) may need key work (or IMPORTING /
+ * MIGRATING): those before are drained or further on. */
+static int work_lo(struct job_move *v)
+{
+	if (v->work_lo < window_lo(v))
+		v->work_lo = v->lo;
+	while (v->work_lo < v->next_new && v->s[v->work_lo].st >= SLOT_DRAINED)
+		v->work_lo++;
+	return v->work_lo;
 }
 
 /* Slots a move keeps open at once.  `window` bounds the MIGRATEs a round
@@ -183,6 +192,48 @@ static int window_lo(const struct job_move *v)
  * more slots are open (VALKEY_WINDOW_FACTOR times), while phase_sources
  * still sends at most `window` MIGRATEs per round. */
 #define VALKEY_WINDOW_FACTOR 4
+
+/* Paced moves.  Under a latency budget, a move between two nodes whose
+ * SETSLOT does not wait for replicas (Redis) keeps apart what stalls the
+ * clients of a node, and keeps it short:
+ * - its slots are opened in generations of up to PACED_OPEN slots (all the
+ *   slots of a usual move), and closed only once the whole generation is
+ *   drained: SETSLOTs come in a few bursts at the ends of the move, not in
+ *   every round among the MIGRATEs.  NODE is what costs: on Redis 7.0 it
+ *   stalls the target ~5 ms (the config fsync of its epoch bump) plus ~70 us
+ *   a slot on the target and on the source, where IMPORTING and MIGRATING
+ *   cost ~3 us a slot (pipelined, bench/results/analysis.md); one NODE a
+ *   round, as the engine did before, meant hundreds of fsync stalls a move;
+ * - a burst goes out PACED_SETSLOTS a round and node (by those costs ~14 ms of stall for a
+ *   target's NODEs; a whole generation in one pipeline stalled the target
+ *   76-81 ms and the source 140-206 ms), and a round that carries SETSLOTs
+ *   to a node gives it no key work (no GETKEYSINSLOT or MIGRATE from it, no
+ *   MIGRATE into it);
+ * - keys are listed for PACED_ACTIVE slots at a time and a source gets one
+ *   MIGRATE a round (the keys per call are the budget's): the shape of the
+ *   plainest sequential move, which measured a third of the engine's client
+ *   p99 for the same speed (bench/seqmove.sh).
+ * On Valkey >= 8 SETSLOT waits for the replicas and wants many slots in
+ * flight (move_window): moves there are not paced. */
+#define PACED_OPEN 1024
+#define PACED_ACTIVE 2
+#define PACED_SETSLOTS 128
+
+static int move_paced(struct migrate *m, const struct job_move *v)
+{
+	return m->o.max_latency_ms > 0 && migrate_job_setslot_timeout(m, v->src) == 0 &&
+	       migrate_job_setslot_timeout(m, v->dst) == 0;
+}
+
+/* Whether node i may take one more SETSLOT this round: PACED_SETSLOTS under
+ * a budget, on a node whose SETSLOT does not wait for replicas; else no
+ * limit. */
+static int setslot_room(struct migrate *m, int i)
+{
+	if (m->o.max_latency_ms <= 0 || migrate_job_setslot_timeout(m, i) > 0)
+		return 1;
+	return m->conns[i].round_setslots < PACED_SETSLOTS;
+}
 
 static int move_window(struct migrate *m, const struct job_move *v)
 {
@@ -206,19 +257,42 @@ static int move_window(struct migrate *m, const struct job_move *v)
  * Without a budget a round drains many slots at once anyway. */
 #define DRAIN_BATCH 8
 
-static int nodes_due(const struct migrate *m, const struct job_move *v, int lo)
+static int nodes_due(struct migrate *m, const struct job_move *v)
 {
-	int drained = 0, busy = 0;
+	int drained = v->n_st[SLOT_DRAINED];
+	int busy = v->n_st[SLOT_IMPORTING] + v->n_st[SLOT_MIGRATING] + v->n_st[SLOT_MOVING];
 
 	if (m->o.max_latency_ms <= 0)
 		return 1;
-	for (int si = lo; si < v->next_new; si++) {
-		drained += v->s[si].st == SLOT_DRAINED;
-		busy += v->s[si].st == SLOT_IMPORTING || v->s[si].st == SLOT_MIGRATING || v->s[si].st == SLOT_MOVING;
-	}
+	if (m->failed || m->stopping)
+		return 1;
+	/* paced: the whole generation at once */
+	if (move_paced(m, v))
+		return busy == 0 && v->gen_left == 0;
 	/* nothing else in flight: waiting would gain nothing (and with a
 	 * window full of drained slots, never end) */
-	return drained >= DRAIN_BATCH || busy == 0 || m->failed || m->stopping;
+	return drained >= DRAIN_BATCH || busy == 0;
+}
+
+/* Open the slots entering move mi's window: up to its window, or for a
+ * paced move the next generation once the last one is closed, as many a
+ * round as the target takes.  Returns the IMPORTINGs queued. */
+static int window_fill(struct migrate *m, int mi)
+{
+	struct job_move *v = &m->mv[mi];
+	const char *src_id = m->nodes[v->src].id;
+	int sent = 0, paced = move_paced(m, v), si;
+
+	if (paced && v->open == 0 && v->gen_left == 0)
+		v->gen_left = v->ns - v->next_new < PACED_OPEN ? v->ns - v->next_new : PACED_OPEN;
+	while (!m->failed && v->st == MOVE_RUNNING && v->next_new < v->ns &&
+	       (paced ? v->gen_left > 0 && setslot_room(m, v->dst) : v->open < move_window(m, v))) {
+		si = v->next_new++;
+		v->gen_left -= paced;
+		migrate_slot_open(m, mi, si);
+		sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
+	}
+	return sent;
 }
 
 /* Targets: the targets (IMPORTING for slots entering the window, NODE for
@@ -228,7 +302,7 @@ static int phase_targets(struct migrate *m, long long t)
 	int sent = 0;
 
 	for (int i = 0; i < m->nnodes; i++)
-		m->conns[i].round_nodes = 0;
+		m->conns[i].round_nodes = m->conns[i].round_setslots = 0;
 	for (int mi = 0; mi < m->nmv; mi++) {
 		struct job_move *v = &m->mv[mi];
 		const char *src_id = m->nodes[v->src].id, *dst_id = m->nodes[v->dst].id;
@@ -236,26 +310,32 @@ static int phase_targets(struct migrate *m, long long t)
 
 		if (v->st != MOVE_RUNNING)
 			continue;
-		due = nodes_due(m, v, lo);
+		due = nodes_due(m, v);
+		if (!v->n_st[SLOT_IMPORTING] && (!due || !v->n_st[SLOT_DRAINED]))
+			lo = v->next_new; /* nothing for the target in the window */
 		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
 			struct job_slot *s = &v->s[si];
-			if (s->retry_at > t)
+			if (s->retry_at > t || (s->st != SLOT_IMPORTING && s->st != SLOT_DRAINED) ||
+			    !setslot_room(m, v->dst))
 				continue;
 			if (s->st == SLOT_IMPORTING)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
-			else if (s->st == SLOT_DRAINED && due && migrate_slot_setslot(m, v->dst, mi, si,
-					SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0) {
+			else if (due && migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_NODE_TARGET, "NODE", dst_id) == 0) {
 				sent++;
 				m->conns[v->dst].round_nodes++;
 			}
 		}
-		while (!m->failed && v->st == MOVE_RUNNING && v->open < move_window(m, v) && v->next_new < v->ns) {
-			int si = v->next_new++;
-			migrate_slot_open(m, mi, si);
-			sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
-		}
+		sent += window_fill(m, mi);
 	}
 	return sent;
+}
+
+/* Node k is a master outside move v that is told of its closed slots: not
+ * one on Valkey >= 8 (phase_sources) nor one that stopped answering. */
+static int other_master(struct migrate *m, const struct job_move *v, int k)
+{
+	return m->nodes[k].master && k != v->src && k != v->dst && !m->conns[k].dead &&
+	       migrate_job_setslot_timeout(m, k) == 0;
 }
 
 /* Sources: the sources (MIGRATING, key batches, NODE) and the other masters
@@ -273,24 +353,37 @@ static int phase_sources(struct migrate *m, long long t)
 		struct job_move *v = &m->mv[mi];
 		const char *dst_id = m->nodes[v->dst].id;
 		struct job_conn *src = &m->conns[v->src];
-		int lo = window_lo(v), active = 0, count, migrates = 0, n;
-		/* the target saves and fsyncs its config this round (NODE) */
+		int lo = window_lo(v), active, count, migrates = 0, n, b, paced;
+		/* the target saves and fsyncs its config this round (NODE); a
+		 * paced move's target takes no MIGRATE in a round that gives it
+		 * any SETSLOT */
 		int hold = m->o.max_latency_ms > 0 && m->conns[v->dst].round_nodes > 0;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
+		paced = move_paced(m, v);
+		hold |= paced && m->conns[v->dst].round_setslots > 0;
 		/* the other masters last, once target and source agree; not
 		 * those on Valkey >= 8, where each NODE would block on their
 		 * replicas for news gossip brings anyway (the target bumped its
-		 * epoch; research A7.5) */
-		for (int b = 0; b < v->nb; b++)
+		 * epoch; research A7.5).  Slot after slot while each of them
+		 * has room this round; the rest next round */
+		for (b = 0; b < v->nb; b++) {
+			int room = 1;
 			for (int k = 0; k < m->nnodes; k++)
-				if (m->nodes[k].master && k != v->src && k != v->dst && !m->conns[k].dead &&
-				    migrate_job_setslot_timeout(m, k) == 0)
+				if (other_master(m, v, k) && !setslot_room(m, k))
+					room = 0;
+			if (!room)
+				break;
+			for (int k = 0; k < m->nnodes; k++)
+				if (other_master(m, v, k))
 					sent += migrate_slot_setslot(m, k, mi, v->bcast[b], SLOT_OP_NODE_OTHER, "NODE", dst_id) == 0;
-		v->nb = 0;
-		for (int si = lo; si < v->next_new; si++)
-			active += v->s[si].st == SLOT_MIGRATING || v->s[si].st == SLOT_MOVING;
+		}
+		memmove(v->bcast, v->bcast + b, sizeof(*v->bcast) * (size_t)(v->nb - b));
+		v->nb -= b;
+		active = v->n_st[SLOT_MIGRATING] + v->n_st[SLOT_MOVING];
+		if (paced && active > PACED_ACTIVE)
+			active = PACED_ACTIVE;
 		count = m->o.key_cap / (active ? active : 1);
 		if (count > v->batch)
 			count = v->batch;
@@ -301,9 +394,10 @@ static int phase_sources(struct migrate *m, long long t)
 		/* SETSLOTs first, then the key work: a server saves its cluster
 		 * config once per batch of commands read, so SETSLOTs spread
 		 * among MIGRATEs would cost one save each */
-		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
+		for (int si = v->n_st[SLOT_MIGRATING] + v->n_st[SLOT_CLOSING] ? lo : v->next_new;
+		     si < v->next_new && v->st == MOVE_RUNNING; si++) {
 			struct job_slot *s = &v->s[si];
-			if (s->retry_at > t || s->busy_diag)
+			if (s->retry_at > t || s->busy_diag || !setslot_room(m, v->src))
 				continue;
 			if (s->st == SLOT_MIGRATING) {
 				sent += migrate_slot_setslot(m, v->src, mi, si, SLOT_OP_MIGRATING, "MIGRATING", dst_id) == 0;
@@ -316,10 +410,16 @@ static int phase_sources(struct migrate *m, long long t)
 		 * on their database): with one database, one pass does
 		 * everything.  At most `window` MIGRATEs a round, and as many
 		 * as the source's latency budget allows: keys listed beyond
-		 * that are kept for the next round */
+		 * that are kept for the next round.  Paced: no key work in a
+		 * round that gives the source SETSLOTs, keys of the first
+		 * PACED_ACTIVE slots in flight only, one MIGRATE */
+		if (paced && m->conns[v->src].round_setslots > 0)
+			continue;
 		for (int pass = 0, cur = m->conns[v->src].lane[0].db; pass < 2; pass++) {
-			for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
+			for (int si = work_lo(v), listed = 0; si < v->next_new && v->st == MOVE_RUNNING; si++) {
 				struct job_slot *s = &v->s[si];
+				if (paced && (s->st == SLOT_MIGRATING || s->st == SLOT_MOVING) && ++listed > PACED_ACTIVE)
+					break;
 				if (s->retry_at > t || s->busy_diag || s->rescan)
 					continue;
 				if ((s->db < 0 || s->db == cur) != (pass == 0))
@@ -330,7 +430,7 @@ static int phase_sources(struct migrate *m, long long t)
 					sent += migrate_slot_count(m, mi, si) == 0;
 				} else if (s->st == SLOT_MOVING) {
 					n = s->keys ? (int)s->keys->elements : 0;
-					if (s->keys && (hold || migrates >= m->o.window ||
+					if (s->keys && (hold || migrates >= (paced ? 1 : m->o.window) ||
 							(src->round_calls > 0 && src->round_keys + n > src->lat.round_keys)))
 						continue; /* keys kept for the next round */
 					if (s->keys && migrate_slot_migrate(m, mi, si) == 0) {
@@ -406,6 +506,7 @@ static void move_start(struct migrate *m, int mi)
 	char val[64];
 	int tmo;
 
+	migrate_job_recount(v);
 	migrate_job_move_start(m, mi);
 	if (!src || !migrate_job_conn(m, v->dst, &e)) {
 		migrate_job_move_lost(m, mi, &e);
@@ -489,7 +590,8 @@ static int legacy_step(struct migrate *m, int budget_ms)
 		read_all(m, t0);
 		for (int mi = 0; mi < m->nmv; mi++) {
 			struct job_move *v = &m->mv[mi];
-			for (int si = window_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)
+			/* both are set on MOVING slots only */
+			for (int si = work_lo(v); v->st == MOVE_RUNNING && si < v->next_new; si++)
 				if (v->s[si].busy_diag)
 					migrate_slot_busykey(m, mi, &v->s[si]);
 				else if (v->s[si].rescan)

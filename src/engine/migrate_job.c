@@ -235,6 +235,14 @@ int migrate_job_next_db(const struct migrate *m, int i, int db)
 	return j->count && db >= 0 ? -1 : -2;
 }
 
+void migrate_job_recount(struct job_move *v)
+{
+	memset(v->n_st, 0, sizeof(v->n_st));
+	for (int i = 0; i < v->ns; i++)
+		v->n_st[v->s[i].st]++;
+	v->lo = v->work_lo = 0;
+}
+
 void migrate_job_move_start(struct migrate *m, int mi)
 {
 	struct job_move *v = &m->mv[mi];

@@ -46,6 +46,17 @@ struct job_move {
 	int *bcast;            /* slots closed on the source, whose NODE is
 				  due on the other masters next round */
 	int nb;
+	int gen_left;          /* a paced move (migrate.c): slots of the
+				  generation being opened not opened yet */
+	/* Kept by the legacy driver's slot_enter (migrate_slot.c), counted
+	 * afresh as a legacy move starts (migrate_job_recount), so that a
+	 * round costs what is in flight, not the whole window: */
+	int n_st[SLOT_FAILED + 1]; /* slots in each state */
+	int lo;                /* no slot before it is open (DONE / FAILED are
+				  final: it only moves forward) */
+	int work_lo;           /* no slot before it waits for key work or
+				  SETSLOT IMPORTING / MIGRATING (moved back when
+				  one enters IMPORTING..MOVING again) */
 	int batch;             /* keys per GETKEYSINSLOT / MIGRATE */
 	long long keys_total;
 };
@@ -128,6 +139,7 @@ struct job_conn {
 	/* As a target: SETSLOT NODE goes to it this round (under a latency
 	 * budget no MIGRATE into it then: see nodes_due in migrate.c) */
 	int round_nodes;
+	int round_setslots;    /* SETSLOTs queued to it this round (any lane) */
 	redisReply **held;     /* lane 0's replies read ahead (timed), in
 				  order, handled with the rest of the round */
 	int nheld, heldcap;
@@ -192,6 +204,10 @@ int migrate_job_read_dbs(struct migrate *m, int i, struct sc_err *e);
 /* The database after `db` in node i's walk; -1 for "the COUNT" where the
  * walk ends with it; -2 when none is left. */
 int migrate_job_next_db(const struct migrate *m, int i, int db);
+
+/* Count move v's slots by state again and reset its cursors (the atomic
+ * method sets states of its own). */
+void migrate_job_recount(struct job_move *v);
 
 /* Move mi starts (MOVE_RUNNING): its two nodes count it against per_node. */
 void migrate_job_move_start(struct migrate *m, int mi);

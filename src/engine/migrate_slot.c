@@ -61,6 +61,10 @@ static void slot_enter(struct migrate *m, struct job_move *v, struct job_slot *s
 		m->slots_done++;
 		v->bcast[v->nb++] = (int)(s - v->s);
 	}
+	if (next <= SLOT_MOVING && s - v->s < v->work_lo)
+		v->work_lo = (int)(s - v->s); /* back to work (a rescan) */
+	v->n_st[s->st]--;
+	v->n_st[next]++;
 	s->st = next;
 }
 
@@ -188,7 +192,10 @@ int migrate_slot_setslot(struct migrate *m, int node, int mi, int si, enum slot_
 	snprintf(tmo, sizeof(tmo), "%d", ms);
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	return send_argv(m, node, mi, si, op, 0, 0, argc, argv, lens);
+	if (send_argv(m, node, mi, si, op, 0, 0, argc, argv, lens) < 0)
+		return -1;
+	m->conns[node].round_setslots++;
+	return 0;
 }
 
 /* Put the source's lane 0 (the connection of its key commands) on database db: 1 when it is there already

@@ -22,6 +22,8 @@
 
 static struct fake_node *src, *dst, *oth;
 static int slot_a, slot_b;
+/* run()'s --max-latency and window (the defaults unless a test sets them) */
+static int run_latency = MIGRATE_MAX_LATENCY_MS, run_window = 16;
 
 static void setup(void)
 {
@@ -57,6 +59,8 @@ static int run(const int *slots, int n, int retry_ms, struct sc_err *e)
 	}
 	migrate_opts_init(&mo, &co);
 	mo.retry_ms = retry_ms;
+	mo.max_latency_ms = run_latency;
+	mo.window = run_window;
 	m = migrate_init(nodes, 3, &mv, 1, &mo, e);
 	CHECK(m != NULL);
 	while ((rc = migrate_step(m, 100)) == 0 && steps++ < 1000)
@@ -155,6 +159,36 @@ static int last_of(const struct fake_node *f, const char *prefix, const char *al
 		if (!strncmp(f->log[i], prefix, strlen(prefix)) && (!also || strstr(f->log[i], also)))
 			k = i;
 	return k;
+}
+
+/* Under a latency budget, between Redis nodes, a move is paced
+ * (migrate.c): its slots are closed only once all of them are drained, so
+ * NODE reaches the target after the last MIGRATE.  Without a budget a slot
+ * closes as soon as it is drained: with a window of one slot, slot a's NODE
+ * comes before slot b's MIGRATE. */
+static void test_paced(void)
+{
+	struct sc_err e = { 0 };
+	int slots[2] = { slot_a, slot_b };
+	char node_a[80], node_b[80];
+
+	snprintf(node_a, sizeof(node_a), "CLUSTER SETSLOT %d NODE " ID_B, slot_a);
+	snprintf(node_b, sizeof(node_b), "CLUSTER SETSLOT %d NODE " ID_B, slot_b);
+	setup();
+	CHECK_INT(run(slots, 2, 60000, &e), 0);
+	CHECK_INT(dst->nkeys, 4);
+	CHECK(seq_of(dst, node_a) > src->seq[last_of(src, "MIGRATE", "{b}1")]);
+	CHECK(seq_of(dst, node_b) > src->seq[last_of(src, "MIGRATE", "{a}1")]);
+	CHECK(seq_of(src, node_a) > seq_of(dst, node_b));
+
+	setup();
+	run_latency = 0;
+	run_window = 1;
+	CHECK_INT(run(slots, 2, 60000, &e), 0);
+	run_latency = MIGRATE_MAX_LATENCY_MS;
+	run_window = 16;
+	CHECK_INT(dst->nkeys, 4);
+	CHECK(seq_of(dst, node_a) < src->seq[last_of(src, "MIGRATE", "{b}1")]);
 }
 
 static void test_dbs(void)
@@ -426,6 +460,7 @@ int main(void)
 	slot_a = keyslot_of("a", 1);
 	slot_b = keyslot_of("b", 1);
 	test_order();
+	test_paced();
 	test_dbs();
 	test_dbs_rescan();
 	test_dbs_target_short();
