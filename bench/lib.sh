@@ -19,6 +19,11 @@ ops_p99() {
 	awk -v a="$2" -v b="$3" 'BEGIN { a *= 1000000; b *= 1000000 } $1 >= a && $1 <= b { print $2 }' "$1" |
 		sort -n | awk '{ v[NR] = $1 } END { if (NR) { r = int(0.99 * NR); if (r < 0.99 * NR) r++; print v[r] } }'
 }
+# ops_max LOG START END: the longest of those operations (us)
+ops_max() {
+	awk -v a="$2" -v b="$3" 'BEGIN { a *= 1000000; b *= 1000000 } $1 >= a && $1 <= b && $2 > m { m = $2 }
+		END { if (m) print m }' "$1"
+}
 # cli_at HOST:PORT ARGS...
 cli_at() { local a=$1; shift; "$CLI" -h "${a%:*}" -p "${a##*:}" "$@"; }
 

@@ -16,7 +16,8 @@
 #             NODE everywhere at once
 # After every move each key is verified and `shardctl check` must find the
 # cluster healthy (the run stops otherwise).  A row per move: tool,
-# direction, seconds, the client's p99 over the move's window (ms).
+# direction, seconds, the client's p99 and longest operation over the
+# move's window (ms).
 # Environment: BENCH_KEYS (1000000), BENCH_LAST (1599), BENCH_RATE (2000),
 # BENCH_ROUNDS (2), BENCH_TOOLS ("engine-2 engine-1 seq-40"), BENCH_SERVER
 # (redis-7.0), BENCH_PORT (19100).
@@ -53,10 +54,8 @@ owner() {
 		for (i = 9; i <= NF; i++) { n = split($i, r, "-"); if (n == 1) r[2] = r[1];
 			if (s >= r[1] && s <= r[2]) { sub(/@.*/, "", $2); print $2 } } }'
 }
-p99_ms() { # the client's p99 over epoch seconds [$1, $2], in ms
-	local us
-	us=$(ops_p99 "$WORK/ops.log" "$1" "$2")
-	if [ -n "$us" ]; then awk -v u="$us" 'BEGIN { printf "%.2f", u / 1000 }'; else echo -; fi
+ms_of() { # "$1" us as ms, or - for nothing
+	if [ -n "$1" ]; then awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; else echo -; fi
 }
 
 "$B/shardctl" local up --dir "$WORK/c" --shards 4 --replicas 1 --port "$PORT" --redis-server "$SERVER" \
@@ -72,7 +71,7 @@ runpid=$!
 sleep 1
 echo "date: $(date -u '+%Y-%m-%d %H:%M') UTC, shardctl $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown), $("$SERVER" --version | head -1 | cut -d' ' -f1-3)"
 echo "seqmove: slots 0-$LAST (of $KEYS keys) between $A and $Z, client at $RATE ops/s, $(nproc) cores"
-printf '%-10s %-6s %8s %10s  %s\n' tool dir seconds "p99 (ms)" load
+printf '%-10s %-6s %8s %10s %10s  %s\n' tool dir seconds "p99 (ms)" "max (ms)" load
 for _ in $(seq "$ROUNDS"); do
 	for tool in $TOOLS; do
 		for dir in there back; do
@@ -89,8 +88,9 @@ for _ in $(seq "$ROUNDS"); do
 			esac || { cat "$WORK/tool.out" >&2; die "$tool $dir failed"; }
 			t1=$(now)
 			sleep 0.3
-			printf '%-10s %-6s %8.2f %10s  %s\n' "$tool" "$dir" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-				"$(p99_ms "$t0" "$t1")" "$(cut -d' ' -f1 /proc/loadavg)"
+			printf '%-10s %-6s %8.2f %10s %10s  %s\n' "$tool" "$dir" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+				"$(ms_of "$(ops_p99 "$WORK/ops.log" "$t0" "$t1")")" \
+				"$(ms_of "$(ops_max "$WORK/ops.log" "$t0" "$t1")")" "$(cut -d' ' -f1 /proc/loadavg)"
 			"$B/sc-load" verify --seed "$H:$PORT" --keys "$KEYS" >"$WORK/verify.out" 2>&1 ||
 				{ tail -3 "$WORK/verify.out" >&2; die "keys lost after $tool $dir"; }
 			"$B/shardctl" check "$H:$PORT" >"$WORK/check.out" 2>&1 ||
