@@ -7,12 +7,14 @@
  * a terminal, else a line every 5 s; then "moved N/M slots, ...") and exits
  * 0 when every slot moved, 1 otherwise (the error on stderr).  Knobs of
  * migrate_opts from the environment: SC_BATCH (batch_keys), SC_WINDOW
- * (window), SC_MAX_LATENCY (max_latency_ms; 0: no limit). */
+ * (window), SC_MAX_LATENCY (max_latency_us, written in ms like --max-latency:
+ * "1.5"; 0: no limit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/millis.h"
 #include "cluster/conn.h"
 #include "engine/migrate.h"
 
@@ -76,8 +78,14 @@ int main(int argc, char **argv)
 		mo.batch_keys = atoi(getenv("SC_BATCH"));
 	if (getenv("SC_WINDOW"))
 		mo.window = atoi(getenv("SC_WINDOW"));
-	if (getenv("SC_MAX_LATENCY"))
-		mo.max_latency_ms = atoi(getenv("SC_MAX_LATENCY"));
+	if (getenv("SC_MAX_LATENCY")) {
+		long long us;
+		if (millis_parse(getenv("SC_MAX_LATENCY"), &us) < 0 || us < 0 || us > 60000000) {
+			fprintf(stderr, "sc-migrate: error: SC_MAX_LATENCY expects milliseconds like 1.5\n");
+			return 2;
+		}
+		mo.max_latency_us = (int)us;
+	}
 	if (!(m = migrate_init(nodes, nn, &mv, 1, &mo, &e)))
 		goto fail;
 	run = (struct migrate_run_opts){ stderr, isatty(STDERR_FILENO), 1000 };

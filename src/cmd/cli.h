@@ -58,15 +58,13 @@ extern const char *const cli_migration_words[];
 	"or auto (default: atomic where every node taking part has the same one)"
 
 /* --max-latency MS (reconcile, local scale, fix): the latency budget of the
- * legacy slot moves (migrate_opts.max_latency_ms). */
-#define CLI_STR_(x) #x
-#define CLI_STR(x) CLI_STR_(x)
+ * legacy slot moves (migrate_opts.max_latency_us), in ms with decimals. */
 #define CLI_MAX_LATENCY_MAX 60000
 #define CLI_MAX_LATENCY_HELP \
 	"legacy slot moves: hold each round of MIGRATE calls, which blocks its source's clients, " \
-	"to about MS ms, by sizing the rounds (keys per round and per call) so that the long " \
-	"rounds, not only the typical ones, fit (default " CLI_STR(MIGRATE_MAX_LATENCY_MS) \
-	"; 0: no limit, fastest)"
+	"to about MS ms (decimals allowed), by sizing the keys per call so that the long rounds, " \
+	"not only the typical ones, fit; on Redis the moves are also paced: SETSLOTs in a few " \
+	"bursts, one MIGRATE a round (default " MIGRATE_MAX_LATENCY_TEXT "; 0: no limit, fastest)"
 
 void cli_common_release(struct cli_common *c);
 /* (getopt form) Handle a common option: returns 1 if handled, 0 if not one

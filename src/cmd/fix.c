@@ -43,7 +43,7 @@ int cmd_fix(int argc, char **argv)
 		OPT_FLAG(0, "dry-run", &req.dry_run, "print what would be done, change nothing"),
 		OPT_INT(0, "wait", &wait_s, "SECONDS", 1, 86400,
 			"deadline of the lock and of the nodes' agreement (default 60)"),
-		OPT_INT(0, "max-latency", &req.max_latency_ms, "MS", 0, CLI_MAX_LATENCY_MAX, CLI_MAX_LATENCY_HELP),
+		OPT_MS(0, "max-latency", &req.max_latency_us, "MS", 0, CLI_MAX_LATENCY_MAX, CLI_MAX_LATENCY_HELP),
 		OPT_GROUP(cc.opts),
 		OPT_END(),
 	};
@@ -51,7 +51,7 @@ int cmd_fix(int argc, char **argv)
 
 	cli_common_init(&cc);
 	memset(&req, 0, sizeof(req));
-	req.max_latency_ms = MIGRATE_MAX_LATENCY_MS;
+	req.max_latency_us = MIGRATE_MAX_LATENCY_US;
 	err_clear(&e);
 	if (opt_parse_cmdline(&cmd, argc, argv, &status) < 0)
 		goto out;

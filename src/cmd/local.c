@@ -152,7 +152,7 @@ int cmd_local(int argc, char **argv)
 			"deadline of each wait (default 10 for processes, 60 for the cluster)"),
 		OPT_ENUM(0, "migration", &lo.migration, "auto|atomic|legacy", cli_migration_words,
 			 "scale: " CLI_MIGRATION_HELP),
-		OPT_INT(0, "max-latency", &lo.max_latency_ms, "MS", 0, CLI_MAX_LATENCY_MAX,
+		OPT_MS(0, "max-latency", &lo.max_latency_us, "MS", 0, CLI_MAX_LATENCY_MAX,
 			"scale: " CLI_MAX_LATENCY_HELP),
 		OPT_GROUP(common.opts),
 		OPT_END(),
@@ -163,7 +163,7 @@ int cmd_local(int argc, char **argv)
 	memset(&lo, 0, sizeof(lo));
 	lo.shards = -1;
 	lo.replicas = -1;
-	lo.max_latency_ms = MIGRATE_MAX_LATENCY_MS;
+	lo.max_latency_us = MIGRATE_MAX_LATENCY_US;
 	/* the action is the first word, as in git's subcommands */
 	if (argc >= 2 && argv[1][0] != '-') {
 		for (int i = 0; action_words[i]; i++)

@@ -1,6 +1,8 @@
 /* options.c - see options.h */
 #include "cmd/options.h"
 
+#include "base/millis.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -65,6 +67,17 @@ static int store(const struct opt *o, const char *name, const char *arg, struct 
 		return 0;
 	case OPTION_INT:
 		return opt_parse_int(name, arg, o->min, o->max, o->value, e);
+	case OPTION_MS: {
+		long long us;
+		if (millis_parse(arg, &us) < 0)
+			return err_set(e, ERR_REFUSED, "option '%s' expects a number of milliseconds like 1.5, got '%s'",
+				       name, arg);
+		if (us < o->min * 1000LL || us > o->max * 1000LL)
+			return err_set(e, ERR_REFUSED, "option '%s' expects a number from %d to %d, got '%s'",
+				       name, o->min, o->max, arg);
+		*(int *)o->value = (int)us;
+		return 0;
+	}
 	case OPTION_STRING:
 		*(const char **)o->value = arg;
 		return 0;

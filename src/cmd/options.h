@@ -23,6 +23,7 @@
  *   option '--dry-run' takes no value
  *   option '--shards' expects a whole number, got 'x'
  *   option '--shards' expects a number from 3 to 16384, got '2'
+ *   option '--max-latency' expects a number of milliseconds like 1.5, got 'x'
  *   option '--migration' expects one of auto, atomic, legacy, got 'x'
  *   option '--dir' expects a path, got ''
  *   missing HOST:PORT
@@ -48,6 +49,8 @@ enum opt_kind {
 	OPTION_ADDR_LIST, /* struct addr_list *: see addr_list_parse; starts as
 			   * { NULL, 0 }, the caller releases it, even after an error */
 	OPTION_ENUM,      /* int *: the index of the word in `words` */
+	OPTION_MS,        /* int *: milliseconds with up to three decimals ("1.5")
+			   * within [min, max] ms, stored in microseconds */
 };
 
 struct opt {
@@ -57,7 +60,7 @@ struct opt {
 	void *value;
 	const char *placeholder; /* "LIST" in "--nodes LIST"; a positional's name */
 	const char *help;        /* NULL: accepted but not listed in --help */
-	int min, max;            /* OPTION_INT */
+	int min, max;            /* OPTION_INT, OPTION_MS (ms) */
 	const char *const *words; /* OPTION_ENUM: ended by NULL */
 };
 
@@ -71,6 +74,9 @@ struct opt {
 	{ .kind = OPTION_FLAG, .short_name = (s), .long_name = (l), .value = OPT_TARGET_(int, v), .help = (h) }
 #define OPT_INT(s, l, v, ph, lo, hi, h)                                                           \
 	{ .kind = OPTION_INT, .short_name = (s), .long_name = (l), .value = OPT_TARGET_(int, v), \
+	  .placeholder = (ph), .help = (h), .min = (lo), .max = (hi) }
+#define OPT_MS(s, l, v, ph, lo, hi, h)                                                           \
+	{ .kind = OPTION_MS, .short_name = (s), .long_name = (l), .value = OPT_TARGET_(int, v), \
 	  .placeholder = (ph), .help = (h), .min = (lo), .max = (hi) }
 #define OPT_STRING(s, l, v, ph, h)                                                                          \
 	{ .kind = OPTION_STRING, .short_name = (s), .long_name = (l), .value = OPT_TARGET_(const char *, v), \

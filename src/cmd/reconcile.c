@@ -58,7 +58,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 	struct reconcile_req req;
 	struct sc_err e;
 	int wait_s = 60, status = 2, shards = -1, replicas = -1, need, migration = MIGRATION_AUTO;
-	int max_latency = MIGRATE_MAX_LATENCY_MS;
+	int max_latency = MIGRATE_MAX_LATENCY_US;
 	/* one table for both, so that plan and reconcile can never disagree
 	 * about what a command line means; a row without help is accepted but
 	 * not shown (--json in reconcile, refused below; --wait in plan) */
@@ -78,7 +78,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 		OPT_INT(0, "wait", &wait_s, "SECONDS", 1, 86400,
 			plan_only ? NULL : "deadline of each wait (agreement, lock; default 60)"),
 		OPT_ENUM(0, "migration", &migration, "auto|atomic|legacy", cli_migration_words, CLI_MIGRATION_HELP),
-		OPT_INT(0, "max-latency", &max_latency, "MS", 0, CLI_MAX_LATENCY_MAX,
+		OPT_MS(0, "max-latency", &max_latency, "MS", 0, CLI_MAX_LATENCY_MAX,
 			plan_only ? NULL : CLI_MAX_LATENCY_HELP),
 		OPT_FLAG(0, "json", &cc.json, plan_only ? "one JSON object" : NULL),
 		OPT_GROUP(cc.opts),
@@ -128,7 +128,7 @@ int cmd_reconcile_body(int argc, char **argv, int plan_only)
 	req.out = stdout;
 	req.tty = cc.tty;
 	req.migration = (enum migration_choice)migration;
-	req.max_latency_ms = max_latency;
+	req.max_latency_us = max_latency;
 	stop_install();
 	if (reconcile_run(&req, &e) < 0) {
 		status = cli_fail(cmd.name, &e);

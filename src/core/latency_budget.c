@@ -20,9 +20,9 @@ void latency_budget_set_keys_min(struct latency_budget *b, int keys_min)
 		b->keys = b->keys_min;
 }
 
-void latency_budget_init(struct latency_budget *b, int budget_ms, int keys_min, int keys_max)
+void latency_budget_init(struct latency_budget *b, int budget_us, int keys_min, int keys_max)
 {
-	b->budget_us = budget_ms > 0 ? budget_ms * 1000LL : 0;
+	b->budget_us = budget_us > 0 ? budget_us : 0;
 	b->keys_max = keys_max > 0 ? keys_max : 1;
 	b->keys_min = 1;
 	b->cost_ns = b->dev_ns = 0;

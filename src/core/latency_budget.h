@@ -50,9 +50,9 @@ struct latency_budget {
 };
 
 /* Start small (one call of keys_min keys a round) under a budget, at the
- * maximum without one.  budget_ms <= 0: no limit.  keys_min is clamped into
+ * maximum without one.  budget_us <= 0: no limit.  keys_min is clamped into
  * [1, keys_max]. */
-void latency_budget_init(struct latency_budget *b, int budget_ms, int keys_min, int keys_max);
+void latency_budget_init(struct latency_budget *b, int budget_us, int keys_min, int keys_max);
 
 /* The fewest keys per MIGRATE from now on (a source's value size is known
  * when its move starts): clamped into [1, keys_max]; keys rises to it. */

@@ -500,7 +500,7 @@ static int run_moves(const struct fix_req *r, const struct topo *t, struct fix_p
 		goto out;
 	}
 	migrate_opts_init(&mo, r->conn);
-	mo.max_latency_ms = r->max_latency_ms;
+	mo.max_latency_us = r->max_latency_us;
 	if (!(m = migrate_init(nodes, nn, mv, nm, &mo, e)))
 		goto out;
 	run = (struct migrate_run_opts){ r->out, 0, 500 };

@@ -17,7 +17,7 @@ struct fix_req {
 	int dry_run;
 	int wait_ms;  /* deadline for the cluster to agree afterwards; 0: 60 s */
 	FILE *out;    /* plan, progress and stops; NULL: quiet */
-	int max_latency_ms; /* slot moves: migrate_opts.max_latency_ms (0: no
+	int max_latency_us; /* slot moves: migrate_opts.max_latency_us (0: no
 			       limit) */
 };
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/millis.h"
 #include "base/progress.h"
 #include "base/stop.h"
 #include "engine/migrate_atomic.h"
@@ -46,7 +47,7 @@ void migrate_opts_init(struct migrate_opts *o, const struct conn_opts *conn)
 	o->per_node = 1;
 	o->setslot_conns = 16;
 	o->setslot_timeout_ms = 5000;
-	o->max_latency_ms = MIGRATE_MAX_LATENCY_MS;
+	o->max_latency_us = MIGRATE_MAX_LATENCY_US;
 }
 
 struct migrate *migrate_init(const struct migrate_node *nodes, int nnodes,
@@ -221,7 +222,7 @@ static int work_lo(struct job_move *v)
 
 static int move_paced(struct migrate *m, const struct job_move *v)
 {
-	return m->o.max_latency_ms > 0 && migrate_job_setslot_timeout(m, v->src) == 0 &&
+	return m->o.max_latency_us > 0 && migrate_job_setslot_timeout(m, v->src) == 0 &&
 	       migrate_job_setslot_timeout(m, v->dst) == 0;
 }
 
@@ -230,7 +231,7 @@ static int move_paced(struct migrate *m, const struct job_move *v)
  * limit. */
 static int setslot_room(struct migrate *m, int i)
 {
-	if (m->o.max_latency_ms <= 0 || migrate_job_setslot_timeout(m, i) > 0)
+	if (m->o.max_latency_us <= 0 || migrate_job_setslot_timeout(m, i) > 0)
 		return 1;
 	return m->conns[i].round_setslots < PACED_SETSLOTS;
 }
@@ -262,7 +263,7 @@ static int nodes_due(struct migrate *m, const struct job_move *v)
 	int drained = v->n_st[SLOT_DRAINED];
 	int busy = v->n_st[SLOT_IMPORTING] + v->n_st[SLOT_MIGRATING] + v->n_st[SLOT_MOVING];
 
-	if (m->o.max_latency_ms <= 0)
+	if (m->o.max_latency_us <= 0)
 		return 1;
 	if (m->failed || m->stopping)
 		return 1;
@@ -357,7 +358,7 @@ static int phase_sources(struct migrate *m, long long t)
 		/* the target saves and fsyncs its config this round (NODE); a
 		 * paced move's target takes no MIGRATE in a round that gives it
 		 * any SETSLOT */
-		int hold = m->o.max_latency_ms > 0 && m->conns[v->dst].round_nodes > 0;
+		int hold = m->o.max_latency_us > 0 && m->conns[v->dst].round_nodes > 0;
 
 		if (v->st != MOVE_RUNNING)
 			continue;
@@ -689,6 +690,7 @@ int migrate_finish(struct migrate *m, struct sc_err *e)
 static void report_stall(const struct migrate *m, FILE *f)
 {
 	long long rounds = 0, over = 0, worst = 0;
+	char ms[32];
 
 	for (int i = 0; i < m->nnodes; i++) {
 		const struct latency_budget *b = &m->conns[i].lat;
@@ -700,9 +702,9 @@ static void report_stall(const struct migrate *m, FILE *f)
 	if (!f || !rounds)
 		return;
 	fprintf(f, "source stall: longest %lld.%01lld ms, ", worst / 1000, worst % 1000 / 100);
-	if (m->o.max_latency_ms > 0)
-		fprintf(f, "%lld of %lld rounds over the %d ms budget (--max-latency)\n", over, rounds,
-			m->o.max_latency_ms);
+	if (m->o.max_latency_us > 0)
+		fprintf(f, "%lld of %lld rounds over the %s ms budget (--max-latency)\n", over, rounds,
+			millis_format(m->o.max_latency_us, ms, sizeof(ms)));
 	else
 		fprintf(f, "%lld rounds, no budget (--max-latency 0)\n", rounds);
 	fflush(f);

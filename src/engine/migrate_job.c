@@ -44,7 +44,7 @@ struct migrate *migrate_job_new(const struct migrate_node *nodes, int nnodes,
 	memcpy(m->nodes, nodes, sizeof(*nodes) * (size_t)nnodes);
 	m->nnodes = nnodes;
 	for (int i = 0; i < nnodes; i++)
-		latency_budget_init(&m->conns[i].lat, m->o.max_latency_ms, JOB_KEYS_MIN, m->o.batch_keys);
+		latency_budget_init(&m->conns[i].lat, m->o.max_latency_us, JOB_KEYS_MIN, m->o.batch_keys);
 	for (int i = 0; i < nmoves; i++) {
 		const struct migrate_move *a = &moves[i];
 		struct job_move *v = &m->mv[i];

@@ -486,7 +486,7 @@ int reconcile_run(const struct reconcile_req *r, struct sc_err *e)
 	migrate_opts_init(&mo, r->conn);
 	mo.method = x.method;
 	mo.family = x.family;
-	mo.max_latency_ms = r->max_latency_ms;
+	mo.max_latency_us = r->max_latency_us;
 	memset(&xo, 0, sizeof(xo));
 	xo.conn = r->conn;
 	xo.t = &x.t;

@@ -36,7 +36,7 @@ struct reconcile_req {
 	FILE *out;                /* progress and results; NULL: quiet */
 	int tty;                  /* out is a terminal: progress bar */
 	enum migration_choice migration;
-	int max_latency_ms;       /* legacy moves: migrate_opts.max_latency_ms
+	int max_latency_us;       /* legacy moves: migrate_opts.max_latency_us
 				     (0: no limit) */
 };
 

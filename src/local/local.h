@@ -39,8 +39,8 @@ struct local_opts {
 	int wait_ms;             /* deadline of each wait; 0: defaults */
 	FILE *log;               /* progress lines; NULL: quiet */
 	int migration;           /* scale: enum migration_choice (reconcile.h) */
-	int max_latency_ms;      /* scale: legacy moves' latency budget (0: no
-				    limit; reconcile_req.max_latency_ms) */
+	int max_latency_us;      /* scale: legacy moves' latency budget (0: no
+				    limit; reconcile_req.max_latency_us) */
 };
 
 struct local_state {

@@ -23,7 +23,7 @@ static int run_reconcile(const struct local_opts *o, const struct addr_list *nod
 	r.wait_ms = o->wait_ms;
 	r.out = o->log;
 	r.migration = (enum migration_choice)o->migration;
-	r.max_latency_ms = o->max_latency_ms;
+	r.max_latency_us = o->max_latency_us;
 	return reconcile_run(&r, e);
 }
 

@@ -66,7 +66,7 @@ static void test_starts_small(void)
 	struct model md = { 100, 100, 7, 500, 0, 0 };
 	struct round r;
 
-	latency_budget_init(&b, 2, 10, 1000);
+	latency_budget_init(&b, 2000, 10, 1000);
 	latency_budget_set_keys_min(&b, 160);
 	CHECK_INT(b.keys, 160);
 	r = round_of(&b, &md, 0);
@@ -86,7 +86,7 @@ static void test_converges(void)
 	struct round r = { 0, 0, 0 };
 	int over_late = 0;
 
-	latency_budget_init(&b, 2, 10, 1000);
+	latency_budget_init(&b, 2000, 10, 1000);
 	for (int i = 0; i < 300; i++) {
 		r = round_of(&b, &md, i);
 		if (i >= 30 && r.stall > 2000)
@@ -107,8 +107,8 @@ static void test_noise_shrinks(void)
 	struct model quiet = { 50, 50, 2, 61, 0, 0 }, noisy = { 50, 50, 2, 61, 8, 3 };
 	long long kq = 0, kn = 0, worst = 0;
 
-	latency_budget_init(&q, 2, 10, 1000);
-	latency_budget_init(&n, 2, 10, 1000);
+	latency_budget_init(&q, 2000, 10, 1000);
+	latency_budget_init(&n, 2000, 10, 1000);
 	for (int i = 0; i < 400; i++) {
 		struct round a = round_of(&q, &quiet, i), c = round_of(&n, &noisy, i);
 		if (i >= 200) {
@@ -131,7 +131,7 @@ static void test_load_and_back(void)
 	long long before;
 	int over_late = 0, back = -1;
 
-	latency_budget_init(&b, 2, 10, 1000);
+	latency_budget_init(&b, 2000, 10, 1000);
 	for (int i = 0; i < 200; i++)
 		round_of(&b, &md, i);
 	before = b.round_keys;
@@ -159,7 +159,7 @@ static void test_big_slots(void)
 	struct model md = { 100, 100, 7, 5000, 0, 0 };
 	struct round r = { 0, 0, 0 };
 
-	latency_budget_init(&b, 2, 10, 1000);
+	latency_budget_init(&b, 2000, 10, 1000);
 	for (int i = 0; i < 300; i++)
 		r = round_of(&b, &md, i);
 	CHECK(r.stall <= 2000);
@@ -180,7 +180,7 @@ static void test_bounds(void)
 	struct latency_budget b;
 	static const long long stalls[] = { 1000000, 0, 5, 3000, 1, 99999999, 2000, 2001, 1999, -5 };
 
-	latency_budget_init(&b, 1, 10, 500);
+	latency_budget_init(&b, 1000, 10, 500);
 	for (int r = 0; r < 50; r++)
 		for (unsigned i = 0; i < sizeof(stalls) / sizeof(stalls[0]); i++) {
 			latency_budget_observe(&b, stalls[i], 1 + (int)i % 3, 1 + (long long)i * 97);
@@ -188,7 +188,7 @@ static void test_bounds(void)
 			CHECK(b.keys >= 10 && b.keys <= 500);
 		}
 	CHECK_INT(b.rounds, 500);
-	latency_budget_init(&b, 1, 10, 500);
+	latency_budget_init(&b, 1000, 10, 500);
 	latency_budget_observe(&b, 10000000, 8, 4000);
 	CHECK_INT(b.keys, 10);
 	CHECK(b.round_keys <= 10);
@@ -208,7 +208,7 @@ static void test_bounds(void)
 	CHECK_INT(b.keys_min, 500);
 	CHECK_INT(b.keys, 500);
 	/* odd arguments are clamped */
-	latency_budget_init(&b, 3, 0, 0);
+	latency_budget_init(&b, 3000, 0, 0);
 	CHECK_INT(b.keys_max, 1);
 	CHECK_INT(b.keys_min, 1);
 	CHECK_INT(b.budget_us, 3000);

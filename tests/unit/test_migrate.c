@@ -23,7 +23,7 @@
 static struct fake_node *src, *dst, *oth;
 static int slot_a, slot_b;
 /* run()'s --max-latency and window (the defaults unless a test sets them) */
-static int run_latency = MIGRATE_MAX_LATENCY_MS, run_window = 16;
+static int run_latency = MIGRATE_MAX_LATENCY_US, run_window = 16;
 
 static void setup(void)
 {
@@ -59,7 +59,7 @@ static int run(const int *slots, int n, int retry_ms, struct sc_err *e)
 	}
 	migrate_opts_init(&mo, &co);
 	mo.retry_ms = retry_ms;
-	mo.max_latency_ms = run_latency;
+	mo.max_latency_us = run_latency;
 	mo.window = run_window;
 	m = migrate_init(nodes, 3, &mv, 1, &mo, e);
 	CHECK(m != NULL);
@@ -185,7 +185,7 @@ static void test_paced(void)
 	run_latency = 0;
 	run_window = 1;
 	CHECK_INT(run(slots, 2, 60000, &e), 0);
-	run_latency = MIGRATE_MAX_LATENCY_MS;
+	run_latency = MIGRATE_MAX_LATENCY_US;
 	run_window = 16;
 	CHECK_INT(dst->nkeys, 4);
 	CHECK(seq_of(dst, node_a) < src->seq[last_of(src, "MIGRATE", "{b}1")]);

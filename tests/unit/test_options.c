@@ -2,7 +2,9 @@
  * holding every kind, and the help written from it. */
 #include <stdlib.h>
 
+#include "base/millis.h"
 #include "cmd/options.h"
+#include "engine/migrate.h"
 #include "unit.h"
 
 /* Where one parse puts its values; reset before each case. */
@@ -11,7 +13,7 @@ static struct {
 	const char *str, *file;
 	struct addr addr;
 	struct addr_list list, seeds;
-	int shared;
+	int shared, us;
 } got;
 
 static const char *const modes[] = { "auto", "atomic", "legacy", NULL };
@@ -30,6 +32,7 @@ static const struct opt rows[] = {
 	OPT_ADDR(0, "to", &got.addr, "HOST:PORT", "one address"),
 	OPT_ADDR_LIST('n', "nodes", &got.list, "LIST", "comma-separated host:port list"),
 	OPT_ENUM(0, "migration", &got.mode, "MODE", modes, "how slots move"),
+	OPT_MS(0, "max-latency", &got.us, "MS", 0, 60000, "a budget in ms"),
 	OPT_FLAG(0, "secret", &got.flag, NULL),
 	OPT_GROUP(shared_rows),
 	OPT_END(),
@@ -90,6 +93,18 @@ static const struct {
 	{ { "a:1", "--shards", "2" }, -1, "option '--shards' expects a number from 3 to 16384, got '2'" },
 	{ { "a:1", "--shards", "-1" }, -1, "option '--shards' expects a number from 3 to 16384, got '-1'" },
 	{ { "a:1", "--timeout=0" }, -1, "option '--timeout' expects a number from 1 to 3600000, got '0'" },
+	/* milliseconds with decimals */
+	{ { "a:1", "--max-latency", "1.5" }, 0, NULL },
+	{ { "a:1", "--max-latency=0" }, 0, NULL },
+	{ { "a:1", "--max-latency", "60000" }, 0, NULL },
+	{ { "a:1", "--max-latency", "x" }, -1, "option '--max-latency' expects a number of milliseconds like 1.5, got 'x'" },
+	{ { "a:1", "--max-latency", "1,5" }, -1, "expects a number of milliseconds like 1.5, got '1,5'" },
+	{ { "a:1", "--max-latency", "1." }, -1, "expects a number of milliseconds like 1.5, got '1.'" },
+	{ { "a:1", "--max-latency", ".5" }, -1, "expects a number of milliseconds like 1.5, got '.5'" },
+	{ { "a:1", "--max-latency", "0.0001" }, -1, "expects a number of milliseconds like 1.5, got '0.0001'" },
+	{ { "a:1", "--max-latency", "" }, -1, "expects a number of milliseconds like 1.5, got ''" },
+	{ { "a:1", "--max-latency", "-1" }, -1, "option '--max-latency' expects a number from 0 to 60000, got '-1'" },
+	{ { "a:1", "--max-latency", "60000.001" }, -1, "expects a number from 0 to 60000, got '60000.001'" },
 	/* help wins where it stands; an error before it wins */
 	{ { "--help" }, 1, NULL },
 	{ { "a:1", "-h", "--frob" }, 1, NULL },
@@ -135,7 +150,7 @@ static void test_values(void)
 {
 	char *argv[] = { "test", "--shards=7", "h:1,h:2", "-fd", "/d", "--to", "[::1]:6379",
 			 "-n", "x:1", "--nodes", "y:1,y:2,y:3", "--migration", "atomic",
-			 "--host", "10.0.0.1", "--timeout", "250" };
+			 "--host", "10.0.0.1", "--timeout", "250", "--max-latency", "0.25" };
 	struct sc_err e;
 
 	reset();
@@ -152,6 +167,7 @@ static void test_values(void)
 	CHECK_INT(got.mode, 1);
 	CHECK_STR(got.str, "10.0.0.1");
 	CHECK_INT(got.shared, 250);
+	CHECK_INT(got.us, 250);
 	reset();
 
 	/* untouched targets keep the command's defaults */
@@ -163,6 +179,39 @@ static void test_values(void)
 		CHECK(got.str == NULL);
 		reset();
 	}
+}
+
+/* millis_parse / millis_format (base/millis.h), and the default of
+ * --max-latency written in help the same as the value. */
+static void test_millis(void)
+{
+	static const struct {
+		const char *in;
+		long long us;
+		const char *out;
+	} ok[] = {
+		{ "1.5", 1500, "1.5" }, { "2", 2000, "2" }, { "0.25", 250, "0.25" }, { "0", 0, "0" },
+		{ "0.001", 1, "0.001" }, { "10.100", 10100, "10.1" }, { "-3.5", -3500, "-3.5" },
+		{ "60000", 60000000, "60000" },
+	};
+	const char *bad[] = { "", "-", "x", "1.", ".5", "1.2345", "1e3", "1,5", " 1", "1 ", "+1", "3000000" };
+	char buf[32];
+	long long us;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		us = -7;
+		CHECK_INT(millis_parse(ok[i].in, &us), 0);
+		CHECK_INT(us, ok[i].us);
+		CHECK_STR(millis_format(ok[i].us, buf, sizeof(buf)), ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		us = -7;
+		CHECK_INT(millis_parse(bad[i], &us), -1);
+		CHECK_INT(us, -7);
+	}
+	CHECK_INT(millis_parse(NULL, &us), -1);
+	CHECK_INT(millis_parse(MIGRATE_MAX_LATENCY_TEXT, &us), 0);
+	CHECK_INT(us, MIGRATE_MAX_LATENCY_US);
 }
 
 /* The help holds the hand-written parts and one line per listed row. */
@@ -177,6 +226,7 @@ static void test_help(void)
 		"      --to HOST:PORT        one address\n",
 		"  -n, --nodes LIST          comma-separated host:port list\n",
 		"      --migration MODE      how slots move (one of auto, atomic, legacy)\n",
+		"      --max-latency MS      a budget in ms\n",
 		"      --timeout MS          a row of a shared set\n",
 		"  -h, --help                this text\n\nAfter.\n",
 	};
@@ -195,7 +245,7 @@ static void test_help(void)
 	CHECK(strstr(buf, "secret") == NULL); /* a row without help is not listed */
 	for (char *p = strstr(buf, "options:\n"); p && (p = strchr(p, '\n')); p++)
 		rows_listed += !strncmp(p + 1, "  -", 3) || !strncmp(p + 1, "      --", 8);
-	CHECK_INT(rows_listed, 9); /* neither is a positional */
+	CHECK_INT(rows_listed, 10); /* neither is a positional */
 	free(buf);
 }
 
@@ -232,6 +282,7 @@ int main(void)
 {
 	test_cases();
 	test_values();
+	test_millis();
 	test_help();
 	test_wrap();
 	return UNIT_DONE("options");

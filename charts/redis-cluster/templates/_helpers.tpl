@@ -285,7 +285,7 @@ spec:
 {{- define "redis-cluster.reconcileArgs" -}}
 {{- $args := list "reconcile" "--nodes" (include "redis-cluster.nodeList" .) "--shards" (toString .Values.shards) "--replicas" (toString .Values.replicasPerShard) }}
 {{- if not (kindIs "invalid" .Values.hooks.maxLatencyMs) }}
-{{- $args = concat $args (list "--max-latency" (toString (int .Values.hooks.maxLatencyMs))) }}
+{{- $args = concat $args (list "--max-latency" (toString .Values.hooks.maxLatencyMs)) }}
 {{- end }}
 {{- $args | toJson }}
 {{- end }}
