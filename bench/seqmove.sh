@@ -10,7 +10,7 @@
 # their master to the master of slot 16383 and back, by each tool in turn,
 # ROUNDS times:
 #   engine-N  build/sc-migrate (the engine's legacy migrator) with
-#             --max-latency N
+#             --max-latency N (decimals allowed)
 #   seq-K     build/sc-seqmove: every slot opened at once, then per slot
 #             GETKEYSINSLOT / MIGRATE of K keys, one call at a time, then
 #             NODE everywhere at once
@@ -19,7 +19,7 @@
 # direction, seconds, the client's p99 and longest operation over the
 # move's window (ms).
 # Environment: BENCH_KEYS (1000000), BENCH_LAST (1599), BENCH_RATE (2000),
-# BENCH_ROUNDS (2), BENCH_TOOLS ("engine-2 engine-1 seq-40"), BENCH_SERVER
+# BENCH_ROUNDS (2), BENCH_TOOLS ("engine-1.5 engine-1 seq-40"), BENCH_SERVER
 # (redis-7.0), BENCH_PORT (19100).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +28,7 @@ KEYS=${BENCH_KEYS:-1000000}
 LAST=${BENCH_LAST:-1599}
 RATE=${BENCH_RATE:-2000}
 ROUNDS=${BENCH_ROUNDS:-2}
-TOOLS=${BENCH_TOOLS:-engine-2 engine-1 seq-40}
+TOOLS=${BENCH_TOOLS:-engine-1.5 engine-1 seq-40}
 PORT=${BENCH_PORT:-19100}
 H=127.0.0.1
 read -r _ SERVER CLI <<<"$("$root/scripts/servers.sh" "${BENCH_SERVER:-redis-7.0}")" || true
