@@ -42,6 +42,10 @@ refused "a negative --max-latency" "option '--max-latency' expects a number from
 	"$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 0 --max-latency -1
 refused "--max-latency past a minute" "option '--max-latency' expects a number from 0 to 60000, got '60001'" \
 	"$SHARDCTL" fix "$(node 0)" --max-latency 60001
+refused "--max-latency with a decimal comma" "option '--max-latency' expects a number of milliseconds like 1.5, got '1,5'" \
+	"$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 0 --max-latency 1,5
+refused "--max-latency finer than a microsecond" "got '0.0005'" \
+	"$SHARDCTL" fix "$(node 0)" --max-latency 0.0005
 refused "too few nodes" "3 shards x (1 + 1 replicas) needs 6 nodes, --nodes lists 3" \
 	"$SHARDCTL" reconcile --nodes "$L" --shards 3 --replicas 1
 refused "a node that is not cluster-enabled" "is not cluster-enabled" \
@@ -62,7 +66,9 @@ while IFS='|' read -r cmd valopt numopt; do
 	t_contains "$T_ERR" "shardctl $cmd: error: unknown option '--frob'" "$cmd --frob: message"
 	t_run "$SHARDCTL" $cmd "$numopt" x
 	t_eq 2 "$T_RC" "$cmd $numopt x: exit status 2"
-	t_contains "$T_ERR" "option '$numopt' expects a whole number, got 'x'" "$cmd $numopt x: message"
+	want="expects a whole number"
+	[ "$numopt" = --max-latency ] && want="expects a number of milliseconds like 1.5"
+	t_contains "$T_ERR" "option '$numopt' $want, got 'x'" "$cmd $numopt x: message"
 done <<'EOF'
 create|--nodes|--shards
 status|--user|--timeout

@@ -39,14 +39,13 @@ t_eq 1 "$T_RC" "BUSYKEY stops the run"
 t_contains "$T_ERR" "slot 5061: key 'bar' exists on both '$a' and its new owner '$d' (BUSYKEY)" "message names slot, key, nodes"
 t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" "[5061->-" "slot 5061 left migrating on the source"
 t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" " 5061 " "the source still owns 5061"
-# the slots open with it (the window: 16) are brought to an end, no new one
-# is opened: 5000-5060 moved, 5061 open, the rest not started
-t_contains "$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself)" "connected 0-3000 5000-5060 5062-" "the slots opened before the error moved"
+# the slots open with it are brought to an end, no new one is opened.  On
+# Redis under the default latency budget the move is paced: the whole range
+# (one generation, engine/migrate.c) was open, so 5000-5060 and 5062-5100
+# moved, 5061 stays open, and nothing past the range was touched
+t_contains "$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself)" "connected 0-3000 5000-5060 5062-5100" "the slots opened before the error moved"
 t_eq 1 "$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself | grep -o '\[' | wc -l)" "only 5061 is left open on the target"
-last=$(cli 127.0.0.1:$((base + 3)) cluster nodes | grep myself | grep -o ' 5062-[0-9]*' | cut -d- -f2)
-[ -n "$last" ] && [ "$last" -lt 5100 ] && t_ok "slots after the window stay with the source (target ends at $last)" ||
-	t_not_ok "the target took slots past the window: 5062-$last"
-t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" " $((last + 1))-5460" "the source still owns $((last + 1))-5460"
+t_contains "$(cli 127.0.0.1:$base cluster nodes | grep myself)" " 5101-5460" "the source still owns 5101-5460"
 t_eq source "$(cli 127.0.0.1:$base get bar)" "the source copy is untouched"
 
 printf 'ASKING\r\nDEL bar\r\n' | cli 127.0.0.1:$((base + 3)) >/dev/null
