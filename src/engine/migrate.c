@@ -312,12 +312,12 @@ static int phase_targets(struct migrate *m, long long t)
 		if (v->st != MOVE_RUNNING)
 			continue;
 		due = nodes_due(m, v);
-		if (!v->n_st[SLOT_IMPORTING] && (!due || !v->n_st[SLOT_DRAINED]))
-			lo = v->next_new; /* nothing for the target in the window */
-		for (int si = lo; si < v->next_new && v->st == MOVE_RUNNING; si++) {
+		/* the window only when something in it is due on the target;
+		 * past the target's room this round, the rest waits */
+		for (int si = v->n_st[SLOT_IMPORTING] || (due && v->n_st[SLOT_DRAINED]) ? lo : v->next_new;
+		     si < v->next_new && v->st == MOVE_RUNNING && setslot_room(m, v->dst); si++) {
 			struct job_slot *s = &v->s[si];
-			if (s->retry_at > t || (s->st != SLOT_IMPORTING && s->st != SLOT_DRAINED) ||
-			    !setslot_room(m, v->dst))
+			if (s->retry_at > t || (s->st != SLOT_IMPORTING && s->st != SLOT_DRAINED))
 				continue;
 			if (s->st == SLOT_IMPORTING)
 				sent += migrate_slot_setslot(m, v->dst, mi, si, SLOT_OP_IMPORTING, "IMPORTING", src_id) == 0;
@@ -395,10 +395,10 @@ static int phase_sources(struct migrate *m, long long t)
 		/* SETSLOTs first, then the key work: a server saves its cluster
 		 * config once per batch of commands read, so SETSLOTs spread
 		 * among MIGRATEs would cost one save each */
-		for (int si = v->n_st[SLOT_MIGRATING] + v->n_st[SLOT_CLOSING] ? lo : v->next_new;
-		     si < v->next_new && v->st == MOVE_RUNNING; si++) {
+		for (int si = v->n_st[SLOT_MIGRATING] || v->n_st[SLOT_CLOSING] ? lo : v->next_new;
+		     si < v->next_new && v->st == MOVE_RUNNING && setslot_room(m, v->src); si++) {
 			struct job_slot *s = &v->s[si];
-			if (s->retry_at > t || s->busy_diag || !setslot_room(m, v->src))
+			if (s->retry_at > t || s->busy_diag)
 				continue;
 			if (s->st == SLOT_MIGRATING) {
 				sent += migrate_slot_setslot(m, v->src, mi, si, SLOT_OP_MIGRATING, "MIGRATING", dst_id) == 0;
