@@ -67,3 +67,8 @@ int dataset_value_equal(const char *got, size_t glen, size_t size, uint64_t seed
 		free(want);
 	return eq;
 }
+
+uint64_t dataset_db_seed(uint64_t seed, int db)
+{
+	return seed ^ ((uint64_t)db * 0x9E3779B97F4A7C15ULL);
+}

@@ -23,6 +23,10 @@ int dataset_key(char *buf, int len, const char *prefix, long long index);
  * (fill writes version 0) under data seed `seed`.  Not NUL-terminated. */
 void dataset_value(char *buf, size_t size, uint64_t seed, long long index, uint64_t version);
 
+/* The value seed of database db (several databases hold different values
+ * under one data seed): database 0 keeps the data seed itself. */
+uint64_t dataset_db_seed(uint64_t seed, int db);
+
 /* 1 when got[0..glen) is exactly the value dataset_value would derive. */
 int dataset_value_equal(const char *got, size_t glen, size_t size, uint64_t seed,
 			long long index, uint64_t version);
